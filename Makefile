@@ -1,0 +1,38 @@
+# Waypost: `make run` starts the product, `make test` runs the suite. Only python3 and make needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test migrate demo lock bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+## Web server, Celery worker and beat in the foreground; one Ctrl-C stops all three.
+run: demo
+	$(BIN)/honcho start -f Procfile
+
+## The test suite (SQLite and the filesystem broker unless DATABASE_URL / CELERY_BROKER_URL are set).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Regenerate the lock file from pyproject.toml's pins (run after changing a dependency).
+lock:
+	rm -rf /tmp/waypost-lock && $(PYTHON) -m venv /tmp/waypost-lock
+	/tmp/waypost-lock/bin/pip install -q ".[test]"
+	/tmp/waypost-lock/bin/pip freeze --exclude waypost > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,57 @@
+"""``Idempotency-Key`` support for partner POSTs: the first response is stored in the same
+transaction as the work, and a repeat of the key returns it without doing the work again."""
+import functools
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from rest_framework.response import Response
+
+from core.models import IdempotencyKey
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+
+def _request_hash(request) -> str:
+    return hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent(view_method):
+    """Decorate a DRF view method (``create`` or an action)."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.META.get(HEADER)
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 200:
+            return Response({"Idempotency-Key": ["At most 200 characters."]}, status=400)
+        digest = _request_hash(request)
+        try:
+            with transaction.atomic():
+                # A concurrent request with the same key blocks here until we commit, then fails
+                # the unique constraint and replays our stored response.
+                record = IdempotencyKey.objects.create(
+                    partner=request.user, key=key, method=request.method, path=request.path[:300],
+                    request_hash=digest,
+                )
+                response = view_method(self, request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)  # a failed request may be retried with the key
+                    return response
+                record.response_status = response.status_code
+                record.response_body = json.loads(json.dumps(response.data, default=str))
+                record.save(update_fields=["response_status", "response_body"])
+                return response
+        except IntegrityError:
+            pass
+        record = IdempotencyKey.objects.get(partner=request.user, key=key)
+        if record.request_hash != digest or record.path != request.path[:300]:
+            return Response(
+                {"Idempotency-Key": ["This key was already used for a different request."]}, status=422
+            )
+        replay = Response(record.response_body, status=record.response_status)
+        replay["Idempotent-Replayed"] = "true"
+        return replay
+
+    return wrapper

@@ -1,0 +1,6 @@
+"""Reads of products and stock."""
+from .models import Product
+
+
+def products_by_sku(*, brand_id: int, skus: list[str]) -> dict[str, Product]:
+    return {p.sku: p for p in Product.objects.filter(brand_id=brand_id, sku__in=set(skus))}

@@ -1,0 +1,1 @@
+"""Orders: sales channels, orders and lines, shipments and carrier tracking events."""

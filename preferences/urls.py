@@ -1,0 +1,2 @@
+"""Customer-facing pages (no login): the preference center."""
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Returns: return requests, their lines and milestones from request to refund."""

@@ -1,0 +1,35 @@
+"""Shared fixtures: an API client authenticated as a partner, and the database-kind marks."""
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from core.models import Partner
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def partner_factory(db):
+    def make(*channels, name=None):
+        partner = Partner(name=name or f"partner-{Partner.objects.count() + 1}")
+        token = partner.set_new_token()
+        partner.save()
+        partner.sales_channels.set(channels)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return partner, client
+
+    return make
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
