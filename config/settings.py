@@ -175,6 +175,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a ``status``: give each its own enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShipmentStatusEnum": "orders.models.Shipment.Status",
+        "ReturnStatusEnum": "returns.models.ReturnRequest.Status",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

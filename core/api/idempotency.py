@@ -5,11 +5,20 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
 from core.models import IdempotencyKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+# For ``extend_schema(parameters=[IDEMPOTENCY_KEY])`` on decorated views.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Repeat a request safely: a repeat with the same key returns the first response "
+                "(422 if the body differs).",
+)
 
 
 def _request_hash(request) -> str:

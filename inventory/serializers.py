@@ -1,0 +1,71 @@
+"""Partner API shapes for products and stock levels: a product in one of the partner's brands,
+and an absolute or delta stock update with the thresholds it crossed."""
+from rest_framework import serializers
+
+from core.api.fields import PartnerChannelField
+
+from .models import Product, StockLevel, StockThreshold
+
+CHANNEL_HELP = "Slug of one of your channels; picks the brand. Optional when all your channels share one brand."
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "brand", "sku", "name", "image_url", "price", "currency"]
+        read_only_fields = fields
+
+
+class ProductCreateSerializer(serializers.Serializer):
+    sales_channel = PartnerChannelField(required=False, help_text=CHANNEL_HELP)
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=200)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD",
+                                      error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."})
+    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_currency(self, value):
+        return value.upper()
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    brand = serializers.CharField(source="product.brand.slug", read_only=True)
+    available = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = ["id", "product", "sku", "brand", "on_hand", "reserved", "available", "low_stock_threshold",
+                  "restock_eta", "updated_at"]
+        read_only_fields = fields
+
+
+class StockLevelResultSerializer(StockLevelSerializer):
+    crossed = serializers.ListField(child=serializers.ChoiceField(choices=StockThreshold.choices), read_only=True,
+                                    help_text="Thresholds this update crossed")
+
+    class Meta(StockLevelSerializer.Meta):
+        fields = [*StockLevelSerializer.Meta.fields, "crossed"]
+        read_only_fields = fields
+
+
+class StockLevelUpdateSerializer(serializers.Serializer):
+    """Either ``on_hand`` (absolute) or ``delta`` (added to on hand), plus optional settings."""
+
+    sales_channel = PartnerChannelField(required=False, help_text=CHANNEL_HELP)
+    sku = serializers.CharField(max_length=64)
+    on_hand = serializers.IntegerField(min_value=0, required=False)
+    delta = serializers.IntegerField(required=False, help_text="Added to on hand; negative for a decrement")
+    reserved = serializers.IntegerField(min_value=0, required=False)
+    low_stock_threshold = serializers.IntegerField(min_value=0, required=False)
+    restock_eta = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if "on_hand" in attrs and "delta" in attrs:
+            raise serializers.ValidationError({"delta": ["Give either on_hand (absolute) or delta, not both."]})
+        if not {"on_hand", "delta", "reserved", "low_stock_threshold", "restock_eta"} & set(attrs):
+            raise serializers.ValidationError({"on_hand": ["Give either on_hand (absolute) or delta."]})
+        return attrs

@@ -1,0 +1,171 @@
+"""Partner API shapes for orders, their lines and shipments, and carrier events: what a partner
+sends (validated field by field) and what it gets back."""
+from rest_framework import serializers
+
+from core.api.fields import PartnerChannelField, PartnerScopedPrimaryKeyField
+from preferences.serializers import ContactFieldsSerializer
+
+from .models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
+
+
+def _partner_orders(view):
+    return Order.objects.filter(sales_channel__in=view.channels)
+
+
+# --- Read shapes ----------------------------------------------------------------------------
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["id", "sku", "name", "quantity", "unit_price", "backorder_state"]
+        read_only_fields = fields
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    line_id = serializers.IntegerField(source="order_line_id")
+    sku = serializers.CharField(source="order_line.sku")
+
+    class Meta:
+        model = ShipmentLine
+        fields = ["line_id", "sku", "quantity"]
+        read_only_fields = fields
+
+
+class ShipmentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shipment
+        fields = ["id", "carrier", "tracking_number", "tracking_url", "estimated_delivery", "status",
+                  "status_changed_at"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    sales_channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+    shipments = ShipmentSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "sales_channel", "external_id", "customer", "currency", "subtotal", "shipping_total",
+                  "tax_total", "total", "shipping_address", "placed_at", "status", "status_changed_at",
+                  "created_at", "lines", "shipments"]
+        read_only_fields = fields
+
+
+class ShipmentEventSerializer(serializers.ModelSerializer):
+    shipment_status = serializers.CharField(source="shipment.status", read_only=True,
+                                            help_text="The shipment's status after this event")
+
+    class Meta:
+        model = ShipmentEvent
+        fields = ["id", "shipment", "status", "carrier_code", "description", "location", "occurred_at",
+                  "received_at", "estimated_delivery", "applied", "raw", "shipment_status"]
+        read_only_fields = fields
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    order_external_id = serializers.CharField(source="order.external_id", read_only=True)
+    lines = ShipmentLineSerializer(source="shipmentline_set", many=True, read_only=True)
+    events = ShipmentEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "order", "order_external_id", "carrier", "tracking_number", "tracking_url",
+                  "estimated_delivery", "status", "status_changed_at", "created_at", "lines", "events"]
+        read_only_fields = fields
+
+
+# --- Write shapes ---------------------------------------------------------------------------
+
+class OrderCustomerSerializer(ContactFieldsSerializer):
+    external_id = serializers.CharField(max_length=120, help_text="The customer's id in the order's channel")
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    backordered = serializers.BooleanField(required=False, default=False)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    sales_channel = PartnerChannelField(help_text="Slug of one of your sales channels")
+    external_id = serializers.CharField(max_length=120, help_text="The order number in that channel")
+    customer = OrderCustomerSerializer(help_text="Upserted by its external id in the same channel")
+    lines = OrderLineInputSerializer(many=True, help_text="At least one")
+    placed_at = serializers.DateTimeField(required=False)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD",
+                                      error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."})
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    shipping_address = serializers.DictField(required=False)
+
+    def validate_lines(self, value):
+        # Not ``allow_empty=False``: DRF would nest that message under ``non_field_errors``.
+        if not value:
+            raise serializers.ValidationError("An order needs at least one line.")
+        return value
+
+
+class OrderTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ShipmentLineInputSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ShipmentCreateSerializer(serializers.Serializer):
+    """A shipment of the order named in the URL (``context["order"]``)."""
+
+    carrier = serializers.CharField(max_length=40)
+    tracking_number = serializers.CharField(max_length=80)
+    tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    estimated_delivery = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=Shipment.Status.choices, required=False,
+                                     default=Shipment.Status.LABEL_CREATED)
+    lines = ShipmentLineInputSerializer(many=True, required=False,
+                                        help_text="Omit to ship the whole order")
+
+    def _order(self, attrs):
+        return attrs.get("order") or self.context["order"]
+
+    def validate(self, attrs):
+        order = self._order(attrs)
+        ids = [item["line_id"] for item in attrs.get("lines", [])]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError({"lines": ["Each line_id may appear only once."]})
+        lines_by_id = {line.pk: line for line in order.lines.all()}
+        resolved, errors = [], []
+        for item in attrs.get("lines", []):
+            line = lines_by_id.get(item["line_id"])
+            if line is None:
+                errors.append(f"Line {item['line_id']} is not a line of order {order.external_id}.")
+            elif item["quantity"] > line.quantity:
+                errors.append(f"Line {line.pk} ({line.sku}): at most {line.quantity}, got {item['quantity']}.")
+            else:
+                resolved.append((line, item["quantity"]))
+        if errors:
+            raise serializers.ValidationError({"lines": errors})
+        attrs["lines"] = resolved
+        attrs["order"] = order
+        return attrs
+
+
+class ShipmentCreateWithOrderSerializer(ShipmentCreateSerializer):
+    order = PartnerScopedPrimaryKeyField(scope=_partner_orders, queryset=Order.objects.all())
+
+
+class ShipmentEventInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Shipment.Status.choices)
+    occurred_at = serializers.DateTimeField(help_text="The carrier's timestamp of the scan")
+    carrier_code = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    estimated_delivery = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    raw = serializers.DictField(required=False, default=dict)

@@ -1,0 +1,61 @@
+"""Partner API for customers: upsert by channel and external id, partial update, list, retrieve.
+A partner sees a customer when the customer has an identity or an order in one of its channels."""
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from core.api.auth import PartnerScopedMixin
+from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from orders.models import Order
+
+from .models import Customer, CustomerIdentity
+from .serializers import CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer
+from .services import customer_update, customer_upsert
+
+
+class CustomerFilter(django_filters.FilterSet):
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    phone = django_filters.CharFilter()
+    external_id = django_filters.CharFilter(field_name="identities__external_id", distinct=True)
+
+    class Meta:
+        model = Customer
+        fields = ["email", "phone", "external_id"]
+
+
+class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        in_channels = Q(pk__in=CustomerIdentity.objects.filter(sales_channel__in=self.channels).values("customer_id"))
+        ordered = Q(pk__in=Order.objects.filter(sales_channel__in=self.channels).values("customer_id"))
+        return Customer.objects.filter(in_channels | ordered).prefetch_related("identities__sales_channel")
+
+    @extend_schema(request=CustomerUpsertSerializer, parameters=[IDEMPOTENCY_KEY],
+                   responses={200: CustomerSerializer, 201: CustomerSerializer},
+                   description="Create the customer known as `external_id` in `sales_channel`, or update it "
+                               "(201 when created, 200 when it existed).")
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = CustomerUpsertSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        channel, external_id = fields.pop("sales_channel"), fields.pop("external_id")
+        customer, created = customer_upsert(sales_channel=channel, external_id=external_id, data=fields,
+                                            actor=self.actor)
+        customer = self.get_queryset().get(pk=customer.pk)
+        return Response(self.get_serializer(customer).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=CustomerUpdateSerializer, responses=CustomerSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        data = CustomerUpdateSerializer(customer, data=request.data, partial=True,
+                                        context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        customer_update(customer=customer, data=dict(data.validated_data), actor=self.actor)
+        return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data)

@@ -1,0 +1,68 @@
+"""Cross-cutting behaviour of the partner API: authentication, per-token throttling with
+Retry-After, and the OpenAPI schema and docs."""
+import pytest
+from rest_framework.test import APIClient
+
+from core.api.auth import PartnerRateThrottle
+
+
+def test_requests_without_a_valid_token_are_401(db, channel):
+    # given no token and a wrong token
+    anonymous = APIClient()
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Bearer wp_not-a-token")
+
+    # then both are refused with a Bearer challenge
+    for client in (anonymous, wrong):
+        response = client.get("/api/v1/orders/")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_inactive_partner_is_refused(partner_factory, channel):
+    # given a partner whose token was revoked
+    partner, client = partner_factory(channel)
+    partner.is_active = False
+    partner.save()
+
+    # then its requests are refused
+    assert client.get("/api/v1/orders/").status_code == 401
+
+
+def test_throttle_is_per_token_with_retry_after(partner_factory, channel, monkeypatch):
+    # given a limit of 2 requests a minute and two partners
+    monkeypatch.setattr(PartnerRateThrottle, "rate", "2/minute", raising=False)
+    _, first = partner_factory(channel)
+    _, second = partner_factory(channel)
+
+    # when the first partner makes three requests
+    answers = [first.get("/api/v1/orders/") for _ in range(3)]
+
+    # then the third is 429 with Retry-After, and the other token is not affected
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[2]["Retry-After"]) > 0
+    assert second.get("/api/v1/orders/").status_code == 200
+
+
+def test_schema_is_openapi_3_and_describes_the_api(client, db):
+    # when the schema is fetched as JSON without a token
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    # then it is OpenAPI 3 with the partner paths and the bearer scheme
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for path in ("/api/v1/orders/", "/api/v1/orders/{id}/transition/", "/api/v1/shipments/{id}/events/",
+                 "/api/v1/returns/{id}/transition/", "/api/v1/stock-levels/", "/api/v1/customers/{id}/"):
+        assert path in schema["paths"], path
+    assert schema["components"]["securitySchemes"]["partnerToken"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_docs_are_served_from_local_static_files(client, db, url):
+    # when the docs page is fetched
+    response = client.get(url)
+
+    # then it loads and points at no CDN
+    assert response.status_code == 200
+    assert "cdn." not in response.content.decode()
