@@ -49,7 +49,9 @@ class ProductViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         fields = dict(data.validated_data)
         channel = fields.pop("sales_channel", None)
         brand_ids = self.brand_ids_for(channel)
-        if len(brand_ids) != 1:
+        if not brand_ids:
+            raise ValidationError({"sales_channel": ["You have no active sales channel."]})
+        if len(brand_ids) > 1:
             raise ValidationError({"sales_channel": ["Your channels belong to several brands: name the channel."]})
         brand = next(c.brand for c in self.channels if c.brand_id in brand_ids)
         product, created = product_create(brand=brand, **fields)

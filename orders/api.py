@@ -3,7 +3,7 @@ order transitions, shipments and carrier events, each scoped to the partner's sa
 import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,6 +21,10 @@ from .serializers import (
     ShipmentSerializer,
 )
 from .services import LineInput, order_create, order_transition, shipment_create, shipment_event_record
+
+CONFLICT = OpenApiResponse(
+    description="Not allowed from the current status; the body lists the `allowed` next states."
+)
 
 
 def _created_or_ok(created: bool) -> int:
@@ -74,7 +78,7 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return self._answer(order, _created_or_ok(created))
 
     @extend_schema(request=OrderTransitionSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={200: OrderSerializer},
+                   responses={200: OrderSerializer, 409: CONFLICT},
                    description="Move the order to `status` (e.g. processing, cancelled). "
                                "409 with the allowed next states when the move is not allowed.")
     @action(detail=True, methods=["post"])
@@ -143,7 +147,7 @@ class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         return self.create_shipment(self, ShipmentCreateWithOrderSerializer)
 
     @extend_schema(request=ShipmentEventInputSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: ShipmentEventSerializer, 200: ShipmentEventSerializer},
+                   responses={201: ShipmentEventSerializer, 200: ShipmentEventSerializer, 409: CONFLICT},
                    description="Record a carrier event: 201 for a new event (the shipment moves to its "
                                "status), 200 for a repeat of a stored one (nothing happens), 409 when "
                                "the shipment cannot move to that status.")

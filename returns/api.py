@@ -1,7 +1,7 @@
 """Partner API for returns: open one for an order's lines, advance it through its milestones,
 list and retrieve, all within the partner's sales channels."""
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,10 @@ from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from .models import ReturnRequest
 from .serializers import ReturnCreateSerializer, ReturnSerializer, ReturnTransitionSerializer
 from .services import return_create, return_transition
+
+CONFLICT = OpenApiResponse(
+    description="Not allowed from the current status; the body lists the `allowed` next states."
+)
 
 
 class ReturnFilter(django_filters.FilterSet):
@@ -48,7 +52,7 @@ class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self._answer(ret, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=ReturnTransitionSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={200: ReturnSerializer},
+                   responses={200: ReturnSerializer, 409: CONFLICT},
                    description="Move the return to `status` with the fields that milestone carries "
                                "(label_issued: return_tracking_number; inspected: inspection_result; "
                                "refunded: refund_amount). 409 with the allowed next states otherwise.")

@@ -36,14 +36,20 @@ def idempotent(view_method):
         if len(key) > 200:
             return Response({"Idempotency-Key": ["At most 200 characters."]}, status=400)
         digest = _request_hash(request)
-        try:
-            with transaction.atomic():
+        with transaction.atomic():
+            try:
                 # A concurrent request with the same key blocks here until we commit, then fails
                 # the unique constraint and replays our stored response.
-                record = IdempotencyKey.objects.create(
-                    partner=request.user, key=key, method=request.method, path=request.path[:300],
-                    request_hash=digest,
-                )
+                with transaction.atomic():
+                    record = IdempotencyKey.objects.create(
+                        partner=request.user, key=key, method=request.method, path=request.path[:300],
+                        request_hash=digest,
+                    )
+            except IntegrityError:
+                record = None
+            # Only the key's own insert means "seen before": an IntegrityError raised by the
+            # work itself propagates instead of being mistaken for a replay.
+            if record is not None:
                 response = view_method(self, request, *args, **kwargs)
                 if response.status_code >= 400:
                     transaction.set_rollback(True)  # a failed request may be retried with the key
@@ -52,8 +58,6 @@ def idempotent(view_method):
                 record.response_body = json.loads(json.dumps(response.data, default=str))
                 record.save(update_fields=["response_status", "response_body"])
                 return response
-        except IntegrityError:
-            pass
         record = IdempotencyKey.objects.get(partner=request.user, key=key)
         if record.request_hash != digest or record.path != request.path[:300]:
             return Response(

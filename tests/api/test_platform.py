@@ -66,3 +66,28 @@ def test_docs_are_served_from_local_static_files(client, db, url):
     # then it loads and points at no CDN
     assert response.status_code == 200
     assert "cdn." not in response.content.decode()
+
+
+def test_an_integrity_error_inside_the_work_is_not_taken_for_a_replay(partner_factory, channel):
+    # given an idempotent view whose work fails on a database constraint
+    from django.db import IntegrityError
+    from rest_framework import viewsets
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from core.api.idempotency import idempotent
+    from core.models import IdempotencyKey
+
+    class Failing(viewsets.ViewSet):
+        @idempotent
+        def create(self, request):
+            raise IntegrityError("duplicate key in the work itself")
+
+    partner, _ = partner_factory(channel)
+    request = APIRequestFactory().post("/x/", {"a": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k-9")
+    force_authenticate(request, user=partner)
+
+    # when it is called with a key
+    # then the real error propagates and no key is stored
+    with pytest.raises(IntegrityError, match="work itself"):
+        Failing.as_view({"post": "create"})(request)
+    assert not IdempotencyKey.objects.exists()
