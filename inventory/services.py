@@ -41,10 +41,10 @@ def stock_level_update(
 ) -> tuple[StockLevel, list[str]]:
     """Set ``on_hand`` (absolute) or add ``delta`` to it, under a row lock so concurrent updates
     never lose one. Sends ``stock_level_changed`` with the thresholds crossed."""
-    if (on_hand is None) == (delta is None) and reserved is None and low_stock_threshold is None and restock_eta is _UNSET:
-        raise ValidationError({"on_hand": ["Give either on_hand (absolute) or delta."]})
     if on_hand is not None and delta is not None:
         raise ValidationError({"delta": ["Give either on_hand (absolute) or delta, not both."]})
+    if (on_hand is None) == (delta is None) and reserved is None and low_stock_threshold is None and restock_eta is _UNSET:
+        raise ValidationError({"on_hand": ["Give either on_hand (absolute) or delta."]})
     with transaction.atomic():
         StockLevel.objects.get_or_create(product=product)
         level = StockLevel.objects.select_for_update().get(product=product)

@@ -2,8 +2,10 @@
 transitions, carrier events, and the order status that follows its shipments."""
 import hashlib
 from dataclasses import dataclass
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -100,8 +102,11 @@ def order_create(
                 if line_input.backordered:
                     order_line_backorder_transition(line=line, to_state=B.BACKORDERED, actor=actor)
     except IntegrityError:
-        # A concurrent request created it first: return that one.
-        return Order.objects.get(sales_channel=sales_channel, external_id=external_id), False
+        # A concurrent request created it first: return that one (any other integrity error is real).
+        existing = Order.objects.filter(sales_channel=sales_channel, external_id=external_id).first()
+        if existing is None:
+            raise
+        return existing, False
     return order, True
 
 
@@ -148,8 +153,11 @@ def order_sync_from_shipments(*, order: Order, actor: str = "") -> Order:
             return order
         while _ORDER_PATH.index(target) > _ORDER_PATH.index(order.status):
             allowed = ORDER_MACHINE.transitions[order.status]
-            step = target if target in allowed else next(
-                s for s in _ORDER_PATH[_ORDER_PATH.index(order.status) + 1:] if s in allowed
+            # The furthest allowed step not past the target: never through a state that is not
+            # true (a delivered order must not pass through "partially shipped").
+            step = target if target in allowed else max(
+                (s for s in allowed if s in _ORDER_PATH and _ORDER_PATH.index(s) < _ORDER_PATH.index(target)),
+                key=_ORDER_PATH.index,
             )
             order = order_transition(order=order, to_status=step, actor=actor or "system:shipments",
                                      reason="follows its shipments")
@@ -171,21 +179,31 @@ def shipment_create(
     to ``status`` through the normal transitions."""
     existing = Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).first()
     if existing:
+        if existing.order_id != order.pk:
+            raise ValidationError({"tracking_number": [
+                f"{carrier} {tracking_number} already belongs to another order's shipment."]})
         return existing, False
-    with transaction.atomic():
-        shipment = Shipment.objects.create(
-            order=order, carrier=carrier, tracking_number=tracking_number, tracking_url=tracking_url,
-            estimated_delivery=estimated_delivery, status_changed_at=timezone.now(),
-        )
-        ShipmentLine.objects.bulk_create(
-            [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in (lines or [])]
-        )
-        audit(obj=shipment, action="created", to_state=shipment.status, actor=actor)
-        signals.shipment_status_changed.send(
-            sender=Shipment, instance=shipment, from_status=None, to_status=shipment.status, actor=actor
-        )
-        if status != S.LABEL_CREATED:
-            shipment = shipment_transition(shipment=shipment, to_status=status, actor=actor)
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                order=order, carrier=carrier, tracking_number=tracking_number, tracking_url=tracking_url,
+                estimated_delivery=estimated_delivery, status_changed_at=timezone.now(),
+            )
+            ShipmentLine.objects.bulk_create(
+                [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in (lines or [])]
+            )
+            audit(obj=shipment, action="created", to_state=shipment.status, actor=actor)
+            signals.shipment_status_changed.send(
+                sender=Shipment, instance=shipment, from_status=None, to_status=shipment.status, actor=actor
+            )
+            if status != S.LABEL_CREATED:
+                shipment = shipment_transition(shipment=shipment, to_status=status, actor=actor)
+    except IntegrityError:
+        # A concurrent request added it first: return that one (any other integrity error is real).
+        existing = Shipment.objects.filter(order=order, carrier=carrier, tracking_number=tracking_number).first()
+        if existing is None:
+            raise
+        return existing, False
     return shipment, True
 
 
@@ -200,6 +218,8 @@ def shipment_transition(*, shipment: Shipment, to_status: str, actor: str = "", 
 
 
 def _event_dedupe_key(*, status: str, carrier_code: str, occurred_at) -> str:
+    # The same instant written in another time zone is the same scan.
+    occurred_at = occurred_at.astimezone(dt_timezone.utc)
     return hashlib.sha256(f"{status}|{carrier_code}|{occurred_at.isoformat()}".encode()).hexdigest()
 
 

@@ -32,6 +32,14 @@ def validate_language(tag: str) -> str:
         locale = Locale.parse(tag.replace("_", "-"), sep="-")
     except (ValueError, TypeError, UnknownLocaleError) as exc:
         raise ValidationError(f"'{tag}' is not a known language tag (BCP 47, e.g. 'en', 'es-MX').") from exc
+    # Babel falls back on likely subtags ('und' and 'en-ZZ' both become 'en-US'): a region the
+    # tag names must survive, and 'und' (undetermined) is not a language.
+    parts = tag.replace("_", "-").split("-")
+    region = next(
+        (p.upper() for p in parts[1:] if (len(p) == 2 and p.isalpha()) or (len(p) == 3 and p.isdigit())), None
+    )
+    if parts[0].lower() == "und" or (region and locale.territory != region):
+        raise ValidationError(f"'{tag}' is not a known language tag (BCP 47, e.g. 'en', 'es-MX').")
     return "-".join(p for p in (locale.language, locale.script, locale.territory) if p)
 
 

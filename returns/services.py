@@ -50,7 +50,14 @@ def return_create(*, order, lines: list[tuple], reason: str, refund_estimate: De
     errors = {}
     if not lines:
         errors["lines"] = ["A return needs at least one line."]
+    seen = set()
     for line, qty in lines:
+        if line.pk in seen:
+            errors.setdefault("lines", []).append(
+                f"SKU {line.sku} is listed twice; give its total quantity once."
+            )
+            continue
+        seen.add(line.pk)
         if line.order_id != order.pk:
             errors.setdefault("lines", []).append(f"Line {line.pk} does not belong to order {order}.")
             continue
@@ -73,7 +80,11 @@ def return_create(*, order, lines: list[tuple], reason: str, refund_estimate: De
             return_status_changed.send(sender=ReturnRequest, instance=ret, from_status=None,
                                        to_status=ret.status, actor=actor)
     except IntegrityError:
-        return ReturnRequest.objects.get(order=order, external_id=external_id), False
+        # A concurrent request with the same external id created it first: return that one.
+        existing = external_id and ReturnRequest.objects.filter(order=order, external_id=external_id).first()
+        if not existing:
+            raise
+        return existing, False
     return ret, True
 
 
