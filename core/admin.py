@@ -1,0 +1,274 @@
+"""Admin for the platform models (audit trail, partners, idempotency keys), and the shared
+admin building blocks every app uses: status-change actions generated from a state machine,
+actions that ask for values on an intermediate page, read-only admins and the audit-trail inline.
+
+Status fields are never edited in a form: they change only through these actions, which call
+the domain's transition service (which checks the map, locks, audits and signals).
+"""
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
+
+from .models import AuditLog, IdempotencyKey, Partner
+from .services import partner_create, partner_token_rotate
+from .transitions import InvalidTransition, StateMachine
+
+# Past this many objects, successes are summarised in one message instead of one per object.
+MAX_PER_OBJECT_MESSAGES = 20
+
+
+def admin_actor(request) -> str:
+    return f"user:{request.user.get_username()}"
+
+
+def validation_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+# --- Read-only building blocks ------------------------------------------------------------------
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services (audit trail, carrier events): view, never add/change/delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.fields] if self.fields else super().get_readonly_fields(request, obj)
+
+
+class AuditLogInline(ReadOnlyAdminMixin, GenericTabularInline):
+    """An object's audit trail, newest first, on its own change page."""
+
+    model = AuditLog
+    ct_field, ct_fk_field = "content_type", "object_id"
+    fields = ("created_at", "action", "from_state", "to_state", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "audit trail"
+    classes = ["collapse"]
+
+
+# --- Actions that ask for values first ----------------------------------------------------------
+
+def run_form_action(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    apply: Callable[[object, dict], str],
+):
+    """Show ``form_class`` on an intermediate page for the selected objects; once submitted and
+    valid, call ``apply(obj, cleaned_data)`` for each (it returns a success message or raises
+    InvalidTransition / ValidationError, reported per object). Returns the page or None."""
+    if "apply" in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            apply_each(modeladmin, request, queryset, lambda obj: apply(obj, form.cleaned_data))
+            return None
+    else:
+        form = form_class()
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "objects": list(queryset),
+        "opts": opts,
+        "app_label": opts.app_label,
+        "action_name": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/waypost/action_form.html", context)
+
+
+def apply_each(modeladmin, request, objects, fn: Callable[[object], str]) -> None:
+    """Call ``fn`` per object in its own transaction (the services open one); report each result."""
+    successes = []
+    for obj in objects:
+        try:
+            successes.append(fn(obj))
+        except InvalidTransition as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{obj}: {validation_text(exc)}", messages.ERROR)
+    if len(successes) > MAX_PER_OBJECT_MESSAGES:
+        modeladmin.message_user(request, f"{len(successes)} objects updated.", messages.SUCCESS)
+    else:
+        for text in successes:
+            modeladmin.message_user(request, text, messages.SUCCESS)
+
+
+# --- Status-change actions generated from a state machine ---------------------------------------
+
+def transition_actions(
+    *,
+    sm: StateMachine,
+    apply: Callable[..., object],
+    targets: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+    forms_by_target: dict[str, type[forms.Form]] | None = None,
+    single_object_targets: set[str] = frozenset(),
+) -> list:
+    """One admin action per target state of ``sm`` (or of ``targets``, a subset of them).
+
+    ``apply(obj, target, actor=..., reason=..., **fields)`` is the domain's transition service.
+    A target listed in ``forms_by_target`` first asks for that form's values (e.g. a refund
+    amount) on an intermediate page; one in ``single_object_targets`` runs on one object at a time
+    because its values differ per object.
+    """
+    # In the machine's own state order, so the actions read like the lifecycle.
+    reachable = [s for s in sm.transitions if any(s in nexts for nexts in sm.transitions.values())]
+    chosen = targets if targets is not None else reachable
+    unknown = set(chosen) - set(reachable)
+    if unknown:
+        raise ValueError(f"{sm.entity}: no transition leads to {sorted(unknown)}")
+    labels, forms_by_target = labels or {}, forms_by_target or {}
+    return [
+        _transition_action(sm=sm, target=t, apply=apply, label=labels.get(t),
+                           form_class=forms_by_target.get(t), single=t in single_object_targets)
+        for t in chosen
+    ]
+
+
+def _transition_action(*, sm, target, apply, label, form_class, single):
+    state_label = target.replace("_", " ")
+    description = label or f"Mark selected as {state_label}"
+
+    def apply_one(request, obj, fields: dict) -> str:
+        fields = dict(fields)
+        reason = fields.pop("reason", "") or "admin action"
+        before = getattr(obj, sm.field)
+        apply(obj, target, actor=admin_actor(request), reason=reason, **fields)
+        return f"{capfirst(sm.entity)} {obj}: {before.replace('_', ' ')} → {state_label}."
+
+    def action(modeladmin, request, queryset):
+        if form_class is None:
+            apply_each(modeladmin, request, queryset, lambda obj: apply_one(request, obj, {}))
+            return None
+        if single and queryset.count() != 1:
+            modeladmin.message_user(
+                request,
+                f"Select exactly one {sm.entity} to {description.lower()}: the values asked for differ per {sm.entity}.",
+                messages.WARNING,
+            )
+            return None
+        return run_form_action(
+            modeladmin, request, queryset, form_class=form_class, title=description,
+            apply=lambda obj, data: apply_one(request, obj, data),
+        )
+
+    action.__name__ = f"mark_{target}"
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+def reason_form(name: str = "TransitionForm", **fields) -> type[forms.Form]:
+    """A form with ``fields`` plus an optional free-text reason recorded in the audit row."""
+    attrs = dict(fields)
+    attrs["reason"] = forms.CharField(required=False, max_length=300, help_text="Saved in the audit trail.")
+    return type(name, (forms.Form,), attrs)
+
+
+# --- Platform models ----------------------------------------------------------------------------
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "subject_link", "action", "from_state", "to_state", "actor")
+    list_filter = ("action", "content_type")
+    search_fields = ("object_id", "actor", "reason", "action")
+    date_hierarchy = "created_at"
+    list_select_related = ("content_type",)
+    readonly_fields = ("content_type", "object_id", "subject_link", "action", "from_state", "to_state",
+                       "actor", "reason", "data", "created_at")
+    fields = readonly_fields
+
+    @admin.display(description="subject")
+    def subject_link(self, obj):
+        label = f"{obj.content_type.model} #{obj.object_id}"
+        try:
+            url = reverse(f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change",
+                          args=[obj.object_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    """Creating a partner shows its token once, in a message; only the hash is stored."""
+
+    list_display = ("name", "token_prefix", "channel_list", "is_active", "created_at")
+    list_filter = ("is_active", "sales_channels")
+    search_fields = ("name", "token_prefix")
+    fields = ("name", "sales_channels", "is_active", "token_prefix", "created_at")
+    readonly_fields = ("token_prefix", "created_at")
+    filter_horizontal = ("sales_channels",)
+    inlines = [AuditLogInline]
+    actions = ["rotate_token"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("sales_channels")
+
+    @admin.display(description="sales channels")
+    def channel_list(self, obj):
+        return ", ".join(c.slug for c in obj.sales_channels.all())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        partner, raw = partner_create(
+            name=form.cleaned_data["name"], sales_channels=form.cleaned_data["sales_channels"],
+            is_active=form.cleaned_data["is_active"], actor=admin_actor(request),
+        )
+        # Let the admin carry on (m2m save, redirect) with the row the service created.
+        obj.pk, obj.token_prefix, obj.token_hash, obj.created_at = (
+            partner.pk, partner.token_prefix, partner.token_hash, partner.created_at)
+        obj._state.adding, obj._state.db = False, partner._state.db
+        self._show_token(request, partner, raw)
+
+    @admin.action(description="Rotate API token (the old one stops working)", permissions=["change"])
+    def rotate_token(self, request, queryset):
+        for partner in queryset:
+            raw = partner_token_rotate(partner=partner, actor=admin_actor(request))
+            self._show_token(request, partner, raw)
+
+    def _show_token(self, request, partner, raw):
+        self.message_user(
+            request,
+            f"API token for {partner.name}: {raw} — copy it now, it will not be shown again.",
+            messages.WARNING,
+        )
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "partner", "method", "path", "key", "response_status")
+    list_filter = ("method", "response_status", "partner")
+    search_fields = ("key", "path")
+    date_hierarchy = "created_at"
+    list_select_related = ("partner",)

@@ -1,0 +1,100 @@
+"""Admin for brands and customers: contact data validated like the API does, identities per
+sales channel, the audit trail and a link to the customer's preference page."""
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+
+from core.admin import AuditLogInline, ReadOnlyInline, admin_actor
+
+from .links import preference_link_for
+from .models import Brand, Customer, CustomerIdentity
+from .services import CONTACT_FIELDS, customer_update
+from .validators import normalize_phone, validate_language
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "sender_name", "sender_email", "default_language", "support_email")
+    search_fields = ("name", "slug", "sender_email", "support_email")
+    list_filter = ("default_language",)
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "default_language")}),
+        ("Look", {"fields": ("logo_url", "primary_color", "accent_color")}),
+        ("Sender", {"fields": ("sender_name", "sender_email", "sms_sender_id", "sms_sender_number")}),
+        ("Support", {"fields": ("support_email", "support_phone", "support_url", "company_address")}),
+    )
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """Normalises contact data the way the customer services do (E.164 phones, BCP 47 tags)."""
+
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        phone, country = cleaned.get("phone"), cleaned.get("country", "")
+        if phone:
+            try:
+                cleaned["phone"] = normalize_phone(phone, country)
+            except ValidationError as exc:
+                self.add_error("phone", exc)
+        if cleaned.get("language"):
+            try:
+                cleaned["language"] = validate_language(cleaned["language"])
+            except ValidationError as exc:
+                self.add_error("language", exc)
+        return cleaned
+
+
+class IdentityInline(ReadOnlyInline):
+    model = CustomerIdentity
+    fields = ("sales_channel", "external_id")
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = ("__str__", "email", "phone", "language", "country", "time_zone", "tier", "brand")
+    list_filter = ("brand", "tier", "language", "country")
+    search_fields = ("name", "email", "phone", "identities__external_id")
+    list_select_related = ("brand",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("preference_page", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("brand", "name", "tier", "tags")}),
+        ("Contact", {"fields": ("email", "phone", "language", "time_zone", "country")}),
+        ("Links", {"fields": ("preference_page", "created_at", "updated_at")}),
+    )
+    inlines = [IdentityInline, AuditLogInline]
+
+    @admin.display(description="preference page")
+    def preference_page(self, obj):
+        if not obj.pk:
+            return "-"
+        url = preference_link_for(obj)
+        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">Open as the customer</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Contact changes go through the service (audited); other fields are plain data.
+        contact = {f: form.cleaned_data[f] for f in form.changed_data if f in CONTACT_FIELDS}
+        other = [f for f in form.changed_data if f not in CONTACT_FIELDS]
+        if other:
+            Customer.objects.filter(pk=obj.pk).update(**{f: form.cleaned_data[f] for f in other})
+        if contact:
+            customer_update(customer=Customer.objects.get(pk=obj.pk), data=contact, actor=admin_actor(request))
+        obj.refresh_from_db()
+
+
+@admin.register(CustomerIdentity)
+class CustomerIdentityAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "sales_channel", "customer")
+    list_filter = ("sales_channel",)
+    search_fields = ("external_id", "customer__name", "customer__email")
+    list_select_related = ("customer", "sales_channel")
+    autocomplete_fields = ("customer",)

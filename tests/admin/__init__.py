@@ -1,0 +1,1 @@
+"""Admin tests: every page renders, status changes go through the services."""

@@ -1,0 +1,1 @@
+"""Management command tests: add_partner and load_demo."""

@@ -1,0 +1,1 @@
+"""The signed preference link and the minimal preference page."""
