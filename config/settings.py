@@ -110,6 +110,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://waypost")}
 # --- Static -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
@@ -128,15 +129,16 @@ if not DEBUG:
 
 # --- Celery -----------------------------------------------------------------------------------
 BROKER_DIR = DATA_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),
     }
     # The filesystem transport has no fanout exchange: no remote control / events.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
@@ -192,3 +194,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Translations of templates (django-modeltranslation) ---------------------------------------
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es", "fr", "de")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+
+# --- Notification pipeline --------------------------------------------------------------------
+WAYPOST_PROVIDERS = {
+    "email": env.str("EMAIL_PROVIDER", default="sandbox"),
+    "sms": env.str("SMS_PROVIDER", default="sandbox"),
+    "whatsapp": env.str("WHATSAPP_PROVIDER", default="sandbox"),
+    "push": env.str("PUSH_PROVIDER", default="sandbox"),
+}
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", default=5.0)
+DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=900.0)
+EVENT_SWEEP_GRACE_SECONDS = env.int("EVENT_SWEEP_GRACE_SECONDS", default=30)
+DELIVERY_SENDING_STALE_SECONDS = env.int("DELIVERY_SENDING_STALE_SECONDS", default=120)
+CELERY_TASK_ROUTES = {"notifications.tasks.process_event": {"queue": "events"}}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WAYPOST_QUEUES = "events,email,sms,whatsapp,push,celery"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-events": {"task": "notifications.tasks.sweep_events", "schedule": env.float("SWEEP_EVENTS_EVERY", default=15.0)},
+    "dispatch-due": {"task": "notifications.tasks.dispatch_due", "schedule": env.float("DISPATCH_DUE_EVERY", default=5.0)},
+}
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -1,5 +1,6 @@
 """Admin for brands and customers: contact data validated like the API does, identities per
-sales channel, the audit trail and a link to the customer's preference page."""
+sales channel, consents and per-type choices (read-only here), the audit trail and a link to
+the customer's preference page."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.utils.html import format_html
 from core.admin import AuditLogInline, ReadOnlyInline, admin_actor
 
 from .links import preference_link_for
-from .models import Brand, Customer, CustomerIdentity
+from .models import Brand, ChannelConsent, Customer, CustomerIdentity, TypePreference
 from .services import CONTACT_FIELDS, customer_update
 from .validators import normalize_phone, validate_language
 
@@ -55,6 +56,16 @@ class IdentityInline(ReadOnlyInline):
     fields = ("sales_channel", "external_id")
 
 
+class ChannelConsentInline(ReadOnlyInline):
+    model = ChannelConsent
+    fields = ("channel", "state", "source", "updated_at")
+
+
+class TypePreferenceInline(ReadOnlyInline):
+    model = TypePreference
+    fields = ("type_key", "channel", "enabled", "updated_at")
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
@@ -69,7 +80,7 @@ class CustomerAdmin(admin.ModelAdmin):
         ("Contact", {"fields": ("email", "phone", "language", "time_zone", "country")}),
         ("Links", {"fields": ("preference_page", "created_at", "updated_at")}),
     )
-    inlines = [IdentityInline, AuditLogInline]
+    inlines = [IdentityInline, ChannelConsentInline, TypePreferenceInline, AuditLogInline]
 
     @admin.display(description="preference page")
     def preference_page(self, obj):
@@ -98,3 +109,29 @@ class CustomerIdentityAdmin(admin.ModelAdmin):
     search_fields = ("external_id", "customer__name", "customer__email")
     list_select_related = ("customer", "sales_channel")
     autocomplete_fields = ("customer",)
+
+
+@admin.register(ChannelConsent)
+class ChannelConsentAdmin(admin.ModelAdmin):
+    """Read-only: consent comes from the customer (STOP keywords, unsubscribes, the preference
+    center), never from an agent's edit."""
+
+    list_display = ("customer", "channel", "state", "source", "updated_at")
+    list_filter = ("channel", "state", "source")
+    search_fields = ("customer__name", "customer__email", "customer__phone")
+    list_select_related = ("customer",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TypePreference)
+class TypePreferenceAdmin(ChannelConsentAdmin):
+    list_display = ("customer", "type_key", "channel", "enabled", "updated_at")
+    list_filter = ("type_key", "channel", "enabled")

@@ -64,3 +64,52 @@ class CustomerIdentity(models.Model):
 
     def __str__(self):
         return f"{self.sales_channel}:{self.external_id}"
+
+
+class Channel(models.TextChoices):
+    """The ways Waypost can reach a customer."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    PUSH = "push", "Push"
+
+
+class ChannelConsent(models.Model):
+    """Legal consent for a whole channel (an SMS STOP, an email list unsubscribe). An opt-out here
+    stops the channel even for critical messages."""
+
+    class State(models.TextChoices):
+        OPTED_IN = "opted_in", "Opted in"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_consents")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    state = models.CharField(max_length=10, choices=State.choices)
+    source = models.CharField(max_length=60, blank=True, help_text="sms_keyword, email_unsubscribe, agent, api, center")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="uniq_channel_consent")]
+
+    def __str__(self):
+        return f"{self.customer} {self.channel}: {self.state}"
+
+
+class TypePreference(models.Model):
+    """The customer's choice for one notification type on one channel (critical types ignore
+    an ``enabled=False`` here; consent law does not)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="type_preferences")
+    type_key = models.CharField(max_length=60, help_text="A notification type key, e.g. shipment_shipped")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "type_key", "channel"], name="uniq_type_preference")
+        ]
+
+    def __str__(self):
+        return f"{self.customer} {self.type_key}/{self.channel}: {'on' if self.enabled else 'off'}"

@@ -1,0 +1,271 @@
+"""The pipeline's tables: events (the outbox), the catalogue (types, rules, templates),
+notifications, deliveries, provider attempts, the sandbox outbox and runtime pipeline settings."""
+from django.db import models
+from django.utils import timezone
+
+from preferences.models import Channel
+
+
+class Event(models.Model):
+    """Something happened (``shipment.delivered``). Written in the domain change's transaction;
+    immutable except for the processing bookkeeping."""
+
+    type = models.CharField(max_length=60, db_index=True)
+    subject_type = models.CharField(max_length=20)  # order, shipment, order_line, return, stock
+    subject_id = models.BigIntegerField()
+    brand = models.ForeignKey("preferences.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
+    customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processing_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(processed_at__isnull=True), name="event_unprocessed_idx"),
+            models.Index(fields=["subject_type", "subject_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.type} #{self.subject_id}"
+
+
+class NotificationType(models.Model):
+    class Category(models.TextChoices):
+        SHIPPING = "shipping", "Shipping"
+        BACKORDER = "backorder", "Backorder"
+        RETURNS = "returns", "Returns"
+
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    category = models.CharField(max_length=12, choices=Category.choices)
+    critical = models.BooleanField(default=False, help_text="Critical types bypass per-type opt-outs (never consent law)")
+    coalesce_group = models.CharField(
+        max_length=40, blank=True,
+        help_text="Types sharing a group supersede each other's pending notifications for the same subject",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the milestone in its journey")
+
+    class Meta:
+        ordering = ["category", "position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Rule(models.Model):
+    """Which events notify whom, through which type, on which channels, with what priority."""
+
+    class Mode(models.TextChoices):
+        FALLBACK = "fallback", "First channel that works, in order"
+        ALL = "all", "Every channel at once"
+
+    name = models.CharField(max_length=120)
+    event_type = models.CharField(max_length=60, db_index=True)
+    notification_type = models.ForeignKey(NotificationType, on_delete=models.PROTECT, related_name="rules")
+    channels = models.JSONField(default=list, help_text='Ordered channels, e.g. ["sms", "email"]')
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.FALLBACK)
+    conditions = models.JSONField(
+        default=dict, blank=True,
+        help_text='Optional: {"brands": ["slug"], "sales_channels": ["slug"], "countries": ["US"], '
+                  '"min_order_value": "50", "max_order_value": "500", "customer_tags": ["vip"]}',
+    )
+    coalesce_seconds = models.PositiveIntegerField(default=0, help_text="Wait this long for a newer update before sending")
+    priority = models.PositiveSmallIntegerField(default=5, help_text="1 = most urgent")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["event_type", "priority", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Template(models.Model):
+    """Subject and bodies for one notification type on one channel; translated fields per language.
+    Email uses subject, body_html and body_text; SMS/WhatsApp body_text; push subject (title),
+    body_text and link."""
+
+    notification_type = models.ForeignKey(NotificationType, on_delete=models.CASCADE, related_name="templates")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=200, blank=True)
+    preheader = models.CharField(max_length=200, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["notification_type", "channel"]
+        constraints = [models.UniqueConstraint(fields=["notification_type", "channel"], name="uniq_template")]
+
+    def __str__(self):
+        return f"{self.notification_type.key} / {self.channel}"
+
+
+class Notification(models.Model):
+    """One message intent for one customer, unique by its dedupe key."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        SUPERSEDED = "superseded", "Superseded by a newer update"
+        NOT_SENT = "not_sent", "Not sent (no usable channel)"
+        DEAD = "dead", "Failed on every channel"
+
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="notifications")
+    brand = models.ForeignKey("preferences.Brand", on_delete=models.PROTECT, related_name="+")
+    notification_type = models.ForeignKey(NotificationType, on_delete=models.PROTECT, related_name="notifications")
+    rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notifications")
+    subject_key = models.CharField(max_length=60, db_index=True, help_text="e.g. shipment:12; coalescing scope")
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    return_request = models.ForeignKey("returns.ReturnRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    language = models.CharField(max_length=16)
+    channels = models.JSONField(default=list, help_text="The allowed plan, in order")
+    mode = models.CharField(max_length=10, choices=Rule.Mode.choices, default=Rule.Mode.FALLBACK)
+    skipped = models.JSONField(default=dict, blank=True, help_text="Channels left out of the plan and why")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was not sent, if so")
+    priority = models.PositiveSmallIntegerField(default=5)
+    send_after = models.DateTimeField(default=timezone.now)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["customer", "subject_key", "status"])]
+
+    def __str__(self):
+        return f"{self.notification_type.key} to {self.customer}"
+
+
+class Delivery(models.Model):
+    """A notification on one channel, with its own state machine."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (fell back)"
+        BOUNCED = "bounced", "Bounced"
+        SUPPRESSED = "suppressed", "Suppressed"
+        SUPERSEDED = "superseded", "Superseded"
+        DEAD = "dead", "Dead (all channels failed)"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    to = models.CharField(max_length=254, blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    retry_floor = models.PositiveSmallIntegerField(default=0, help_text="attempt_count when last requeued")
+    send_after = models.DateTimeField(default=timezone.now)
+    error = models.TextField(blank=True)
+    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], condition=models.Q(resend_of__isnull=True),
+                name="uniq_delivery_per_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["send_after"], condition=models.Q(status="pending"), name="delivery_due_idx"),
+            models.Index(fields=["updated_at"], condition=models.Q(status="sending"), name="delivery_sending_idx"),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} delivery #{self.pk}"
+
+
+class DeliveryAttempt(models.Model):
+    """One call to one provider. ``idempotency_key`` is sent to the provider so a retried call
+    after a crash is recognised rather than sent twice."""
+
+    class Outcome(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        ACCEPTED = "accepted", "Accepted"
+        TRANSIENT = "transient", "Transient error"
+        PERMANENT = "permanent", "Permanent error"
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    provider = models.CharField(max_length=40)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.IN_FLIGHT)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+    error_text = models.TextField(blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="uniq_attempt_number")]
+
+    def __str__(self):
+        return f"{self.provider} attempt {self.number} ({self.outcome})"
+
+
+class SandboxMessage(models.Model):
+    """What the sandbox provider 'sent': the rendered message, kept for the admin's outbox."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL, related_name="sandbox_messages")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "sandbox outbox message"
+
+    def __str__(self):
+        return f"{self.channel} to {self.to}: {self.subject or self.body_text[:40]}"
+
+
+class PipelineSettings(models.Model):
+    """Runtime knobs shared by every worker (one row): sandbox failure share and latency, and a
+    time scale that compresses waits for simulations."""
+
+    sandbox_fail_rate = models.FloatField(default=0.0, help_text="Share of sandbox sends that fail (transient)")
+    sandbox_latency_ms = models.PositiveIntegerField(default=0)
+    time_scale = models.FloatField(default=1.0, help_text="Multiplier for waits (coalescing, backoff); 1 = real time")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "pipeline settings"
+
+    def __str__(self):
+        return "Pipeline settings"
+
+    @classmethod
+    def current(cls) -> "PipelineSettings":
+        return cls.objects.get_or_create(pk=1)[0]

@@ -1,0 +1,1 @@
+"""Notification services: planning events into notifications, and dispatching deliveries."""

@@ -1,0 +1,48 @@
+"""Composing a delivery's message: its template in the notification's language, rendered from
+the event snapshot for this customer, with the brand's sender and the links every message carries."""
+from django.conf import settings
+
+from ..channels.base import OutboundMessage
+from ..models import Delivery, Template
+from ..rendering import Rendered, build_context, render_template
+from ..snapshots import customer_snapshot
+
+
+def message_links(*, notification, delivery: Delivery) -> dict:
+    from preferences.links import preference_link_for
+
+    shipment = notification.event.payload.get("shipment") or {}
+    return {
+        "preferences": preference_link_for(notification.customer),
+        "tracking": shipment.get("tracking_url", ""),
+        "reschedule": shipment.get("reschedule_url", ""),
+    }
+
+
+def render_delivery(delivery: Delivery) -> Rendered:
+    notification = delivery.notification
+    template = Template.objects.filter(notification_type_id=notification.notification_type_id,
+                                       channel=delivery.channel).first()
+    if template is None:
+        raise LookupError(f"No {delivery.channel} template for {notification.notification_type.key}")
+    context = build_context(
+        payload=notification.event.payload, customer_snapshot=customer_snapshot(notification.customer),
+        language=notification.language, links=message_links(notification=notification, delivery=delivery),
+    )
+    return render_template(template, language=notification.language.split("-")[0].lower(), context=context)
+
+
+def compose_message(delivery: Delivery) -> OutboundMessage:
+    delivery = Delivery.objects.select_related(
+        "notification__customer", "notification__brand", "notification__event", "notification__notification_type"
+    ).get(pk=delivery.pk)
+    notification, brand = delivery.notification, delivery.notification.brand
+    rendered = render_delivery(delivery)
+    return OutboundMessage(
+        channel=delivery.channel, to=delivery.to, subject=rendered.subject, preheader=rendered.preheader,
+        body_text=rendered.body_text, body_html=rendered.body_html, link=rendered.link,
+        from_email=brand.sender_email, from_name=brand.sender_name, reply_to=brand.support_email,
+        sender_id=brand.sms_sender_id,
+        metadata={"delivery_id": delivery.pk, "notification_id": notification.pk,
+                  "type": notification.notification_type.key, "site": settings.SITE_URL},
+    )
