@@ -153,7 +153,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH_MULTIPLIER", default=4)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -219,4 +218,4 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-events": {"task": "notifications.tasks.sweep_events", "schedule": env.float("SWEEP_EVENTS_EVERY", default=15.0)},
     "dispatch-due": {"task": "notifications.tasks.dispatch_due", "schedule": env.float("DISPATCH_DUE_EVERY", default=5.0)},
 }
-FORMS_URLFIELD_ASSUME_HTTPS = True
+PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)

@@ -8,11 +8,10 @@ from django.urls import reverse
 from .models import Customer
 
 SALT = "preferences"
-DEFAULT_MAX_AGE_DAYS = 30
 
 
 def max_age() -> timedelta:
-    return timedelta(days=getattr(settings, "PREFERENCE_LINK_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))
+    return timedelta(days=settings.PREFERENCE_LINK_MAX_AGE_DAYS)
 
 
 def preference_token_for(customer: Customer) -> str:
