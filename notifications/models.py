@@ -178,6 +178,12 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     cost = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
+    provider_status = models.CharField(max_length=30, blank=True, help_text="Last status a provider receipt reported")
+    receipt_at = models.DateTimeField(null=True, blank=True, help_text="When the delivery receipt arrived")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    click_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -227,6 +233,61 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.provider} attempt {self.number} ({self.outcome})"
+
+
+class ProviderEvent(models.Model):
+    """One webhook event from a provider (delivery receipt, bounce, open, inbound message),
+    unique by the provider's event id so a repeated webhook changes nothing."""
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, help_text="Normalised: delivered, bounced, opened, ...")
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="provider_events")
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    applied = models.BooleanField(default=False, help_text="Whether it changed the delivery")
+    detail = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="uniq_provider_event")]
+
+    def __str__(self):
+        return f"{self.provider} {self.kind} {self.event_id}"
+
+
+class Suppression(models.Model):
+    """An address we must not send to on a channel (hard bounce, spam complaint, invalid number,
+    an agent's decision). Lifting keeps the row, with who and why."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+        INVALID = "invalid", "Invalid address"
+        MANUAL = "manual", "Added by an agent"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=120, blank=True, help_text="provider event, user:…")
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=120, blank=True)
+    lift_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], condition=models.Q(lifted_at__isnull=True),
+                                    name="uniq_active_suppression")
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.address} ({self.reason})"
 
 
 class SandboxMessage(models.Model):

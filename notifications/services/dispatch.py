@@ -16,7 +16,7 @@ from core.transitions import machine
 
 from ..channels import provider_for
 from ..channels.base import OutboundMessage, SendResult, SendStatus
-from ..models import Delivery, DeliveryAttempt, Notification, PipelineSettings
+from ..models import Delivery, DeliveryAttempt, Notification, PipelineSettings, Suppression
 from .compose import compose_message
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
@@ -101,6 +101,14 @@ def _claim(delivery_id: int, *, recover: bool) -> Claim | None:
         if notification.status == N.SUPERSEDED:
             delivery_set_status(delivery, D.SUPERSEDED, error=notification.reason)
             return None
+        suppression = Suppression.objects.filter(channel=delivery.channel, address__iexact=delivery.to,
+                                                 lifted_at__isnull=True).first() if delivery.to else None
+        if suppression:
+            fallback = delivery_fail(delivery=delivery, notification=notification, status=D.SUPPRESSED,
+                                     error=f"suppressed: {suppression.get_reason_display()}")
+            if fallback:
+                transaction.on_commit(lambda: _enqueue([fallback]))
+            return None
         number = delivery.attempt_count + 1
         provider = provider_for(delivery.channel)
         delivery_set_status(delivery, D.SENDING, attempt_count=number, provider=provider.name)
@@ -114,6 +122,12 @@ def _claim(delivery_id: int, *, recover: bool) -> Claim | None:
     return Claim(delivery, attempt)
 
 
+def _enqueue(deliveries) -> None:
+    from ..tasks import enqueue_deliveries
+
+    enqueue_deliveries(deliveries)
+
+
 def _fallback_channel(notification: Notification, delivery: Delivery) -> str | None:
     if notification.mode != "fallback" or delivery.channel not in notification.channels:
         return None
@@ -124,17 +138,20 @@ def _fallback_channel(notification: Notification, delivery: Delivery) -> str | N
     return None
 
 
-def delivery_fail(*, delivery: Delivery, notification: Notification, error: str) -> Delivery | None:
-    """Give up on a locked delivery: fall back to the plan's next channel (returned, to dispatch)
-    or, when none is left, mark it dead for the admin's dead-letter list."""
+def delivery_fail(*, delivery: Delivery, notification: Notification, error: str, status: str = D.FAILED,
+                  **fields) -> Delivery | None:
+    """Give up on a locked delivery (``status``: failed, bounced or suppressed): fall back to the
+    plan's next channel (returned, to dispatch) or, when none is left, a failed one is dead —
+    listed in the admin's dead letters."""
     from preferences.selectors import address_for
 
     next_channel = _fallback_channel(notification, delivery)
+    if next_channel is None and status == D.FAILED:
+        status = D.DEAD
+    delivery_set_status(delivery, status, error=error[:2000], **fields)
     if next_channel is None:
-        delivery_set_status(delivery, D.DEAD, error=error)
         notification_refresh_status(notification)
         return None
-    delivery_set_status(delivery, D.FAILED, error=error)
     return Delivery.objects.create(notification=notification, channel=next_channel,
                                    to=address_for(customer=notification.customer, channel=next_channel))
 
@@ -147,8 +164,18 @@ def _record(claim: Claim, result: SendResult, latency_ms: int) -> list[Delivery]
         notification = Notification.objects.select_for_update().get(pk=claim.delivery.notification_id)
         delivery = Delivery.objects.select_for_update().get(pk=claim.delivery.pk)
         attempt = DeliveryAttempt.objects.select_for_update().get(pk=claim.attempt.pk)
-        if attempt.outcome != A.IN_FLIGHT or delivery.status != D.SENDING:
+        if attempt.outcome != A.IN_FLIGHT:
             return []  # recorded already by a recovered copy of this send
+        if delivery.status != D.SENDING:
+            # A provider receipt overtook the API answer: keep the attempt's record, not the status.
+            attempt.outcome = A.ACCEPTED if result.status in (SendStatus.ACCEPTED, SendStatus.DELIVERED) else A.PERMANENT
+            attempt.finished_at, attempt.latency_ms = now, latency_ms
+            attempt.provider_message_id = result.provider_message_id
+            attempt.save()
+            if result.provider_message_id and not delivery.provider_message_id:
+                delivery.provider_message_id = result.provider_message_id
+                delivery.save(update_fields=["provider_message_id", "updated_at"])
+            return []
         attempt.finished_at, attempt.latency_ms = now, latency_ms
         attempt.provider_message_id, attempt.error_code = result.provider_message_id, result.error_code
         attempt.error_text, attempt.cost = result.error_text[:2000], result.cost
