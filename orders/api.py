@@ -1,7 +1,6 @@
 """Partner API for orders and shipments: order intake by external id (with its customer),
 order transitions, shipments and carrier events, each scoped to the partner's sales channels."""
 import django_filters
-from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,7 +10,6 @@ from rest_framework.response import Response
 
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from preferences.services import customer_upsert
 
 from .models import Order, Shipment, ShipmentEvent, ShipmentLine
 from .selectors import orders_for_channels, shipments_for_channels
@@ -20,7 +18,7 @@ from .serializers import (
     ShipmentCreateWithOrderSerializer, ShipmentEventInputSerializer, ShipmentEventSerializer,
     ShipmentSerializer,
 )
-from .services import LineInput, order_create, order_transition, shipment_create, shipment_event_record
+from .services import LineInput, order_receive, order_transition, shipment_create, shipment_event_record
 
 CONFLICT = OpenApiResponse(
     description="Not allowed from the current status; the body lists the `allowed` next states."
@@ -65,16 +63,9 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         channel, external_id = fields.pop("sales_channel"), fields.pop("external_id")
-        existing = Order.objects.filter(sales_channel=channel, external_id=external_id).first()
-        if existing:
-            return self._answer(existing)
-        customer_data = dict(fields.pop("customer"))
-        lines = [LineInput(**line) for line in fields.pop("lines")]
-        with transaction.atomic():
-            customer, _ = customer_upsert(sales_channel=channel, external_id=customer_data.pop("external_id"),
-                                          data=customer_data, actor=self.actor)
-            order, created = order_create(sales_channel=channel, external_id=external_id, customer=customer,
-                                          lines=lines, actor=self.actor, **fields)
+        order, created = order_receive(
+            sales_channel=channel, external_id=external_id, customer_data=dict(fields.pop("customer")),
+            lines=[LineInput(**line) for line in fields.pop("lines")], actor=self.actor, **fields)
         return self._answer(order, _created_or_ok(created))
 
     @extend_schema(request=OrderTransitionSerializer, parameters=[IDEMPOTENCY_KEY],

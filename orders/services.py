@@ -110,6 +110,24 @@ def order_create(
     return order, True
 
 
+def order_receive(*, sales_channel: SalesChannel, external_id: str, customer_data: dict, lines: list[LineInput],
+                  actor: str = "", **order_fields) -> tuple[Order, bool]:
+    """Take in an order from any source: upsert its customer (by their id in the channel, given as
+    ``customer_data["external_id"]``) and create the order, in one transaction. A repeat of an
+    order already taken in returns it unchanged (``created`` False) and touches nothing."""
+    from preferences.services import customer_upsert
+
+    existing = Order.objects.filter(sales_channel=sales_channel, external_id=external_id).first()
+    if existing:
+        return existing, False
+    customer_data = dict(customer_data)
+    with transaction.atomic():
+        customer, _ = customer_upsert(sales_channel=sales_channel, external_id=customer_data.pop("external_id"),
+                                      data=customer_data, actor=actor)
+        return order_create(sales_channel=sales_channel, external_id=external_id, customer=customer,
+                            lines=lines, actor=actor, **order_fields)
+
+
 def order_transition(*, order: Order, to_status: str, actor: str = "", reason: str = "") -> Order:
     return transition(model=Order, pk=order.pk, sm=ORDER_MACHINE, target=to_status,
                       signal=signals.order_status_changed, actor=actor, reason=reason)

@@ -1,16 +1,15 @@
 """Partner API for customers: upsert by channel and external id, partial update, list, retrieve.
 A partner sees a customer when the customer has an identity or an order in one of its channels."""
 import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from orders.models import Order
 
-from .models import Customer, CustomerIdentity
+from .models import Customer
+from .selectors import customers_for_channels
 from .serializers import CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer
 from .services import customer_update, customer_upsert
 
@@ -31,9 +30,7 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
     filterset_class = CustomerFilter
 
     def get_queryset(self):
-        in_channels = Q(pk__in=CustomerIdentity.objects.filter(sales_channel__in=self.channels).values("customer_id"))
-        ordered = Q(pk__in=Order.objects.filter(sales_channel__in=self.channels).values("customer_id"))
-        return Customer.objects.filter(in_channels | ordered).prefetch_related("identities__sales_channel")
+        return customers_for_channels(channels=self.channels).prefetch_related("identities__sales_channel")
 
     @extend_schema(request=CustomerUpsertSerializer, parameters=[IDEMPOTENCY_KEY],
                    responses={200: CustomerSerializer, 201: CustomerSerializer},

@@ -1,7 +1,18 @@
 """Reads of a customer's reachability: which channels may carry a notification type, and why not."""
 from dataclasses import dataclass
 
-from .models import ChannelConsent, Customer, TypePreference
+from django.db.models import Q, QuerySet
+
+from .models import ChannelConsent, Customer, CustomerIdentity, TypePreference
+
+
+def customers_for_channels(*, channels) -> QuerySet[Customer]:
+    """Customers a partner may see: those with an identity or an order in one of ``channels``."""
+    from orders.models import Order
+
+    in_channels = Q(pk__in=CustomerIdentity.objects.filter(sales_channel__in=channels).values("customer_id"))
+    ordered = Q(pk__in=Order.objects.filter(sales_channel__in=channels).values("customer_id"))
+    return Customer.objects.filter(in_channels | ordered)
 
 
 @dataclass(frozen=True)
