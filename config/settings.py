@@ -219,3 +219,32 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due": {"task": "notifications.tasks.dispatch_due", "schedule": env.float("DISPATCH_DUE_EVERY", default=5.0)},
 }
 PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
+
+# --- SMS and WhatsApp (Vonage, Twilio) ----------------------------------------------------------
+# Ordered SMS providers per destination country, e.g. "US,CA=twilio,vonage;*=vonage,twilio".
+# Unset: SMS_PROVIDER (the sandbox by default). A route naming an unconfigured provider stops startup.
+SMS_ROUTES = env.str("SMS_ROUTES", default="")
+VONAGE_API_KEY = env.str("VONAGE_API_KEY", default="")
+VONAGE_API_SECRET = env.str("VONAGE_API_SECRET", default="")
+VONAGE_SIGNATURE_SECRET = env.str("VONAGE_SIGNATURE_SECRET", default="")
+VONAGE_SIGNATURE_METHOD = env.str("VONAGE_SIGNATURE_METHOD", default="md5hash")  # md5hash, md5, sha1, sha256, sha512
+VONAGE_REST_HOST = env.str("VONAGE_REST_HOST", default="rest.nexmo.com")
+VONAGE_API_HOST = env.str("VONAGE_API_HOST", default="api.nexmo.com")
+VONAGE_CA_BUNDLE = env.str("VONAGE_CA_BUNDLE", default="")
+VONAGE_TIMEOUT_SECONDS = env.int("VONAGE_TIMEOUT_SECONDS", default=10)
+VONAGE_WHATSAPP_NUMBER = env.str("VONAGE_WHATSAPP_NUMBER", default="")
+WEBHOOK_MAX_AGE_SECONDS = env.int("WEBHOOK_MAX_AGE_SECONDS", default=300)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")  # e.g. http://127.0.0.1:8025 for a fake server
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
+# Numbers to send from where alphanumeric sender ids are not allowed: "US=+12025550100,CA=+12025550100".
+SMS_SENDER_NUMBERS = env.dict("SMS_SENDER_NUMBERS", default={})
+SMS_NUMERIC_SENDER_COUNTRIES = env.list("SMS_NUMERIC_SENDER_COUNTRIES", default=["US", "CA"])
+SMS_STOP_FOOTER_COUNTRIES = env.list("SMS_STOP_FOOTER_COUNTRIES", default=["US", "CA", "FR"])
+SMS_PRICES = env.str("SMS_PRICES", default="vonage:US=0.00809,vonage:*=0.0650,twilio:US=0.0083,twilio:*=0.0700")
+SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=3)
+SMS_PROHIBITED_PATTERNS = env.list("SMS_PROHIBITED_PATTERNS", default=[])  # regexes; empty: the defaults
+SMS_RATE_LIMITS = {"vonage": 30.0, "twilio": 30.0, **env.dict("SMS_RATE_LIMITS", cast={"value": float}, default={})}
+SMS_CUSTOMER_CAP_PER_HOUR = env.int("SMS_CUSTOMER_CAP_PER_HOUR", default=3)
+REDIS_URL = env.str("REDIS_URL", default="")

@@ -330,3 +330,89 @@ class PipelineSettings(models.Model):
     @classmethod
     def current(cls) -> "PipelineSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+# --- Two-way SMS: what customers text back ------------------------------------------------------
+
+class InboundMessage(models.Model):
+    """A text a customer sent us (SMS or WhatsApp), unique by the provider's message id so a
+    repeated webhook is handled once. Keywords act at once; anything else waits in the agents'
+    inbox. ``reply_*`` records the one automatic answer."""
+
+    class Kind(models.TextChoices):
+        STOP = "stop", "Opt-out keyword"
+        START = "start", "Opt-in keyword"
+        HELP = "help", "Help keyword"
+        RESCHEDULE = "reschedule", "Reschedule request"
+        CALL_ME = "call_me", "Callback request"
+        OTHER = "other", "Message for an agent"
+
+    class ReplyStatus(models.TextChoices):
+        NONE = "none", "No reply"
+        PENDING = "pending", "To send"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    provider_message_id = models.CharField(max_length=200)
+    from_number = models.CharField(max_length=20, db_index=True, help_text="E.164")
+    to_number = models.CharField(max_length=40, blank=True, help_text="Our number or sender it was sent to")
+    text = models.TextField(blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="inbound_messages")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    handled_at = models.DateTimeField(null=True, blank=True, help_text="When an agent dealt with it")
+    handled_by = models.CharField(max_length=120, blank=True)
+    reply_text = models.TextField(blank=True)
+    reply_status = models.CharField(max_length=8, choices=ReplyStatus.choices, default=ReplyStatus.NONE)
+    reply_provider_message_id = models.CharField(max_length=200, blank=True)
+    reply_error = models.CharField(max_length=500, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "provider_message_id"], name="uniq_inbound_message")]
+        indexes = [models.Index(fields=["kind", "handled_at"])]
+
+    def __str__(self):
+        return f"{self.from_number}: {self.text[:40]}"
+
+
+class RescheduleRequest(models.Model):
+    """A customer asked (by replying RESCHEDULE) to move the delivery of a shipment."""
+
+    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="reschedule_requests")
+    shipment = models.ForeignKey("orders.Shipment", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="reschedule_requests")
+    inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="reschedule_request")
+    link = models.CharField(max_length=500, blank=True, help_text="The carrier's reschedule link we replied with")
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"Reschedule shipment {self.shipment_id} for {self.customer}"
+
+
+class CallbackRequest(models.Model):
+    """A customer asked (CALL ME) to be called back; the agents' queue."""
+
+    customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="callback_requests")
+    phone = models.CharField(max_length=20)
+    inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="callback_request")
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"Call {self.phone}"

@@ -113,3 +113,33 @@ class TypePreference(models.Model):
 
     def __str__(self):
         return f"{self.customer} {self.type_key}/{self.channel}: {'on' if self.enabled else 'off'}"
+
+
+class ConsentLog(models.Model):
+    """Append-only record of every consent change (channel-wide or per type): who, how, from what
+    to what, and what prompted it. Never edited or deleted."""
+
+    class Source(models.TextChoices):
+        SMS_KEYWORD = "sms_keyword", "SMS keyword (STOP/START)"
+        CENTER = "center", "Preference center"
+        AGENT = "agent", "Support agent"
+        API = "api", "Partner API"
+        EMAIL_UNSUBSCRIBE = "email_unsubscribe", "Email unsubscribe"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_log")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    type_key = models.CharField(max_length=60, blank=True, help_text="Empty: the whole channel")
+    old_state = models.CharField(max_length=10, blank=True)
+    new_state = models.CharField(max_length=10)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    actor = models.CharField(max_length=120, blank=True, help_text="e.g. sms:+14155550100, user:alice")
+    delivery_id = models.BigIntegerField(null=True, blank=True, help_text="The message that prompted it, if any")
+    notification_id = models.BigIntegerField(null=True, blank=True)
+    reference = models.CharField(max_length=200, blank=True, help_text="e.g. vonage inbound message id")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.customer} {self.channel}{'/' + self.type_key if self.type_key else ''}: {self.old_state or '-'} -> {self.new_state}"

@@ -75,3 +75,37 @@ def customer_update(*, customer: Customer, data: dict, actor: str = "", _cleaned
     customer.save(update_fields=[*changed, "updated_at"])
     audit(obj=customer, action="updated", actor=actor, data={"fields": sorted(changed)})
     return customer
+
+
+def consent_set(*, customer: Customer, channel: str, state: str, source: str, actor: str = "",
+                type_key: str = "", delivery_id: int | None = None, notification_id: int | None = None,
+                reference: str = "") -> bool:
+    """Set a customer's consent for a whole channel (``type_key`` empty: ``ChannelConsent``, the
+    legal one) or for one notification type on it (``TypePreference``; state ``opted_in`` /
+    ``opted_out``), and append the change to the consent log. Returns whether anything changed."""
+    from .models import ChannelConsent, ConsentLog, TypePreference
+
+    with transaction.atomic():
+        if type_key:
+            row, _ = TypePreference.objects.select_for_update().get_or_create(
+                customer=customer, type_key=type_key, channel=channel, defaults={"enabled": True})
+            old = ChannelConsent.State.OPTED_IN if row.enabled else ChannelConsent.State.OPTED_OUT
+            if old == state:
+                return False
+            row.enabled = state == ChannelConsent.State.OPTED_IN
+            row.save(update_fields=["enabled", "updated_at"])
+        else:
+            row = ChannelConsent.objects.select_for_update().filter(customer=customer, channel=channel).first()
+            old = row.state if row else ""  # no row: never asked, which is not an opt-out
+            if old == state:
+                return False
+            try:
+                with transaction.atomic():
+                    ChannelConsent.objects.update_or_create(customer=customer, channel=channel,
+                                                            defaults={"state": state, "source": source})
+            except IntegrityError:  # a concurrent first write; ours wins after it
+                ChannelConsent.objects.filter(customer=customer, channel=channel).update(state=state, source=source)
+        ConsentLog.objects.create(customer=customer, channel=channel, type_key=type_key, old_state=old,
+                                  new_state=state, source=source, actor=actor[:120], delivery_id=delivery_id,
+                                  notification_id=notification_id, reference=reference[:200])
+    return True
