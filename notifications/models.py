@@ -38,6 +38,7 @@ class NotificationType(models.Model):
         SHIPPING = "shipping", "Shipping"
         BACKORDER = "backorder", "Backorder"
         RETURNS = "returns", "Returns"
+        DIGEST = "digest", "Digest (held updates collected)"
 
     key = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
@@ -119,6 +120,11 @@ class Notification(models.Model):
         NOT_SENT = "not_sent", "Not sent (no usable channel)"
         DEAD = "dead", "Failed on every channel"
 
+    class Hold(models.TextChoices):
+        QUIET_HOURS = "quiet_hours", "Quiet hours"
+        DIGEST = "digest", "Daily digest"
+        CAP = "cap", "Frequency cap (next digest)"
+
     dedupe_key = models.CharField(max_length=200, unique=True)
     customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="notifications")
     brand = models.ForeignKey("preferences.Brand", on_delete=models.PROTECT, related_name="+")
@@ -137,12 +143,20 @@ class Notification(models.Model):
     priority = models.PositiveSmallIntegerField(default=5)
     send_after = models.DateTimeField(default=timezone.now)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hold = models.CharField(max_length=12, choices=Hold.choices, blank=True, default="",
+                            help_text="Why it waits: quiet hours, the daily digest, or a frequency cap")
+    digest = models.ForeignKey("Digest", null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
+                               help_text="The digest that carried it")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["customer", "subject_key", "status"])]
+        indexes = [
+            models.Index(fields=["customer", "subject_key", "status"]),
+            models.Index(fields=["send_after"], condition=models.Q(hold="digest", status="planned"),
+                         name="notification_digest_due_idx"),
+        ]
 
     def __str__(self):
         return f"{self.notification_type.key} to {self.customer}"
@@ -416,3 +430,24 @@ class CallbackRequest(models.Model):
 
     def __str__(self):
         return f"Call {self.phone}"
+
+
+class Digest(models.Model):
+    """One daily digest for one customer on one channel: the held notifications it carries are its
+    ``items``; it is sent as its own notification (``notification``). Unique per customer, channel
+    and local day, so a second build of the same digest finds it and sends nothing."""
+
+    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="digests")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    day = models.DateField(help_text="The customer's local date of the digest")
+    key = models.CharField(max_length=80, unique=True, help_text="customer:channel:day")
+    notification = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="digest_sent")
+    item_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"digest {self.key}"
