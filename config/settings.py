@@ -248,3 +248,35 @@ SMS_PROHIBITED_PATTERNS = env.list("SMS_PROHIBITED_PATTERNS", default=[])  # reg
 SMS_RATE_LIMITS = {"vonage": 30.0, "twilio": 30.0, **env.dict("SMS_RATE_LIMITS", cast={"value": float}, default={})}
 SMS_CUSTOMER_CAP_PER_HOUR = env.int("SMS_CUSTOMER_CAP_PER_HOUR", default=3)
 REDIS_URL = env.str("REDIS_URL", default="")
+
+# --- Email ------------------------------------------------------------------------------------
+# EMAIL_PROVIDER (WAYPOST_PROVIDERS["email"] above): sandbox (the database outbox), console, smtp
+# (EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587) or any anymail ESP name (postmark,
+# mailgun, sendgrid, amazon_ses, brevo, resend, ...). Every ANYMAIL_<SETTING> environment variable
+# becomes ANYMAIL["<SETTING>"] (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_WEBHOOK_SECRET, ...).
+import os as _os  # noqa: E402
+
+EMAIL_PROVIDER = WAYPOST_PROVIDERS["email"]
+INSTALLED_APPS += ["anymail"]
+
+
+def _anymail_value(name: str, value: str):
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if name == "REQUESTS_TIMEOUT":
+        return float(value)
+    return value
+
+
+ANYMAIL = {key[len("ANYMAIL_"):]: _anymail_value(key[len("ANYMAIL_"):], value)
+           for key, value in _os.environ.items() if key.startswith("ANYMAIL_") and len(key) > len("ANYMAIL_")}
+ANYMAIL.setdefault("REQUESTS_TIMEOUT", 15.0)  # seconds; a timeout is a transient failure we retry
+if EMAIL_PROVIDER in ("sandbox", "console"):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif EMAIL_PROVIDER == "smtp":
+    vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+else:
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+# The mailto half of List-Unsubscribe; empty: the brand's support address.
+EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="")

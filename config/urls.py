@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.health import healthz, readyz
+from notifications.webhooks_email import webhook_urlpatterns
+from preferences.unsubscribe import unsubscribe_view
 
 admin.site.site_header = "Waypost"
 admin.site.site_title = "Waypost console"
@@ -18,4 +20,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("p/", include("preferences.urls")),
+    path("webhooks/", include("notifications.urls_sms")),  # SMS/WhatsApp receipts and inbound texts
+    path("anymail/", include((webhook_urlpatterns(), "anymail"))),  # email provider webhooks
+    path("u/<str:token>/", unsubscribe_view, name="unsubscribe"),  # one-click unsubscribe (RFC 8058)
 ]

@@ -18,3 +18,14 @@ class NotificationsConfig(AppConfig):
         receivers.connect()
         # The shipped catalogue (types, rules, default templates) is data, installed after migrate.
         post_migrate.connect(_install_catalogue, sender=self, dispatch_uid="notifications.catalogue")
+        # Email: provider webhooks (anymail's tracking signal) and a startup check that the chosen
+        # ESP has its required settings (anymail names the missing one).
+        from . import webhooks_email
+        from .channels.email import check_email_configuration
+
+        webhooks_email.connect()
+        check_email_configuration()
+        # SMS: every provider SMS_ROUTES (or SMS_PROVIDER / WHATSAPP_PROVIDER) names must be configured.
+        from .channels.routing import check_providers
+
+        check_providers()

@@ -21,3 +21,8 @@ def provider_for(channel: str) -> Provider:
     if key not in _cache:
         _cache[key] = import_string(_REGISTRY[name])(channel=channel)
     return _cache[key]
+
+# Email: one provider class for every Django mail backend (anymail ESPs, SMTP, console).
+for _name in ("console", "smtp", "amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill",
+              "postal", "postmark", "resend", "scaleway", "sendgrid", "sendinblue", "sparkpost", "unisender_go"):
+    _REGISTRY.setdefault(_name, "notifications.channels.email.EmailProvider")

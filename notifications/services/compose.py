@@ -10,10 +10,13 @@ from ..snapshots import customer_snapshot
 
 def message_links(*, notification, delivery: Delivery) -> dict:
     from preferences.links import preference_link_for
+    from preferences.unsubscribe import unsubscribe_link_for
 
     shipment = notification.event.payload.get("shipment") or {}
     return {
         "preferences": preference_link_for(notification.customer),
+        "unsubscribe": unsubscribe_link_for(customer=notification.customer,
+                                            notification_type=notification.notification_type),
         "tracking": shipment.get("tracking_url", ""),
         "reschedule": shipment.get("reschedule_url", ""),
     }
@@ -38,7 +41,7 @@ def compose_message(delivery: Delivery) -> OutboundMessage:
     ).get(pk=delivery.pk)
     notification, brand = delivery.notification, delivery.notification.brand
     rendered = render_delivery(delivery)
-    return OutboundMessage(
+    message = OutboundMessage(
         channel=delivery.channel, to=delivery.to, subject=rendered.subject, preheader=rendered.preheader,
         body_text=rendered.body_text, body_html=rendered.body_html, link=rendered.link,
         from_email=brand.sender_email, from_name=brand.sender_name, reply_to=brand.support_email,
@@ -46,3 +49,8 @@ def compose_message(delivery: Delivery) -> OutboundMessage:
         metadata={"delivery_id": delivery.pk, "notification_id": notification.pk,
                   "type": notification.notification_type.key, "site": settings.SITE_URL},
     )
+    if delivery.channel == "email":  # the brand layout, QR image and List-Unsubscribe headers
+        from ..email_layout import email_dress
+
+        email_dress(message, notification=notification, links=message_links(notification=notification, delivery=delivery))
+    return message

@@ -1,0 +1,124 @@
+"""The email provider: one backend for every way Django sends mail. ``EMAIL_PROVIDER`` picks
+Django's ``EMAIL_BACKEND`` (an anymail ESP such as Postmark or Mailgun, SMTP or the console);
+this class builds the multipart message (text + branded HTML, inline QR image, List-Unsubscribe
+headers, the delivery id as anymail metadata and the type as a tag), sends it through
+``get_connection()`` and turns anymail's answer into one ``SendResult``.
+
+It never retries (anymail's requests session does not either): a timeout, a connection error,
+429 or 5xx is TRANSIENT and the dispatcher retries it; any other 4xx, a refused or invalid
+recipient is PERMANENT and the plan falls back to its next channel."""
+import smtplib
+from email.utils import formataddr, make_msgid
+
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
+from anymail.message import attach_inline_image
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from ..email_layout import QR_CID_PLACEHOLDER, qr_png
+from .base import OutboundMessage, Provider, SendResult, SendStatus
+
+# The ESPs anymail ships a backend for (``anymail.backends.<name>.EmailBackend``).
+ANYMAIL_ESPS = ("amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal",
+                "postmark", "resend", "scaleway", "sendgrid", "sendinblue", "sparkpost", "unisender_go")
+PROVIDER_NAMES = ("console", "smtp", *ANYMAIL_ESPS)
+# Metadata keys the ESP gets back in its webhooks (the rest of OutboundMessage.metadata is ours).
+ESP_METADATA = ("delivery_id", "notification_id", "type", "idempotency_key")
+
+
+def check_email_configuration() -> None:
+    """Fail at startup (web, worker, commands) when the chosen ESP lacks a required setting:
+    instantiating its backend is what makes anymail name the missing one."""
+    provider = settings.WAYPOST_PROVIDERS.get("email", "sandbox")
+    if provider == "sandbox":
+        return
+    if provider not in PROVIDER_NAMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={provider!r} is unknown: use sandbox, console, smtp or one of {', '.join(ANYMAIL_ESPS)}.")
+    try:
+        get_connection()
+    except ImproperlyConfigured as exc:  # anymail's AnymailConfigurationError / ImproperlyInstalled
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={provider}: {exc} (from the environment: ANYMAIL_<SETTING>, "
+            f"e.g. ANYMAIL_POSTMARK_SERVER_TOKEN)") from exc
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER={provider}: {exc} (pip install 'django-anymail[{provider}]')") from exc
+
+
+def _api_error(exc: AnymailAPIError) -> SendResult:
+    status = exc.status_code
+    text = str(exc)[:2000]
+    if status is None or status == 429 or status >= 500:  # no answer (timeout, refused), throttled, ESP down
+        return SendResult(SendStatus.TRANSIENT, error_code=f"http_{status}" if status else "no_response", error_text=text)
+    return SendResult(SendStatus.PERMANENT, error_code=f"http_{status}", error_text=text)
+
+
+class EmailProvider(Provider):
+    """Sends through Django's configured email backend; ``name`` is the ESP (``postmark``, ...)."""
+
+    def __init__(self, *, channel: str):
+        super().__init__(channel=channel)
+        self.name = settings.WAYPOST_PROVIDERS.get(channel, "console")
+
+    def build(self, message: OutboundMessage, *, idempotency_key: str, connection=None) -> EmailMultiAlternatives:
+        sender = formataddr((message.from_name, message.from_email)) if message.from_name else message.from_email
+        headers = dict(message.headers)
+        email = EmailMultiAlternatives(
+            subject=message.subject, body=message.body_text, from_email=sender, to=[message.to],
+            reply_to=[message.reply_to] if message.reply_to else None, headers=headers, connection=connection,
+        )
+        html = message.body_html
+        qr_code = message.metadata.get("qr_code")
+        if qr_code and QR_CID_PLACEHOLDER in html:
+            cid = attach_inline_image(email, qr_png(qr_code), filename="return-code.png", subtype="png",
+                                      idstring="return-qr", domain="waypost")
+            html = html.replace(QR_CID_PLACEHOLDER, cid)
+        if html:
+            email.attach_alternative(html, "text/html")
+        # anymail's normalised extras (plain Django backends ignore them)
+        metadata = {key: str(message.metadata[key]) for key in ESP_METADATA if message.metadata.get(key) is not None}
+        metadata["idempotency_key"] = idempotency_key
+        email.metadata = metadata
+        email.tags = [message.metadata["type"]] if message.metadata.get("type") else []
+        email.track_opens = email.track_clicks = True
+        return email
+
+    def send(self, message: OutboundMessage, *, idempotency_key: str) -> SendResult:
+        try:
+            connection = get_connection()
+            email = self.build(message, idempotency_key=idempotency_key, connection=connection)
+            if not getattr(connection, "esp_name", None):
+                # A plain backend (SMTP, console) reports no id: choose the Message-ID ourselves.
+                email.extra_headers.setdefault("Message-ID", make_msgid(domain=message.from_email.rsplit("@", 1)[-1]))
+            email.send()
+        except AnymailRecipientsRefused as exc:
+            return SendResult(SendStatus.PERMANENT, error_code="recipient_refused", error_text=str(exc)[:2000])
+        except AnymailAPIError as exc:
+            return _api_error(exc)
+        except AnymailError as exc:  # the message itself cannot be sent (unsupported feature, bad data)
+            return SendResult(SendStatus.PERMANENT, error_code=exc.__class__.__name__, error_text=str(exc)[:2000])
+        except smtplib.SMTPRecipientsRefused as exc:
+            return SendResult(SendStatus.PERMANENT, error_code="recipient_refused", error_text=str(exc)[:2000])
+        except smtplib.SMTPResponseException as exc:
+            status = SendStatus.PERMANENT if 500 <= exc.smtp_code < 600 else SendStatus.TRANSIENT
+            return SendResult(status, error_code=f"smtp_{exc.smtp_code}", error_text=str(exc.smtp_error)[:2000])
+        except (smtplib.SMTPException, OSError) as exc:  # connection refused, timeouts
+            return SendResult(SendStatus.TRANSIENT, error_code=exc.__class__.__name__, error_text=str(exc)[:2000])
+        return self._result(email, message.to)
+
+    @staticmethod
+    def _result(email: EmailMultiAlternatives, to: str) -> SendResult:
+        status = getattr(email, "anymail_status", None)
+        if status is None or status.status is None:
+            return SendResult(SendStatus.ACCEPTED, provider_message_id=email.extra_headers.get("Message-ID", ""))
+        recipient = next((s for address, s in (status.recipients or {}).items() if address.lower() == to.lower()), None)
+        state = recipient.status if recipient else next(iter(status.status))
+        message_id = str((recipient.message_id if recipient else None) or status.message_id or "")
+        if state in ("rejected", "invalid"):
+            return SendResult(SendStatus.PERMANENT, provider_message_id=message_id, error_code=state,
+                              error_text=f"the ESP reports {to} as {state}")
+        if state == "failed":
+            return SendResult(SendStatus.TRANSIENT, provider_message_id=message_id, error_code=state,
+                              error_text="the ESP could not send it")
+        return SendResult(SendStatus.ACCEPTED, provider_message_id=message_id)
