@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from core.transitions import machine
 
-from ..channels import provider_for
+from ..channels import provider_for, provider_named
 from ..channels.base import OutboundMessage, SendResult, SendStatus
 from ..models import Delivery, DeliveryAttempt, Notification, PipelineSettings, Suppression
+from . import sms_policy
 from .compose import compose_message
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
@@ -109,8 +110,20 @@ def _claim(delivery_id: int, *, recover: bool) -> Claim | None:
             if fallback:
                 transaction.on_commit(lambda: _enqueue([fallback]))
             return None
+        if sms_policy.consent_withdrawn(delivery=delivery, notification=notification):
+            fallback = delivery_fail(delivery=delivery, notification=notification, status=D.SUPPRESSED,
+                                     error="no consent: the customer opted out of this channel")
+            if fallback:
+                transaction.on_commit(lambda: _enqueue([fallback]))
+            return None
+        defer_until = sms_policy.cap_defer_until(delivery=delivery, notification=notification, now=now)
+        if defer_until:  # over the customer's SMS cap: later, not never (the sweeper picks it up)
+            delivery.send_after = defer_until
+            delivery.save(update_fields=["send_after", "updated_at"])
+            return None
         number = delivery.attempt_count + 1
-        provider = provider_for(delivery.channel)
+        # SMS may route through several providers: each attempt names the one it uses.
+        provider = provider_for(delivery.channel, to=delivery.to, attempt_number=number)
         delivery_set_status(delivery, D.SENDING, attempt_count=number, provider=provider.name)
         attempt = DeliveryAttempt.objects.create(
             delivery=delivery, number=number, provider=provider.name,
@@ -217,7 +230,8 @@ def delivery_send(*, delivery_id: int, recover: bool = False) -> list[Delivery]:
         result = SendResult(SendStatus.PERMANENT, error_code="template", error_text=str(exc))
     else:
         try:
-            result = provider_for(claim.delivery.channel).send(message, idempotency_key=claim.attempt.idempotency_key)
+            provider = provider_named(claim.delivery.channel, claim.attempt.provider)
+            result = provider.send(message, idempotency_key=claim.attempt.idempotency_key)
         except Exception as exc:  # a provider bug or network failure is transient; never lose the delivery
             result = SendResult(SendStatus.TRANSIENT, error_code=exc.__class__.__name__, error_text=str(exc))
     return _record(claim, result, int((time.monotonic() - started) * 1000))

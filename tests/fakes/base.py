@@ -1,0 +1,144 @@
+"""A small threaded HTTP(S) fake provider server: records every request (method, path, headers,
+parsed body), answers from a script of modes (``ok``, ``throttled``, ``error500``, ``invalid``, ...)
+or a default mode, and exposes ``/_fake/requests`` and ``/_fake/mode`` so a test in another process
+can drive it. Subclasses implement ``answer(mode, request) -> (status, dict)``."""
+import json
+import ssl
+import threading
+import urllib.parse
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict
+    body: dict
+    raw: bytes = b""
+    mode: str = ""
+    answer: dict = field(default_factory=dict)
+
+
+class FakeServer:
+    scheme = "http"
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, mode: str = "ok", ssl_context=None):
+        self.mode = mode
+        self.script: deque[str] = deque()
+        self.requests: list[Recorded] = []
+        self.lock = threading.Lock()
+        self.counter = 0
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        if ssl_context is not None:
+            self.scheme = "https"
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
+        self.host, self.port = self._server.server_address[:2]
+        self._thread = None
+
+    # --- control ---
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def netloc(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def answer_next(self, *modes: str) -> None:
+        """The next requests get these modes, in order; then the default mode again."""
+        with self.lock:
+            self.script.extend(modes)
+
+    def sent(self, path_part: str = "") -> list[Recorded]:
+        with self.lock:
+            return [r for r in self.requests if path_part in r.path and not r.path.startswith("/_fake")]
+
+    def start(self) -> "FakeServer":
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def next_id(self) -> int:
+        with self.lock:
+            self.counter += 1
+            return self.counter
+
+    def _take_mode(self) -> str:
+        with self.lock:
+            return self.script.popleft() if self.script else self.mode
+
+    def answer(self, mode: str, request: Recorded) -> tuple[int, dict]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _reply(self, status: int, payload) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                parsed = urllib.parse.urlsplit(self.path)
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype and raw:
+                    body = json.loads(raw)
+                else:
+                    body = dict(urllib.parse.parse_qsl(raw.decode() or parsed.query, keep_blank_values=True))
+                if parsed.path == "/_fake/requests":
+                    with fake.lock:
+                        rows = [{"method": r.method, "path": r.path, "body": r.body, "mode": r.mode, "answer": r.answer}
+                                for r in fake.requests if not r.path.startswith("/_fake")]
+                    return self._reply(200, rows)
+                if parsed.path == "/_fake/mode":
+                    fake.mode = body.get("mode", fake.mode)
+                    if body.get("next"):
+                        fake.answer_next(*body["next"].split(","))
+                    return self._reply(200, {"mode": fake.mode})
+                record = Recorded(self.command, parsed.path, dict(self.headers), body, raw)
+                record.mode = fake._take_mode()
+                status, payload = fake.answer(record.mode, record)
+                record.answer = payload
+                with fake.lock:
+                    fake.requests.append(record)
+                self._reply(status, payload)
+
+            do_GET = do_POST = do_PUT = _handle
+
+        return Handler
+
+
+def serve_forever_main(make_server, argv=None):
+    """``python -m tests.fakes.<provider> --port N``: run as a process, print its address."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--mode", default="ok")
+    parser.add_argument("--ca-out", default="", help="write the CA certificate (PEM) here (TLS fakes)")
+    args = parser.parse_args(argv)
+    server = make_server(port=args.port, mode=args.mode, ca_out=args.ca_out)
+    print(f"listening on {server.base_url}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    server._server.serve_forever()
