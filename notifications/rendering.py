@@ -180,8 +180,12 @@ def _resolves(path: str, context: dict) -> bool:
     return True
 
 
-def template_errors(sources: dict[str, str], *, type_key: str, category: str) -> dict[str, list[str]]:
-    """For each field source, the syntax errors and unknown variables; empty when all is well."""
+def template_errors(sources: dict[str, str], *, type_key: str, category: str,
+                    channel: str = "") -> dict[str, list[str]]:
+    """For each field source, the syntax errors and unknown variables; empty when all is well.
+    With ``channel="sms"`` the SMS content rules apply to ``body_text*`` too."""
+    if channel:
+        return template_errors_for_channel(sources, type_key=type_key, category=category, channel=channel)
     context = sample_context_for(type_key, category)
     errors: dict[str, list[str]] = {}
     for name, source in sources.items():
@@ -197,4 +201,55 @@ def template_errors(sources: dict[str, str], *, type_key: str, category: str) ->
                 errors.setdefault(name, []).append(
                     f"Unknown variable '{{{{ {path} }}}}': '{type_key}' messages do not carry it."
                 )
+    return errors
+
+
+# --- SMS content rules (checked when a template is saved) -------------------------------------
+
+DEFAULT_PROHIBITED_SMS = (
+    (r"\b(you(?:'ve| have)? won|winner|lottery|jackpot|claim your (?:prize|reward)|free (?:gift|prize))\b",
+     "lottery or prize wording"),
+    (r"\b(cures?|miracle|weight loss|lose \d+ ?(?:lbs|kg|pounds)|prescription|viagra|guaranteed results)\b",
+     "medical or health claims"),
+    (r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|t\.co|ow\.ly|is\.gd|buff\.ly|rebrand\.ly|cutt\.ly|shorturl\.at)/",
+     "a public URL shortener (carriers filter them)"),
+)
+
+
+def sms_rule_errors(source: str, *, type_key: str, category: str) -> list[str]:
+    """Carrier and policy rules for SMS copy: at most ``SMS_MAX_SEGMENTS`` segments (rendered with
+    the sample data), no prohibited content, the brand's name present."""
+    import re
+
+    from django.conf import settings
+
+    from .sms_encoding import sms_stats
+
+    errors = []
+    rendered = render_string(source, sample_context_for(type_key, category))
+    stats = sms_stats(rendered)
+    if stats.segments > settings.SMS_MAX_SEGMENTS:
+        forced = f" (UCS-2 because of {' '.join(stats.ucs2_forced_by)})" if stats.ucs2_forced_by else ""
+        errors.append(f"Too long for SMS: {stats.characters} characters, {stats.encoding}{forced}, "
+                      f"{stats.segments} segments; at most {settings.SMS_MAX_SEGMENTS}.")
+    patterns = [(p, "a prohibited pattern") for p in settings.SMS_PROHIBITED_PATTERNS] or list(DEFAULT_PROHIBITED_SMS)
+    for pattern, what in patterns:
+        found = re.search(pattern, f"{source}\n{rendered}", re.IGNORECASE)
+        if found:
+            errors.append(f"Prohibited content: '{found.group(0)}' ({what}).")
+    if "brand.name" not in source and (sample_context_for(type_key, category).get("brand") or {}).get("name", "") not in rendered:
+        errors.append("SMS must name the brand ({{ brand.name }}) so the customer knows who is texting.")
+    return errors
+
+
+def template_errors_for_channel(sources: dict[str, str], *, type_key: str, category: str,
+                                channel: str) -> dict[str, list[str]]:
+    """``template_errors`` plus the channel's own rules (SMS: segments, prohibited content, brand)."""
+    errors = template_errors(sources, type_key=type_key, category=category)
+    if channel != "sms":
+        return errors
+    for name, source in sources.items():
+        if source and name.startswith("body_text") and name not in errors:
+            for message in sms_rule_errors(source, type_key=type_key, category=category):
+                errors.setdefault(name, []).append(message)
     return errors
