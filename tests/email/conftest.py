@@ -58,8 +58,12 @@ def mailgun(settings, fake_esp):
 
 
 @pytest.fixture(autouse=True)
-def instant_pipeline(db):
-    """The shipped catalogue, and no waits (coalescing windows and backoff scaled to 0)."""
+def instant_pipeline(request):
+    """The shipped catalogue, and no waits (coalescing windows and backoff scaled to 0). Browser
+    tests need no database (and Playwright's event loop forbids opening one)."""
+    if request.node.get_closest_marker("browser"):
+        return None
+    request.getfixturevalue("db")
     ensure_catalogue()
     knobs = PipelineSettings.current()
     knobs.time_scale, knobs.sandbox_fail_rate, knobs.sandbox_latency_ms = 0, 0, 0
