@@ -280,3 +280,25 @@ else:
     EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
 # The mailto half of List-Unsubscribe; empty: the brand's support address.
 EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="")
+
+# --- Intake: order sources and carrier tracking (issue 7) ---------------------------------------
+INTAKE_ADAPTER_MODULES = env.list("INTAKE_ADAPTER_MODULES", default=[
+    "orders.intake.shopify", "orders.intake.woocommerce", "orders.intake.marketplace", "orders.intake.partner",
+    "orders.intake.carrier"])
+CARRIER_ADAPTER_MODULES = env.list("CARRIER_ADAPTER_MODULES", default=[
+    "orders.carriers.generic", "orders.carriers.aftership", "orders.carriers.dhl"])
+INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="200/s")  # per worker process (Celery rate_limit)
+INTAKE_SWEEP_GRACE_SECONDS = env.int("INTAKE_SWEEP_GRACE_SECONDS", default=30)
+INTAKE_SWEEP_BATCH = env.int("INTAKE_SWEEP_BATCH", default=500)
+INTAKE_MAX_ATTEMPTS = env.int("INTAKE_MAX_ATTEMPTS", default=5)
+INTAKE_LAG_DEGRADED_SECONDS = env.int("INTAKE_LAG_DEGRADED_SECONDS", default=300)
+INTAKE_ERROR_RATE_DEGRADED = env.float("INTAKE_ERROR_RATE_DEGRADED", default=0.2)
+INTAKE_ERROR_RATE_MIN_RECORDS = env.int("INTAKE_ERROR_RATE_MIN_RECORDS", default=10)
+ETA_SLIP_THRESHOLD_HOURS = env.float("ETA_SLIP_THRESHOLD_HOURS", default=24.0)
+CELERY_BEAT_SCHEDULE["sweep-intake"] = {
+    "task": "orders.tasks.sweep_intake", "schedule": env.float("SWEEP_INTAKE_EVERY", default=30.0),
+}
+# Each carrier's own interval (CarrierAccount.poll_interval_minutes, default 15) is checked every tick.
+CELERY_BEAT_SCHEDULE["poll-carriers"] = {
+    "task": "orders.tasks.poll_carriers", "schedule": env.float("POLL_CARRIERS_TICK", default=60.0),
+}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("p/", include("preferences.urls")),
+    path("", include("orders.urls_intake")),  # /intake/<source>/<channel>/, /webhooks/carriers/<carrier>/
     path("webhooks/", include("notifications.urls_sms")),  # SMS/WhatsApp receipts and inbound texts
     path("anymail/", include((webhook_urlpatterns(), "anymail"))),  # email provider webhooks
     path("u/<str:token>/", unsubscribe_view, name="unsubscribe"),  # one-click unsubscribe (RFC 8058)

@@ -34,6 +34,16 @@ def _check_broker() -> str:
 CHECKS = {"database": _check_database, "broker": _check_broker}
 
 
+def _degraded_intake_sources() -> list[dict]:
+    from orders.intake_selectors import degraded_sources
+
+    return degraded_sources()
+
+
+# Reported under "degraded" without failing readiness: a shop or carrier being down is not ours.
+DEGRADED_CHECKS = {"intake": _degraded_intake_sources}
+
+
 @never_cache
 def readyz(request):
     results, failing = {}, []
@@ -44,6 +54,13 @@ def readyz(request):
             results[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
             failing.append(name)
     body = {"status": "ok" if not failing else "unavailable", "checks": results}
+    degraded = []
+    for name, check in DEGRADED_CHECKS.items():
+        try:
+            degraded.extend(check())
+        except Exception as exc:  # a broken report must not fail readiness either
+            degraded.append({"source": name, "reasons": [f"error: {exc.__class__.__name__}"]})
+    body["degraded"] = degraded
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)

@@ -141,3 +141,5 @@ class ShipmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("shipment__tracking_number", "carrier_code", "description", "location")
     date_hierarchy = "occurred_at"
     list_select_related = ("shipment",)
+
+from . import admin_intake  # noqa: E402,F401  (intake, dead letters, carriers)

@@ -140,3 +140,9 @@ class ShipmentEvent(models.Model):
 
     def __str__(self):
         return f"{self.shipment} {self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Intake and carrier tracking models live in their own module (registered with this app).
+from .models_intake import (  # noqa: E402,F401
+    CarrierAccount, CarrierStatusMapping, ChannelIntakeSettings, IntakeRecord,
+)
