@@ -19,7 +19,7 @@ from tests.factories import CustomerFactory, SalesChannelFactory
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.vonage import FakeVonage
 
-SIGNATURE_SECRET = "sig-secret-for-tests"
+SIGNATURE_SECRET = "sig-secret-for-tests-0123456789abcdef"
 TWILIO_TOKEN = "twilio-token-for-tests"
 US_NUMBER = "+12025550100"
 
