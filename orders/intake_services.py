@@ -297,7 +297,8 @@ def carrier_event_apply(*, shipment: Shipment, event, mapping_keys: list[str], a
                 shipment_transition(shipment=current, to_status=S.DELAYED, actor=actor, estimated_delivery=new_eta,
                                     reason=f"ETA slipped from {previous_eta:%Y-%m-%d %H:%M} to {new_eta:%Y-%m-%d %H:%M}")
                 delayed = True
-        return Applied("applied", recorded, delayed)
+        # A repeat of the current status is stored without a move ("stored"), like a late one.
+        return Applied("applied" if recorded.applied else "stored", recorded, delayed)
 
 
 def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> dict[str, int]:

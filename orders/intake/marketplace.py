@@ -44,7 +44,7 @@ def order_draft(rows: list[dict]) -> OrderDraft:
                           "line1": first.get("ship-address-1"), "city": first.get("ship-city"),
                           "region": first.get("ship-state"), "postal_code": first.get("ship-postal-code"),
                           "country": first.get("ship-country")}
-        if any(first.get(k) for k in ("ship-address-1", "ship-city", "ship-postal-code")) else {},
+        if any(first.get(k) for k in ("ship-address-1", "ship-city")) else {},
     )
 
 
