@@ -281,6 +281,23 @@ else:
 # The mailto half of List-Unsubscribe; empty: the brand's support address.
 EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="")
 
+# --- Preference center: push, quiet hours, digests, caps (issue 6) ---------------------------------
+# Push counts as an active channel when the customer has a live Web Push subscription or the
+# merchant's app reported the device within this many days (POST .../app-presence/).
+PUSH_APP_ACTIVE_DAYS = env.int("PUSH_APP_ACTIVE_DAYS", default=30)
+# VAPID keys for Web Push (base64url raw keys). Empty: generated once into WAYPOST_DATA_DIR/vapid.json.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:push@waypost.example")
+WEBPUSH_TIMEOUT_SECONDS = env.float("WEBPUSH_TIMEOUT_SECONDS", default=10.0)
+WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=86400)
+# Non-critical messages per customer per channel within the window; the excess waits for the next digest.
+FREQUENCY_CAPS = env.dict("FREQUENCY_CAPS", cast={"value": int}, default={"email": 10, "sms": 4, "whatsapp": 4, "push": 6})
+FREQUENCY_CAP_WINDOW_HOURS = env.int("FREQUENCY_CAP_WINDOW_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["build-digests"] = {
+    "task": "notifications.tasks.build_digests", "schedule": env.float("BUILD_DIGESTS_EVERY", default=60.0),
+}
+
 # --- Intake: order sources and carrier tracking (issue 7) ---------------------------------------
 INTAKE_ADAPTER_MODULES = env.list("INTAKE_ADAPTER_MODULES", default=[
     "orders.intake.shopify", "orders.intake.woocommerce", "orders.intake.marketplace", "orders.intake.partner",
@@ -302,3 +319,7 @@ CELERY_BEAT_SCHEDULE["sweep-intake"] = {
 CELERY_BEAT_SCHEDULE["poll-carriers"] = {
     "task": "orders.tasks.poll_carriers", "schedule": env.float("POLL_CARRIERS_TICK", default=60.0),
 }
+# Quiet hours for customers who never chose ("HH:MM-HH:MM" local time; empty: none) and the
+# channels they hold (email is not held by default).
+QUIET_HOURS_DEFAULT = env.str("QUIET_HOURS_DEFAULT", default="21:00-08:00")
+QUIET_HOURS_DEFAULT_CHANNELS = env.list("QUIET_HOURS_DEFAULT_CHANNELS", default=["sms", "whatsapp", "push"])

@@ -61,3 +61,13 @@ def dispatch_due() -> int:
     for d in stuck:
         send_delivery.apply_async((d.pk, True), queue=d.channel)
     return len(due) + len(stuck)
+
+
+@shared_task(ignore_result=True)
+def build_digests() -> int:
+    """Collect held notifications whose digest time has come into daily digests and queue them."""
+    from .services.digests import digests_build_due
+
+    deliveries = digests_build_due()
+    enqueue_deliveries(deliveries)
+    return len(deliveries)

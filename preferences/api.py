@@ -3,15 +3,17 @@ A partner sees a customer when the customer has an identity or an order in one o
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 
 from .models import Customer
-from .selectors import customers_for_channels
-from .serializers import CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer
-from .services import customer_update, customer_upsert
+from .selectors import customers_for_channels, preferences_snapshot
+from .serializers import (AppPresenceSerializer, CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer,
+                          PreferencesSerializer)
+from .services import app_presence_report, customer_update, customer_upsert, preferences_save
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -56,3 +58,29 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         data.is_valid(raise_exception=True)
         customer_update(customer=customer, data=dict(data.validated_data), actor=self.actor)
         return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data)
+
+    @extend_schema(methods=["GET"], responses=PreferencesSerializer,
+                   description="The customer's notification preferences (for a merchant's own account page).")
+    @extend_schema(methods=["PUT"], request=PreferencesSerializer, responses=PreferencesSerializer,
+                   description="Change the customer's preferences: only the keys sent change. Consent changes "
+                               "are logged with source `api`; critical types cannot be switched off.")
+    @action(detail=True, methods=["get", "put"], url_path="preferences")
+    def preferences(self, request, *args, **kwargs):
+        customer = self.get_object()
+        if request.method == "PUT":
+            data = PreferencesSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            preferences_save(customer=customer, data=dict(data.validated_data), source="api", actor=self.actor)
+            customer.refresh_from_db()
+        return Response(PreferencesSerializer(preferences_snapshot(customer=customer)).data)
+
+    @extend_schema(request=AppPresenceSerializer, responses={204: None},
+                   description="The merchant's app saw the customer's device: push counts as an active channel "
+                               "for `PUSH_APP_ACTIVE_DAYS`.")
+    @action(detail=True, methods=["post"], url_path="app-presence")
+    def app_presence(self, request, *args, **kwargs):
+        customer = self.get_object()
+        data = AppPresenceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        app_presence_report(customer=customer, seen_at=data.validated_data.get("seen_at"))
+        return Response(status=status.HTTP_204_NO_CONTENT)

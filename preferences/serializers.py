@@ -83,3 +83,72 @@ class CustomerSerializer(serializers.ModelSerializer):
         return CustomerIdentitySerializer(
             [i for i in customer.identities.all() if i.sales_channel_id in channel_ids], many=True
         ).data
+
+
+# --- Preferences (issue 6) -------------------------------------------------------------------------
+
+CHANNEL_CHOICES = ["email", "sms", "whatsapp", "push"]
+
+
+class QuietHoursSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    start = serializers.TimeField(required=False, format="%H:%M")
+    end = serializers.TimeField(required=False, format="%H:%M")
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False)
+
+
+class PushStateSerializer(serializers.Serializer):
+    active = serializers.BooleanField(read_only=True)
+    live_subscriptions = serializers.IntegerField(read_only=True)
+    app_seen_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """A customer's preferences. On PUT every key is optional: what is sent is changed, the rest
+    kept. Critical types cannot be switched off (ignored); consent changes are logged (source api)."""
+
+    language = serializers.CharField(max_length=16, required=False, help_text="BCP 47, e.g. es-MX")
+    time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA, e.g. Europe/Paris")
+    channels = serializers.DictField(child=serializers.BooleanField(), required=False,
+                                     help_text="Whole-channel consent: {\"sms\": false} stops every SMS")
+    types = serializers.DictField(child=serializers.DictField(child=serializers.BooleanField()), required=False,
+                                  help_text='Per type and channel: {"shipment_shipped": {"sms": false}}')
+    critical_types = serializers.ListField(child=serializers.CharField(), read_only=True)
+    channel_order = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False,
+                                          max_length=4)
+    quiet_hours = QuietHoursSerializer(required=False)
+    rhythm = serializers.DictField(child=serializers.ChoiceField(choices=["instant", "daily"]), required=False)
+    digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+    push = PushStateSerializer(read_only=True)
+
+    def validate_language(self, value):
+        return _django_to_drf(validate_language, value)
+
+    def validate_time_zone(self, value):
+        return _django_to_drf(validate_time_zone, value)
+
+    def validate_channels(self, value):
+        unknown = set(value) - set(CHANNEL_CHOICES)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown channels: {', '.join(sorted(unknown))}")
+        return value
+
+    def validate_types(self, value):
+        from notifications.models import NotificationType
+
+        known = set(NotificationType.objects.exclude(category="digest").values_list("key", flat=True))
+        errors = [f"unknown type {k}" for k in value if k not in known]
+        errors += [f"{k}: unknown channel {c}" for k, by in value.items() for c in by if c not in CHANNEL_CHOICES]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def validate_rhythm(self, value):
+        unknown = set(value) - {"shipping", "backorder", "returns"}
+        if unknown:
+            raise serializers.ValidationError(f"Unknown categories: {', '.join(sorted(unknown))}")
+        return value
+
+
+class AppPresenceSerializer(serializers.Serializer):
+    seen_at = serializers.DateTimeField(required=False, help_text="When the app saw the device; default now")

@@ -109,3 +109,135 @@ def consent_set(*, customer: Customer, channel: str, state: str, source: str, ac
                                   new_state=state, source=source, actor=actor[:120], delivery_id=delivery_id,
                                   notification_id=notification_id, reference=reference[:200])
     return True
+
+
+# --- The preference center's writes (issue 6): one service for the center and the partner API ------
+
+def preferences_of_for_update(customer: Customer):
+    from .models import CustomerPreferences
+
+    from .selectors import default_preferences
+
+    prefs, _ = CustomerPreferences.objects.select_for_update().get_or_create(customer=customer,
+                                                                           defaults=default_preferences())
+    return prefs
+
+
+def preferences_save(*, customer: Customer, data: dict, source: str, actor: str = "") -> Customer:
+    """Apply a customer's choices (any subset of the keys below), log each consent change with
+    ``source`` (center, api, agent) and audit the rest. Keys: ``language``, ``time_zone``,
+    ``channels`` {channel: bool} (whole-channel consent), ``types`` {type_key: {channel: bool}}
+    (critical types are ignored: they cannot be switched off), ``channel_order`` [channels],
+    ``quiet_hours`` {enabled, start, end, channels}, ``rhythm`` {category: instant|daily},
+    ``digest_hour`` 0-23. Validation is the caller's (forms, serializers)."""
+    from notifications.models import NotificationType
+
+    from .models import ChannelConsent, TypePreference
+
+    opted = ChannelConsent.State
+    with transaction.atomic():
+        contact = {k: data[k] for k in ("language", "time_zone") if data.get(k)}
+        if contact:
+            customer = customer_update(customer=customer, data=contact, actor=actor or source)
+        current = dict(ChannelConsent.objects.filter(customer=customer).values_list("channel", "state"))
+        for channel, on in (data.get("channels") or {}).items():
+            if on != (current.get(channel) != opted.OPTED_OUT):
+                consent_set(customer=customer, channel=channel, state=opted.OPTED_IN if on else opted.OPTED_OUT,
+                            source=source, actor=actor)
+        types = data.get("types") or {}
+        critical = set(NotificationType.objects.filter(key__in=list(types), critical=True).values_list("key", flat=True))
+        enabled = {(t, c): e for t, c, e in TypePreference.objects.filter(customer=customer)
+                   .values_list("type_key", "channel", "enabled")}
+        for type_key, by_channel in types.items():
+            if type_key in critical:
+                continue
+            for channel, on in by_channel.items():
+                if on != enabled.get((type_key, channel), True):
+                    consent_set(customer=customer, channel=channel, type_key=type_key, source=source, actor=actor,
+                                state=opted.OPTED_IN if on else opted.OPTED_OUT)
+        prefs = preferences_of_for_update(customer)
+        changed = []
+        if "channel_order" in data:
+            prefs.channel_order = list(dict.fromkeys(data["channel_order"]))  # unique, order kept
+            changed.append("channel_order")
+        quiet = data.get("quiet_hours")
+        if quiet:
+            for key, field in (("enabled", "quiet_hours_enabled"), ("start", "quiet_start"), ("end", "quiet_end"),
+                               ("channels", "quiet_channels")):
+                if key in quiet:
+                    setattr(prefs, field, quiet[key])
+                    changed.append(field)
+        if "rhythm" in data:
+            prefs.rhythm = {**(prefs.rhythm or {}), **data["rhythm"]}
+            changed.append("rhythm")
+        if data.get("digest_hour") is not None:
+            prefs.digest_hour = int(data["digest_hour"])
+            changed.append("digest_hour")
+        if changed:
+            prefs.save()
+            audit(obj=customer, action="preferences_changed", actor=actor or source, data={"fields": sorted(set(changed))})
+    return customer
+
+
+def app_presence_report(*, customer: Customer, seen_at=None) -> None:
+    """The merchant's app saw the customer's device: push counts as active for a while."""
+    from django.utils import timezone
+
+    with transaction.atomic():
+        prefs = preferences_of_for_update(customer)
+        prefs.app_seen_at = seen_at or timezone.now()
+        prefs.save(update_fields=["app_seen_at", "updated_at"])
+
+
+def push_subscription_save(*, customer: Customer, endpoint: str, p256dh: str, auth: str, user_agent: str = ""):
+    """Store a browser's Web Push subscription for ``customer`` (the same endpoint again updates
+    its keys and makes it live again)."""
+    from .models import PushSubscription
+
+    with transaction.atomic():
+        sub, created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint, defaults={"customer": customer, "p256dh": p256dh, "auth": auth,
+                                         "user_agent": user_agent[:300], "expired_at": None})
+        if created:
+            from .models import ChannelConsent
+
+            consent_set(customer=customer, channel="push", state=ChannelConsent.State.OPTED_IN, source="center",
+                        actor="customer", reference="browser push subscription")
+    return sub
+
+
+def preference_link_send(*, customer: Customer) -> str:
+    """Send a fresh preference link to the customer's own address on file (email, else SMS) through
+    that channel's provider. Returns the channel used ("" when the customer has no address)."""
+    from django.utils import timezone, translation
+    from django.utils.translation import gettext as _
+
+    from notifications.channels import provider_for
+    from notifications.channels.base import OutboundMessage
+
+    from .links import preference_link_for, short_preference_link_for
+
+    brand = customer.brand
+    channel = "email" if customer.email else "sms" if customer.phone else ""
+    if not channel:
+        return ""
+    language = (customer.language or brand.default_language or "en").split("-")[0]
+    with translation.override(language):
+        subject = _("Your link to manage notifications from %(brand)s") % {"brand": brand.name}
+        if channel == "email":
+            link = preference_link_for(customer)
+            body = _("Here is a fresh link to choose how %(brand)s keeps you updated: %(link)s") % {
+                "brand": brand.name, "link": link}
+        else:
+            link = short_preference_link_for(customer)
+            body = _("%(brand)s: manage your notifications here: %(link)s") % {"brand": brand.name, "link": link}
+    message = OutboundMessage(
+        channel=channel, to=customer.email if channel == "email" else customer.phone, subject=subject,
+        body_text=body, link=link, from_email=brand.sender_email, from_name=brand.sender_name,
+        reply_to=brand.support_email, sender_id=brand.sms_sender_id,
+        metadata={"kind": "preference_link", "customer_id": customer.pk},
+    )
+    key = f"link-{customer.pk}-{int(timezone.now().timestamp())}"
+    provider_for(channel).send(message, idempotency_key=key)
+    audit(obj=customer, action="preference_link_sent", actor="system", data={"channel": channel})
+    return channel

@@ -33,3 +33,12 @@ def partner_factory(db):
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def no_default_quiet_hours(settings, request):
+    """Customers who never chose get quiet hours 21:00-08:00 local time, so a test asserting an
+    instant SMS would pass or fail by the hour it runs at. Tests start without default quiet hours;
+    tests of quiet hours mark themselves ``@pytest.mark.quiet_hours`` (or set their own)."""
+    if "quiet_hours" not in request.keywords:
+        settings.QUIET_HOURS_DEFAULT = ""

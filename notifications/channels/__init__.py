@@ -6,6 +6,7 @@ from .base import Provider
 
 _REGISTRY = {
     "sandbox": "notifications.channels.sandbox.SandboxProvider",
+    "webpush": "notifications.channels.webpush.WebPushProvider",
     "vonage": "notifications.channels.vonage.VonageProvider",
     "twilio": "notifications.channels.twilio.TwilioProvider",
 }

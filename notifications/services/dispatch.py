@@ -156,7 +156,7 @@ def delivery_fail(*, delivery: Delivery, notification: Notification, error: str,
     """Give up on a locked delivery (``status``: failed, bounced or suppressed): fall back to the
     plan's next channel (returned, to dispatch) or, when none is left, a failed one is dead —
     listed in the admin's dead letters."""
-    from preferences.selectors import address_for
+    from preferences.selectors import address_for, hold_until_for
 
     next_channel = _fallback_channel(notification, delivery)
     if next_channel is None and status == D.FAILED:
@@ -166,7 +166,10 @@ def delivery_fail(*, delivery: Delivery, notification: Notification, error: str,
         notification_refresh_status(notification)
         return None
     return Delivery.objects.create(notification=notification, channel=next_channel,
-                                   to=address_for(customer=notification.customer, channel=next_channel))
+                                   to=address_for(customer=notification.customer, channel=next_channel),
+                                   # a fallback to SMS at night waits for the customer's quiet hours to end
+                                   send_after=hold_until_for(customer=notification.customer, channel=next_channel,
+                                                             critical=notification.notification_type.critical))
 
 
 def _record(claim: Claim, result: SendResult, latency_ms: int) -> list[Delivery]:

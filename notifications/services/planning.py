@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from preferences.models import Customer
-from preferences.selectors import address_for, channel_verdicts
+from preferences.selectors import address_for, effective_plan
 
 from ..models import Delivery, Event, Notification, PipelineSettings, Rule
 from ..rendering import TEMPLATE_LANGUAGES
@@ -79,17 +79,22 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
     dedupe_key = f"{customer.pk}:{ntype.key}:{subject_key}:{_status_key(event)}"
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None, []
-    verdicts = channel_verdicts(customer=customer, type_key=ntype.key, critical=ntype.critical, channels=rule.channels)
-    allowed = [v.channel for v in verdicts if v.allowed]
-    skipped = {v.channel: v.reason for v in verdicts if not v.allowed}
+    plan = effective_plan(customer=customer, type_key=ntype.key, category=ntype.category, critical=ntype.critical,
+                          channels=rule.channels, mode=rule.mode, now=now)
+    allowed, skipped = plan.channels, plan.skipped
     scale = (settings_row or PipelineSettings.current()).time_scale
     send_after = now + dt.timedelta(seconds=rule.coalesce_seconds * scale)
+    if plan.digest_at:
+        send_after = plan.digest_at  # held: the digest builder picks it up then (no deliveries yet)
+    elif plan.hold_until:
+        send_after = min(plan.send_after(c, send_after) for c in (allowed if plan.mode == Rule.Mode.ALL else allowed[:1]))
     brand = customer.brand
     fields = dict(
         dedupe_key=dedupe_key, customer=customer, brand_id=event.brand_id or customer.brand_id,
         notification_type=ntype, rule=rule, event=event, subject_key=subject_key,
         order_id=event.order_id, language=resolve_language(customer=customer, brand=brand),
-        channels=allowed, mode=rule.mode, skipped=skipped, priority=rule.priority, send_after=send_after,
+        channels=allowed, mode=plan.mode, skipped=skipped, priority=rule.priority, send_after=send_after,
+        hold=plan.hold, reason=plan.reason[:200],
     )
     if event.subject_type == "return":
         fields["return_request_id"] = event.subject_id
@@ -103,12 +108,13 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
     if not allowed:
         return notification, []
     _supersede_older(notification)
-    if notification.status == N.SUPERSEDED:
+    if notification.status == N.SUPERSEDED or plan.digest_at:
         return notification, []
-    first = allowed if rule.mode == Rule.Mode.ALL else allowed[:1]
+    first = allowed if plan.mode == Rule.Mode.ALL else allowed[:1]
+    base = now + dt.timedelta(seconds=rule.coalesce_seconds * scale)
     deliveries = Delivery.objects.bulk_create([
         Delivery(notification=notification, channel=c, to=address_for(customer=customer, channel=c),
-                 send_after=send_after) for c in first
+                 send_after=plan.send_after(c, base)) for c in first
     ])
     return notification, deliveries
 

@@ -1,0 +1,75 @@
+"""Web Push provider (``PUSH_PROVIDER=webpush``) through ``pywebpush``: the message goes, encrypted
+and VAPID-signed, to each of the customer's live browser subscriptions.
+
+Push service answers: 2xx accepted; 404/410 the subscription is gone (marked expired, never used
+again); 429/5xx or a network error transient. With no live subscription left the send is
+PERMANENT, so the dispatcher falls back to the plan's next channel."""
+import json
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from pywebpush import WebPushException, webpush
+
+from .base import OutboundMessage, Provider, SendResult, SendStatus
+
+GONE = (404, 410)
+
+
+class WebPushProvider(Provider):
+    name = "webpush"
+
+    def __init__(self, *, channel: str):
+        super().__init__(channel=channel)
+        self.session = requests.Session()  # plain session: no adapter retries (the dispatcher owns retries)
+
+    def payload(self, message: OutboundMessage, customer) -> str:
+        from preferences.links import preference_link_for
+
+        return json.dumps({
+            "title": message.subject, "body": message.body_text, "url": message.link,
+            "preferences_url": preference_link_for(customer), "tag": str(message.metadata.get("notification_id", "")),
+        })
+
+    def send(self, message: OutboundMessage, *, idempotency_key: str) -> SendResult:
+        from preferences.models import PushSubscription
+        from preferences.vapid import vapid_private_key
+
+        from ..models import Notification
+
+        notification = Notification.objects.select_related("customer").get(pk=message.metadata["notification_id"])
+        subscriptions = list(PushSubscription.objects.filter(customer=notification.customer, expired_at__isnull=True))
+        if not subscriptions:
+            return SendResult(SendStatus.PERMANENT, error_code="no_subscription",
+                              error_text="The customer has no live push subscription")
+        data, private_key = self.payload(message, notification.customer), vapid_private_key()
+        accepted, transient, gone = [], [], []
+        for sub in subscriptions:
+            try:
+                response = webpush(
+                    sub.subscription_info(), data=data, vapid_private_key=private_key,
+                    vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT}, timeout=settings.WEBPUSH_TIMEOUT_SECONDS,
+                    ttl=settings.WEBPUSH_TTL_SECONDS, headers={"Topic": idempotency_key[-32:].replace("-", "")},
+                    requests_session=self.session,
+                )
+            except WebPushException as exc:
+                status = getattr(exc.response, "status_code", None)
+                (gone if status in GONE else transient if status is None or status == 429 or status >= 500
+                 else gone).append((sub, status, str(exc)[:300]))
+            except requests.RequestException as exc:
+                transient.append((sub, None, str(exc)[:300]))
+            else:
+                accepted.append((sub, response))
+        now = timezone.now()
+        for sub, _status, _text in gone:
+            PushSubscription.objects.filter(pk=sub.pk, expired_at__isnull=True).update(expired_at=now)
+        if accepted:
+            PushSubscription.objects.filter(pk__in=[s.pk for s, _ in accepted]).update(last_success_at=now)
+            location = accepted[0][1].headers.get("Location", "") if hasattr(accepted[0][1], "headers") else ""
+            return SendResult(SendStatus.ACCEPTED, provider_message_id=(location or f"webpush-{idempotency_key}")[:200])
+        if transient:
+            _sub, status, text = transient[0]
+            return SendResult(SendStatus.TRANSIENT, error_code=f"http_{status}" if status else "network", error_text=text)
+        _sub, status, text = gone[0]
+        return SendResult(SendStatus.PERMANENT, error_code=f"http_{status}",
+                          error_text=f"push subscription expired ({status}); none left: {text}")
