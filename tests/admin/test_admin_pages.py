@@ -53,6 +53,15 @@ def _make_optional_rows(customer):
         prefs.ChannelConsent.objects.create(customer=customer, channel="sms", state="opted_out", source="sms_keyword")
     if hasattr(prefs, "TypePreference"):
         prefs.TypePreference.objects.create(customer=customer, type_key="shipment_shipped", channel="email")
+    from orders import models as orders_models
+
+    if hasattr(orders_models, "IntakeRecord"):  # order intake (issue 7)
+        channel = customer.identities.first().sales_channel
+        orders_models.ChannelIntakeSettings.objects.create(sales_channel=channel, webhook_secret="s")
+        orders_models.IntakeRecord.objects.create(kind="partner", source=f"partner:{channel.slug}", topic="order",
+                                                  sales_channel=channel, raw_body="{}", status="failed",
+                                                  errors=[{"field": "lines", "rule": "required", "message": ""}])
+        orders_models.CarrierAccount.objects.create(carrier="dhl", adapter="dhl", base_url="http://127.0.0.1:9")
     try:
         from django_celery_beat import models as beat
     except ImportError:
