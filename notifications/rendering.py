@@ -94,7 +94,8 @@ def build_context(*, payload: dict, customer_snapshot: dict, language: str, link
 
 def sample_links() -> dict:
     # The same keys as compose.message_links(), so templates are checked against what messages carry.
-    return {"preferences": "https://waypost.example/p/sample/", "unsubscribe": "https://waypost.example/u/sample/",
+    return {"preferences": "https://waypost.example/p/sample/", "preferences_short": "https://waypost.example/p/s/sample/",
+            "unsubscribe": "https://waypost.example/u/sample/",
             "tracking": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
             "reschedule": "https://www.ups.com/track?tracknum=1Z999AA10123456784"}
 

@@ -9,12 +9,14 @@ from ..snapshots import customer_snapshot
 
 
 def message_links(*, notification, delivery: Delivery) -> dict:
-    from preferences.links import preference_link_for
+    from preferences.links import preference_link_for, short_preference_link_for
     from preferences.unsubscribe import unsubscribe_link_for
 
     shipment = notification.event.payload.get("shipment") or {}
     return {
         "preferences": preference_link_for(notification.customer),
+        # SMS and WhatsApp: a short /p/s/<code>/ path resolving to the signed link
+        "preferences_short": short_preference_link_for(notification.customer) if delivery.channel in ("sms", "whatsapp") else "",
         "unsubscribe": unsubscribe_link_for(customer=notification.customer,
                                             notification_type=notification.notification_type),
         "tracking": shipment.get("tracking_url", ""),

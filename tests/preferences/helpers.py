@@ -82,3 +82,15 @@ def carrier_scan(shipment, status: str, *, minutes_ago: int = 0):
 def make_due(queryset) -> None:
     """The wait is over: move ``send_after`` of these rows to a second ago."""
     queryset.update(send_after=timezone.now() - dt.timedelta(seconds=1))
+
+
+class Clock:
+    """The time ``django.utils.timezone.now()`` answers, set by the test (every service calls it
+    through the module, so planning, the sweeper's query and the dispatcher all see it)."""
+
+    def __init__(self, monkeypatch, start: dt.datetime):
+        self.now = start
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+    def set(self, moment: dt.datetime) -> None:
+        self.now = moment
