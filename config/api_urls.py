@@ -2,6 +2,7 @@
 from rest_framework.routers import DefaultRouter
 
 from inventory.api import ProductViewSet, StockLevelViewSet
+from notifications.api import NotificationViewSet
 from orders.api import OrderViewSet, ShipmentViewSet
 from preferences.api import CustomerViewSet
 from returns.api import ReturnViewSet
@@ -13,4 +14,5 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("products", ProductViewSet, basename="product")
 router.register("stock-levels", StockLevelViewSet, basename="stock-level")
+router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = router.urls

@@ -4,6 +4,7 @@ the customer's preference page."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import AuditLogInline, ReadOnlyInline, admin_actor
@@ -74,11 +75,11 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ("name", "email", "phone", "identities__external_id")
     list_select_related = ("brand",)
     date_hierarchy = "created_at"
-    readonly_fields = ("preference_page", "created_at", "updated_at")
+    readonly_fields = ("preference_page", "notification_timeline", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("brand", "name", "tier", "tags")}),
         ("Contact", {"fields": ("email", "phone", "language", "time_zone", "country")}),
-        ("Links", {"fields": ("preference_page", "created_at", "updated_at")}),
+        ("Links", {"fields": ("preference_page", "notification_timeline", "created_at", "updated_at")}),
     )
     inlines = [IdentityInline, ChannelConsentInline, TypePreferenceInline, AuditLogInline]
 
@@ -88,6 +89,13 @@ class CustomerAdmin(admin.ModelAdmin):
             return "-"
         url = preference_link_for(obj)
         return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">Open as the customer</a>', url)
+
+    @admin.display(description="notifications")
+    def notification_timeline(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:notifications_customer_timeline", args=[obj.pk])
+        return format_html('<a href="{}">Timeline: every notification, delivery and why not sent</a>', url)
 
     def save_model(self, request, obj, form, change):
         if not change:
