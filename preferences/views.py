@@ -65,7 +65,9 @@ def _safe_color(value: str, default: str) -> str:
 def _no_store(response):
     # The URL is a bearer secret: don't cache the page or leak the URL to other sites.
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: the URL never goes to another site, and the page's own form
+    # POSTs keep a real Origin header (no-referrer makes browsers send "Origin: null", which CSRF refuses).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -150,19 +152,17 @@ def preference_page(request, token: str):
         consents=dict(ChannelConsent.objects.filter(customer=customer).values_list("channel", "state")),
         type_prefs={(t, c): e for t, c, e in TypePreference.objects.filter(customer=customer)
                     .values_list("type_key", "channel", "enabled")})
-    if request.method == "POST":
-        form = PreferenceCenterForm(request.POST, initial=initial, types=types)
-        if form.is_valid():
-            data = form.to_data()
-            if data["language"] == _ui_language(customer):
-                data.pop("language")  # unchanged: keep the region of the profile (es-MX)
-            preferences_save(customer=customer, data=data, source="center", actor="customer")
-            return _no_store(redirect(f"{request.path}?saved=1"))
-        language = _ui_language(customer)
-    else:
-        form = PreferenceCenterForm(initial=initial, types=types)
-        language = _ui_language(customer)
-    with translation.override(language):
+    with translation.override(_ui_language(customer)):  # labels are built with the form: translate them
+        if request.method == "POST":
+            form = PreferenceCenterForm(request.POST, initial=initial, types=types)
+            if form.is_valid():
+                data = form.to_data()
+                if data["language"] == _ui_language(customer):
+                    data.pop("language")  # unchanged: keep the region of the profile (es-MX)
+                preferences_save(customer=customer, data=data, source="center", actor="customer")
+                return _no_store(redirect(f"{request.path}?saved=1"))
+        else:
+            form = PreferenceCenterForm(initial=initial, types=types)
         context = _center_context(request, customer, form, types, saved=request.GET.get("saved") == "1")
         response = render(request, "preferences/page.html", context, status=400 if form.is_bound else 200)
     return _no_store(response)
