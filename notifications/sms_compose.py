@@ -27,6 +27,9 @@ def stop_footer(language: str) -> str:
 
 def sms_finish(message: OutboundMessage, *, delivery: Delivery) -> OutboundMessage:
     brand, customer = delivery.notification.brand, delivery.notification.customer
+    # Locale formatting puts (narrow) no-break spaces in money and dates; GSM-7 has none, and one
+    # would switch the whole text to UCS-2 (70 characters a segment).
+    message.body_text = message.body_text.replace("\u00a0", " ").replace("\u202f", " ")
     country = (customer.country or country_of(delivery.to)).upper()
     message.sender_id = sms_sender(country=country, sender_id=brand.sms_sender_id, sender_number=brand.sms_sender_number)
     if country in settings.SMS_STOP_FOOTER_COUNTRIES and first_text_to(delivery) and "STOP" not in message.body_text.upper():

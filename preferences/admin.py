@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import AuditLogInline, ReadOnlyInline, admin_actor
+from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin_actor
 
 from .links import preference_link_for
-from .models import Brand, ChannelConsent, Customer, CustomerIdentity, TypePreference
+from .models import (Brand, ChannelConsent, ConsentLog, Customer, CustomerIdentity, CustomerPreferences, PushSubscription,
+                     TypePreference)
 from .services import CONTACT_FIELDS, customer_update
 from .validators import normalize_phone, validate_language
 
@@ -82,6 +83,14 @@ class CustomerAdmin(admin.ModelAdmin):
         ("Links", {"fields": ("preference_page", "notification_timeline", "created_at", "updated_at")}),
     )
     inlines = [IdentityInline, ChannelConsentInline, TypePreferenceInline, AuditLogInline]
+    actions = ["send_preference_link"]
+
+    @admin.action(description="Send a fresh preference link (to the address on file)")
+    def send_preference_link(self, request, queryset):
+        from .services import preference_link_send
+
+        sent = sum(1 for customer in queryset.select_related("brand") if preference_link_send(customer=customer))
+        self.message_user(request, f"Sent a fresh preference link to {sent} customer(s).")
 
     @admin.display(description="preference page")
     def preference_page(self, obj):
@@ -143,3 +152,33 @@ class ChannelConsentAdmin(admin.ModelAdmin):
 class TypePreferenceAdmin(ChannelConsentAdmin):
     list_display = ("customer", "type_key", "channel", "enabled", "updated_at")
     list_filter = ("type_key", "channel", "enabled")
+
+
+# --- Preference center (issue 6): the customer's choices, push subscriptions and the consent log ---
+
+class CustomerPreferencesInline(ReadOnlyInline):
+    model = CustomerPreferences
+    fields = ("channel_order", "quiet_hours_enabled", "quiet_start", "quiet_end", "quiet_channels", "rhythm",
+              "digest_hour", "app_seen_at", "updated_at")
+
+
+class PushSubscriptionInline(ReadOnlyInline):
+    model = PushSubscription
+    fields = ("endpoint", "user_agent", "created_at", "last_success_at", "expired_at")
+
+
+class ConsentLogInline(ReadOnlyInline):
+    model = ConsentLog
+    fields = ("created_at", "channel", "type_key", "old_state", "new_state", "source", "actor", "delivery_id", "reference")
+    ordering = ("-id",)
+
+
+CustomerAdmin.inlines = [*CustomerAdmin.inlines, CustomerPreferencesInline, PushSubscriptionInline, ConsentLogInline]
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("customer", "endpoint", "created_at", "last_success_at", "expired_at")
+    list_filter = (("expired_at", admin.EmptyFieldListFilter),)
+    search_fields = ("customer__name", "customer__email", "endpoint")
+    list_select_related = ("customer",)
