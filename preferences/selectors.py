@@ -76,11 +76,9 @@ def default_preferences() -> dict:
     """What a customer who never chose gets: ``QUIET_HOURS_DEFAULT`` (21:00-08:00 unless set) on
     ``QUIET_HOURS_DEFAULT_CHANNELS`` (SMS, WhatsApp, push), everything instant."""
     window = (settings.QUIET_HOURS_DEFAULT or "").strip()
-    fields = {"quiet_channels": list(settings.QUIET_HOURS_DEFAULT_CHANNELS), "quiet_hours_enabled": bool(window)}
-    if window:
-        start, end = (part.strip() for part in window.split("-", 1))
-        fields.update(quiet_start=dt.time.fromisoformat(start), quiet_end=dt.time.fromisoformat(end))
-    return fields
+    start, end = (part.strip() for part in (window or "21:00-08:00").split("-", 1))
+    return {"quiet_channels": list(settings.QUIET_HOURS_DEFAULT_CHANNELS), "quiet_hours_enabled": bool(window),
+            "quiet_start": dt.time.fromisoformat(start), "quiet_end": dt.time.fromisoformat(end)}
 
 
 def preferences_of(customer: Customer) -> CustomerPreferences:

@@ -1,0 +1,38 @@
+"""Agents see a customer's preferences, push subscriptions and consent log, and can send a fresh
+preference link to the address on file."""
+import pytest
+from django.contrib.admin import helpers
+from django.urls import reverse
+
+from notifications.models import SandboxMessage
+from preferences.models import ConsentLog, Customer
+from preferences.services import consent_set
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("agent", "agent@example.com", "pw"))
+    return client
+
+
+def test_customer_page_shows_consent_log_and_preferences(agent):
+    customer = CustomerFactory()
+    consent_set(customer=customer, channel="sms", state="opted_out", source="sms_keyword", actor="sms:+14155550000")
+    html = agent.get(reverse("admin:preferences_customer_change", args=[customer.pk])).content.decode()
+    assert "Consent log" in html or "consent log" in html.lower()
+    assert "sms:+14155550000" in html and "Customer preferences" in html
+    assert agent.get(reverse("admin:preferences_pushsubscription_changelist")).status_code == 200
+    assert ConsentLog.objects.count() == 1
+
+
+def test_send_fresh_link_action_sends_to_the_address_on_file(agent):
+    customer = CustomerFactory(email="emma@example.com")
+    response = agent.post(reverse("admin:preferences_customer_changelist"),
+                          {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]})
+    assert response.status_code == 302
+    message = SandboxMessage.objects.get()
+    assert message.to == "emma@example.com" and "/p/" in message.link
+    assert Customer.objects.count() == 1
