@@ -116,3 +116,36 @@ def test_throttled_or_server_error_is_retried_later(push_service, vapid, status)
     assert delivery.attempts.get().outcome == "transient"
     sub.refresh_from_db()
     assert sub.expired_at is None
+
+
+def test_vapid_keys_are_generated_once_into_the_data_dir(settings, tmp_path):
+    from preferences.vapid import ensure_vapid_keys, keys_file
+
+    settings.DATA_DIR, settings.WEBPUSH_VAPID_PUBLIC_KEY, settings.WEBPUSH_VAPID_PRIVATE_KEY = tmp_path, "", ""
+    first = ensure_vapid_keys()
+    assert keys_file() == tmp_path / "vapid.json" and ensure_vapid_keys() == first
+    assert len(base64_raw(first["public_key"])) == 65 and len(base64_raw(first["private_key"])) == 32
+
+
+def base64_raw(value: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def test_fake_push_service_refuses_a_forged_vapid_signature(push_service):
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    signer, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    token = jwt.encode({"aud": push_service.origin, "exp": int(time.time()) + 600, "sub": "mailto:x@example.com"},
+                       signer, algorithm="ES256")
+    claimed = other.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    import base64
+
+    key = base64.urlsafe_b64encode(claimed).rstrip(b"=").decode()
+    with pytest.raises(jwt.InvalidSignatureError):
+        push_service.verify_vapid(f"vapid t={token},k={key}")

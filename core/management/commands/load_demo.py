@@ -103,6 +103,7 @@ class Command(BaseCommand):
                                                           defaults={"channel": BackInStockSubscription.Channel.SMS})
             admin_created = self.load_admin()
             partner_token = self.load_partner(channels)
+        self.vapid = self.load_vapid_keys()
         self.report(customers, admin_created, partner_token)
 
     # --- reference data -------------------------------------------------------------------------
@@ -258,6 +259,15 @@ class Command(BaseCommand):
 
     # --- output ---------------------------------------------------------------------------------
 
+    def load_vapid_keys(self) -> str:
+        """Web Push keys: the environment's, else a pair generated once under WAYPOST_DATA_DIR."""
+        from preferences.vapid import ensure_vapid_keys, keys_file
+
+        ensure_vapid_keys()
+        if settings.WEBPUSH_VAPID_PUBLIC_KEY:
+            return "from WEBPUSH_VAPID_PUBLIC_KEY / WEBPUSH_VAPID_PRIVATE_KEY"
+        return f"in {keys_file()}"
+
     def report(self, customers, admin_created, partner_token):
         out, site = self.stdout, settings.SITE_URL
         if self.created:
@@ -275,6 +285,7 @@ class Command(BaseCommand):
         out.write(f"  Admin:            {site}{reverse('admin:index')}  ({admin_line})")
         out.write(f"  API docs:         {site}{reverse('api-docs')}")
         out.write(f"  Preference page:  {preference_link_for(demo)}  ({demo.name}, {demo.language})")
+        out.write(f"  Web Push keys:    VAPID pair {self.vapid}")
         if partner_token:
             out.write(f"  Partner API token ({PARTNER_NAME}, shown only now; store it): {partner_token}")
         else:
