@@ -53,6 +53,8 @@ def _make_optional_rows(customer):
         prefs.ChannelConsent.objects.create(customer=customer, channel="sms", state="opted_out", source="sms_keyword")
     if hasattr(prefs, "TypePreference"):
         prefs.TypePreference.objects.create(customer=customer, type_key="shipment_shipped", channel="email")
+    if hasattr(prefs, "PushSubscription"):  # preference center (issue 6)
+        prefs.PushSubscription.objects.create(customer=customer, endpoint="https://push.example/abc", p256dh="k", auth="a")
     from orders import models as orders_models
 
     if hasattr(orders_models, "IntakeRecord"):  # order intake (issue 7)
