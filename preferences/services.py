@@ -238,6 +238,6 @@ def preference_link_send(*, customer: Customer) -> str:
         metadata={"kind": "preference_link", "customer_id": customer.pk},
     )
     key = f"link-{customer.pk}-{int(timezone.now().timestamp())}"
-    provider_for(channel).send(message, idempotency_key=key)
+    provider_for(channel, to=message.to).send(message, idempotency_key=key)
     audit(obj=customer, action="preference_link_sent", actor="system", data={"channel": channel})
     return channel
