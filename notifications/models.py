@@ -21,6 +21,7 @@ class Event(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     processing_attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the sweeper last queued it again")
 
     class Meta:
         ordering = ["-id"]
@@ -185,6 +186,7 @@ class Delivery(models.Model):
     attempt_count = models.PositiveSmallIntegerField(default=0)
     retry_floor = models.PositiveSmallIntegerField(default=0, help_text="attempt_count when last requeued")
     send_after = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the dispatch sweeper last queued it")
     error = models.TextField(blank=True)
     resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

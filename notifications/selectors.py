@@ -78,6 +78,27 @@ def deliveries_stuck_sending(*, older_than) -> QuerySet[Delivery]:
     return Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=older_than)
 
 
+def sweep_pick(rows: QuerySet, *, now, grace, last_queued, began, limit: int) -> list:
+    """The rows a sweeper should queue (again). ``last_queued(row)`` is when a message for the row
+    was last put on the queue (None: it has none), ``began(row)`` when the row became due.
+
+    A message may be lost (a killed worker), so the sweeper must re-queue; but a row merely
+    stuck behind a backlog still has its message in the queue, and re-queuing it on every sweep
+    floods the broker with copies that make the backlog grow. So a row is queued again only
+    after waiting, since it was last queued, at least ``grace`` and at least as long as it had
+    been due by then: the copies per row grow with the log of its wait, not with every sweep."""
+    from django.db.models import F, Q
+
+    rows = rows.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - grace)).order_by(
+        F("queued_at").asc(nulls_first=True), "pk")
+    picked = []
+    for row in rows[:limit]:
+        last = last_queued(row)
+        if last is None or now - last >= max(grace, last - began(row)):
+            picked.append(row)
+    return picked
+
+
 def _percentile(values: list[float], pct: float) -> float | None:
     if not values:
         return None

@@ -13,7 +13,7 @@ from inventory.services import product_create, stock_level_update
 from orders.models import OrderLine, SalesChannel, Shipment
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from preferences.models import Brand, ChannelConsent
-from preferences.services import customer_upsert
+from preferences.services import customer_upsert, preferences_save
 from returns.services import return_create, return_transition
 
 S = Shipment.Status
@@ -63,6 +63,10 @@ class Scenario:
             customer, _ = customer_upsert(sales_channel=channel, external_id=f"c{i}", data={
                 "name": name, "email": f"sim{i}-{stamp}@example.com", "phone": phone.format(i % 1000),
                 "language": lang, "time_zone": tz, "country": country})
+            # Quiet hours are wall-clock time the run cannot compress: held SMS would wait for
+            # morning in the customers' zones, so the outcome would depend on the hour it runs.
+            preferences_save(customer=customer, data={"quiet_hours": {"enabled": False}}, source="simulate",
+                             actor="system:simulate")
             if rng.random() < self.sms_opt_out_share:
                 ChannelConsent.objects.update_or_create(customer=customer, channel="sms",
                                                         defaults={"state": "opted_out", "source": "simulate"})

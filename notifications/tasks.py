@@ -4,12 +4,13 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Delivery, PipelineSettings
-from .selectors import deliveries_due, deliveries_stuck_sending, events_to_requeue
+from .models import Delivery, Event, PipelineSettings
+from .selectors import deliveries_due, deliveries_stuck_sending, events_to_requeue, sweep_pick
 from .services.dispatch import delivery_send
 from .services.planning import event_process
 
 SWEEP_BATCH = 2000
+COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
 
 
 def enqueue_event(event_id: int) -> None:
@@ -24,7 +25,7 @@ def enqueue_deliveries(deliveries) -> None:
         wait = (d.send_after - now).total_seconds()
         if wait <= 0:
             send_delivery.apply_async((d.pk,), queue=d.channel)
-        elif wait <= 60:
+        elif wait <= COUNTDOWN_MAX_SECONDS:
             send_delivery.apply_async((d.pk,), queue=d.channel, countdown=wait)
 
 
@@ -38,26 +39,49 @@ def send_delivery(delivery_id: int, recover: bool = False) -> None:
     enqueue_deliveries(delivery_send(delivery_id=delivery_id, recover=recover))
 
 
+def _scaled(seconds: float) -> timezone.timedelta:
+    return timezone.timedelta(seconds=seconds * PipelineSettings.current().time_scale)
+
+
 @shared_task(ignore_result=True)
 def sweep_events() -> int:
-    """Re-queue events still unprocessed after the grace period."""
-    scale = PipelineSettings.current().time_scale
-    cutoff = timezone.now() - timezone.timedelta(seconds=settings.EVENT_SWEEP_GRACE_SECONDS * scale)
-    ids = list(events_to_requeue(older_than=cutoff).values_list("pk", flat=True)[:SWEEP_BATCH])
+    """Re-queue events still unprocessed after the grace period (backing off per event)."""
+    now, grace = timezone.now(), _scaled(settings.EVENT_SWEEP_GRACE_SECONDS)
+    events = sweep_pick(events_to_requeue(older_than=now - grace).only("pk", "created_at", "queued_at"),
+                        now=now, grace=grace, limit=SWEEP_BATCH, began=lambda e: e.created_at,
+                        last_queued=lambda e: max(e.created_at, e.queued_at or e.created_at))
+    ids = [e.pk for e in events]
+    Event.objects.filter(pk__in=ids).update(queued_at=now)
     for event_id in ids:
         enqueue_event(event_id)
     return len(ids)
 
 
+def _delivery_last_queued(d: Delivery):
+    """``enqueue_deliveries`` queued a delivery at its last change unless its wait was too long
+    for a countdown; the sweeper's own queueing counts from that change on."""
+    times = [d.queued_at] if d.queued_at and d.queued_at >= d.updated_at else []
+    if (d.send_after - d.updated_at).total_seconds() <= COUNTDOWN_MAX_SECONDS:
+        times.append(d.updated_at)
+    return max(times, default=None)
+
+
 @shared_task(ignore_result=True)
 def dispatch_due() -> int:
-    """Queue deliveries whose ``send_after`` has come, and recover sends stuck in flight."""
-    scale = PipelineSettings.current().time_scale
-    due = list(deliveries_due().only("pk", "channel", "send_after")[:SWEEP_BATCH])
+    """Queue deliveries whose ``send_after`` has come, and recover sends stuck in flight; a
+    delivery that already has a message on the queue is queued again only with backoff."""
+    now = timezone.now()
+    fields = ("pk", "channel", "send_after", "updated_at", "queued_at")
+    due = sweep_pick(deliveries_due(now=now).only(*fields), now=now, grace=_scaled(settings.EVENT_SWEEP_GRACE_SECONDS),
+                     limit=SWEEP_BATCH, last_queued=_delivery_last_queued,
+                     began=lambda d: max(d.send_after, d.updated_at))
+    stale = _scaled(settings.DELIVERY_SENDING_STALE_SECONDS)
+    stuck = sweep_pick(deliveries_stuck_sending(older_than=now - stale).only(*fields), now=now, grace=stale,
+                       limit=SWEEP_BATCH, began=lambda d: d.updated_at,
+                       last_queued=lambda d: d.queued_at if d.queued_at and d.queued_at >= d.updated_at else None)
+    Delivery.objects.filter(pk__in=[d.pk for d in due + stuck]).update(queued_at=now)  # leaves updated_at alone
     for d in due:
         send_delivery.apply_async((d.pk,), queue=d.channel)
-    cutoff = timezone.now() - timezone.timedelta(seconds=settings.DELIVERY_SENDING_STALE_SECONDS * scale)
-    stuck = list(deliveries_stuck_sending(older_than=cutoff).only("pk", "channel")[:SWEEP_BATCH])
     for d in stuck:
         send_delivery.apply_async((d.pk, True), queue=d.channel)
     return len(due) + len(stuck)

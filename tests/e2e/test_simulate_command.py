@@ -1,0 +1,59 @@
+"""``manage.py simulate`` end to end, as an operator runs it: its own database and broker (a temp
+WAYPOST_DATA_DIR; on PostgreSQL a database created and dropped here), its own worker, and one
+JSON line at the end with nothing duplicated and nothing lost."""
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from .conftest import purge_broker
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _manage(*args, env, timeout):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, timeout=timeout,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def simulate_env(e2e_lock, tmp_path):
+    env = {**os.environ, "WAYPOST_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)
+    if connection.vendor != "postgresql":
+        yield env  # SQLite and, unless CELERY_BROKER_URL says otherwise, the filesystem broker in the temp folder
+        return
+    s = connection.settings_dict
+    name = f"wp_e2e_sim_{uuid.uuid4().hex[:8]}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    purge_broker()  # the simulation's worker shares the configured Redis database
+    env["DATABASE_URL"] = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+    try:
+        yield env
+    finally:
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_simulate_reports_nothing_duplicated_and_nothing_lost(simulate_env):
+    # given a migrated database of its own
+    migrated = _manage("migrate", "--noinput", "-v0", env=simulate_env, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+
+    # when 20 customers' orders are simulated through the real pipeline
+    run = _manage("simulate", "--orders", "20", "--timeout", "240", env=simulate_env, timeout=400)
+
+    # then it exits 0 and its last line is the JSON report: no duplicates, nothing lost, drained
+    assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-3000:])
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert (report["duplicates"], report["lost"], report["drained"]) == (0, 0, True), report
+    assert report["orders"] == 20 and report["events"] > 100
+    assert report["latency_ms"]["count"] > 0
