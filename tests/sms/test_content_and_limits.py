@@ -90,7 +90,7 @@ def test_rate_limit_makes_sends_wait(settings, tmp_path, backend):
     elapsed = time.monotonic() - started
 
     # then they took about 30/20 s (the burst of 2 aside): waited, none dropped
-    assert 1.3 <= elapsed <= 2.5
+    assert 1.3 <= elapsed <= 6  # the upper bound only catches a stuck bucket (a loaded machine is slow)
 
 
 @pytest.mark.django_db
