@@ -181,6 +181,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.Order.Status",
         "ShipmentStatusEnum": "orders.models.Shipment.Status",
         "ReturnStatusEnum": "returns.models.ReturnRequest.Status",
+        "ChannelEnum": "preferences.serializers.CHANNEL_CHOICES",
     },
 }
 

@@ -55,4 +55,8 @@ def compose_message(delivery: Delivery) -> OutboundMessage:
         from ..email_layout import email_dress
 
         email_dress(message, notification=notification, links=message_links(notification=notification, delivery=delivery))
+    if delivery.channel == "sms":
+        from ..sms_compose import sms_finish
+
+        sms_finish(message, delivery=delivery)  # sender per country, STOP footer, encoding
     return message

@@ -62,3 +62,14 @@ def test_api_docs_are_served_from_local_static_files(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/orders/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    # when the schema is generated with validation, failing on any warning
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    # then it is written and is OpenAPI 3
+    assert out.read_text().startswith("openapi: 3.")
