@@ -207,7 +207,7 @@ WAYPOST_PROVIDERS = {
     "whatsapp": env.str("WHATSAPP_PROVIDER", default="sandbox"),
     "push": env.str("PUSH_PROVIDER", default="sandbox"),
 }
-DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)
 DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", default=5.0)
 DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=900.0)
 EVENT_SWEEP_GRACE_SECONDS = env.int("EVENT_SWEEP_GRACE_SECONDS", default=30)
@@ -249,6 +249,7 @@ SMS_PROHIBITED_PATTERNS = env.list("SMS_PROHIBITED_PATTERNS", default=[])  # reg
 SMS_RATE_LIMITS = {"vonage": 30.0, "twilio": 30.0, **env.dict("SMS_RATE_LIMITS", cast={"value": float}, default={})}
 SMS_CUSTOMER_CAP_PER_HOUR = env.int("SMS_CUSTOMER_CAP_PER_HOUR", default=3)
 REDIS_URL = env.str("REDIS_URL", default="")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # /metrics answers only with this bearer token; empty: 404
 
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_PROVIDER (WAYPOST_PROVIDERS["email"] above): sandbox (the database outbox), console, smtp

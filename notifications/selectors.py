@@ -111,7 +111,8 @@ def pipeline_report(*, brand_ids=None) -> dict:
     """Counts, duplicates, lost and commit-to-acceptance latency for the given brands' traffic
     (all traffic when ``brand_ids`` is None). ``duplicates``: (notification, channel) pairs a
     provider accepted more than once. ``lost``: events never processed plus notifications that
-    ended neither delivered/sent nor deliberately not sent (superseded, no usable channel)."""
+    ended neither delivered/sent nor deliberately not sent (superseded, no usable channel) nor
+    deliberately held for the customer's digest (``held_for_digest``)."""
     from django.db.models import Count, Min
 
     from .models import DeliveryAttempt, Notification, SandboxMessage
@@ -134,7 +135,14 @@ def pipeline_report(*, brand_ids=None) -> dict:
                    .annotate(n=Count("id")).filter(n__gt=1).count())
     ok = {Notification.Status.DELIVERED, Notification.Status.SENT, Notification.Status.SUPERSEDED,
           Notification.Status.NOT_SENT}
-    lost = events.filter(processed_at__isnull=True).count() + notifications.exclude(status__in=ok).count()
+    # Held for a later digest (the customer's rhythm or a frequency cap) is deliberate, not lost:
+    # the digest builder sends it at the customer's hour.
+    waiting_for_digest = notifications.filter(status=Notification.Status.PLANNED,
+                                              hold__in=[Notification.Hold.DIGEST, Notification.Hold.CAP],
+                                              deliveries__isnull=True)
+    held = waiting_for_digest.count()
+    lost = (events.filter(processed_at__isnull=True).count()
+            + notifications.exclude(status__in=ok).exclude(pk__in=waiting_for_digest.values("pk")).count())
     firsts = (accepted.values("delivery__notification_id")
               .annotate(first=Min("finished_at"))
               .values_list("first", "delivery__notification__event__created_at"))
@@ -147,6 +155,7 @@ def pipeline_report(*, brand_ids=None) -> dict:
         "attempts": accepted.count(),
         "duplicates": max(dup_accepted, dup_sandbox),
         "lost": lost,
+        "held_for_digest": held,
         "latency_ms": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
                        "p99": _percentile(latencies, 99), "count": len(latencies)},
     }
