@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.health import healthz, readyz
+from notifications.metrics import metrics_view
 from notifications.webhooks_email import webhook_urlpatterns
 from preferences.unsubscribe import unsubscribe_view
 
@@ -12,6 +13,7 @@ admin.site.site_title = "Waypost console"
 admin.site.index_title = "Notifications for orders, backorders and returns"
 
 urlpatterns = [
+    path("admin/console/", include("notifications.urls_console")),  # KPI dashboard, agent search, template studio
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
@@ -19,6 +21,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[], authentication_classes=[]), name="api-redoc"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; bearer METRICS_TOKEN
     path("p/", include("preferences.urls")),
     path("", include("orders.urls_intake")),  # /intake/<source>/<channel>/, /webhooks/carriers/<carrier>/
     path("webhooks/", include("notifications.urls_sms")),  # SMS/WhatsApp receipts and inbound texts

@@ -23,12 +23,14 @@ from django.utils.text import Truncator
 from modeltranslation.admin import TranslationAdmin
 
 from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin_actor, run_form_action
+from core.transitions import audit
 from preferences.models import ChannelConsent, Customer, TypePreference
 
 from .forms import LiftSuppressionForm, PipelineSettingsForm, RequeueForm, RuleAdminForm, TemplateAdminForm
+from .queues import QueueActionsMixin, ResendForm
 from .models import (
     CallbackRequest, Delivery, DeliveryAttempt, Digest, Event, InboundMessage, Notification, NotificationType,
-    PipelineSettings, ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template,
+    PipelineSettings, ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template, TemplateVersion,
 )
 from .rendering import TEMPLATE_LANGUAGES, sample_context_for
 from .selectors import customer_timeline, notification_why, skipped_text
@@ -48,6 +50,17 @@ def change_link(obj, text=None):
 
 def timeline_url(customer_id: int) -> str:
     return reverse("admin:notifications_customer_timeline", args=[customer_id])
+
+
+# Issue 8 (console): statuses a delivery can be resent from, and contact masking in the timeline.
+RESENDABLE = ("sent", "delivered", "failed", "bounced", "dead", "suppressed")
+
+
+def mask_contact_entry(entry: dict) -> dict:
+    from .console_masking import mask_contact
+
+    return {**entry, "title": mask_contact(entry["title"]), "details": [mask_contact(d) for d in entry["details"]],
+            "why": mask_contact(entry["why"])}
 
 
 def pretty_json(value) -> str:
@@ -95,6 +108,12 @@ class RuleAdmin(admin.ModelAdmin):
         ("Conditions", {"fields": ("conditions",)}),
     )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from .studio import warn_about_rule  # issue 8: flag a rule matching nothing or everything
+
+        warn_about_rule(request, obj)
+
     @admin.display(description="channels")
     def channel_plan(self, obj):
         joiner = " → " if obj.mode == Rule.Mode.FALLBACK else " + "
@@ -118,6 +137,16 @@ class TemplateAdmin(TranslationAdmin):
                                   "classes": () if lang == "en" else ("collapse",)})
           for lang in TEMPLATE_LANGUAGES),
     )
+
+    def save_model(self, request, obj, form, change):
+        from .services.templates import template_version_record
+
+        if change and not obj.versions.exists():  # issue 8: the state before the first edit is version 1
+            template_version_record(template=Template.objects.get(pk=obj.pk), actor="system", reason="as found")
+        super().save_model(request, obj, form, change)
+        version = template_version_record(template=obj, actor=admin_actor(request), reason="saved in the admin")
+        audit(obj=obj, action="template_saved", to_state=f"v{version.number}", actor=admin_actor(request),
+              reason="saved in the admin")
 
     @admin.display(description="subject (en)")
     def subject_preview(self, obj):
@@ -234,8 +263,14 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for entry in entries:
             app_label, model_name = entry["model"].split(".")
             entry["url"] = reverse(f"admin:{app_label}_{model_name}_change", args=[entry["pk"]])
+        show_contact = request.user.has_perm("preferences.view_customer_contact")
+        if not show_contact:  # issue 8: contact details only for roles that may see them
+            entries = [mask_contact_entry(e) for e in entries]
         context = {
             **self.admin_site.each_context(request),
+            "show_contact": show_contact,
+            "can_resend": request.user.has_perm("notifications.change_delivery"),
+            "resendable": RESENDABLE,
             "title": f"Notification timeline: {customer}",
             "opts": self.model._meta,
             "customer": customer,
@@ -347,7 +382,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
               "click_count", "cost")
     readonly_fields = fields
     inlines = [AttemptInline, ReceiptInline, AuditLogInline]
-    actions = ["requeue"]
+    actions = ["requeue", "resend"]
 
     def changelist_view(self, request, extra_context=None):
         dead = Delivery.objects.filter(status=Delivery.Status.DEAD).count()
@@ -371,6 +406,17 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if requeued:
             transaction.on_commit(lambda: enqueue_deliveries(requeued))
         return page
+
+    @admin.action(description="Resend (a new delivery linked to this one, due now)", permissions=["requeue"])
+    def resend(self, request, queryset):
+        from .services.console import delivery_resend
+
+        def apply(delivery, data):
+            new = delivery_resend(delivery=delivery, actor=admin_actor(request), reason=data["reason"])
+            return f"{delivery} resent as delivery #{new.pk}."
+
+        return run_form_action(self, request, queryset, form_class=ResendForm,
+                               title="Resend deliveries", apply=apply)
 
     @admin.display(description="notification")
     def notification_link(self, obj):
@@ -471,7 +517,7 @@ class HandledFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InboundMessageAdmin(QueueActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("received_at", "from_number", "customer", "channel", "kind", "text", "reply_status",
                     "handled_at", "handled_by")
     list_filter = (HandledFilter, "kind", "channel", "reply_status", "provider")
@@ -481,7 +527,7 @@ class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RescheduleRequest)
-class RescheduleRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RescheduleRequestAdmin(QueueActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "customer", "shipment", "link", "handled_at", "handled_by")
     list_filter = (HandledFilter,)
     search_fields = ("customer__name", "customer__email", "customer__phone", "shipment__tracking_number")
@@ -490,7 +536,7 @@ class RescheduleRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CallbackRequest)
-class CallbackRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CallbackRequestAdmin(QueueActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "phone", "customer", "handled_at", "handled_by")
     list_filter = (HandledFilter,)
     search_fields = ("phone", "customer__name", "customer__email")
@@ -551,3 +597,13 @@ class PipelineSettingsAdmin(admin.ModelAdmin):
         if not change:
             obj.pk = 1  # the row PipelineSettings.current() reads
         super().save_model(request, obj, form, change)
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every saved state of a template (issue 8); the studio shows diffs and reverts."""
+
+    list_display = ("template", "number", "created_by", "reason", "reverted_from", "created_at")
+    list_filter = ("template__channel", "template__notification_type")
+    search_fields = ("template__notification_type__key", "created_by", "reason")
+    list_select_related = ("template__notification_type",)

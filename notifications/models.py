@@ -214,6 +214,8 @@ class Delivery(models.Model):
             models.Index(fields=["send_after"], condition=models.Q(status="pending"), name="delivery_due_idx"),
             models.Index(fields=["updated_at"], condition=models.Q(status="sending"), name="delivery_sending_idx"),
             models.Index(fields=["status"]),
+            # The KPI dashboard's grouped counts by period, channel, provider and status (issue 8).
+            models.Index(fields=["created_at", "channel", "provider", "status"], name="delivery_kpi_idx"),
         ]
 
     def __str__(self):
@@ -246,6 +248,7 @@ class DeliveryAttempt(models.Model):
     class Meta:
         ordering = ["delivery", "number"]
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="uniq_attempt_number")]
+        indexes = [models.Index(fields=["started_at", "outcome"], name="attempt_kpi_idx")]
 
     def __str__(self):
         return f"{self.provider} attempt {self.number} ({self.outcome})"
@@ -382,6 +385,8 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     handled_at = models.DateTimeField(null=True, blank=True, help_text="When an agent dealt with it")
     handled_by = models.CharField(max_length=120, blank=True)
+    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
+    assigned_at = models.DateTimeField(null=True, blank=True)
     reply_text = models.TextField(blank=True)
     reply_status = models.CharField(max_length=8, choices=ReplyStatus.choices, default=ReplyStatus.NONE)
     reply_provider_message_id = models.CharField(max_length=200, blank=True)
@@ -408,6 +413,8 @@ class RescheduleRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.CharField(max_length=120, blank=True)
+    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -426,6 +433,8 @@ class CallbackRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.CharField(max_length=120, blank=True)
+    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -453,3 +462,23 @@ class Digest(models.Model):
 
     def __str__(self):
         return f"digest {self.key}"
+
+
+class TemplateVersion(models.Model):
+    """One saved state of a template (every translated field), numbered per template; a revert
+    saves an old state again as a new version, so history only grows."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    fields = models.JSONField(default=dict, help_text='{"subject_en": "...", "body_text_es": "...", ...}')
+    created_by = models.CharField(max_length=150, blank=True, help_text="user:…, system")
+    reason = models.CharField(max_length=300, blank=True)
+    reverted_from = models.PositiveIntegerField(null=True, blank=True, help_text="The version a revert restored")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="uniq_template_version")]
+
+    def __str__(self):
+        return f"{self.template} v{self.number}"

@@ -182,3 +182,29 @@ class PushSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (("expired_at", admin.EmptyFieldListFilter),)
     search_fields = ("customer__name", "customer__email", "endpoint")
     list_select_related = ("customer",)
+
+
+# --- Console (issue 8): agents find a customer by order or tracking number; contact details only
+# for roles with ``preferences.view_customer_contact`` --------------------------------------------
+
+CustomerAdmin.search_fields = (*CustomerAdmin.search_fields, "orders__external_id", "orders__shipments__tracking_number")
+_CONTACT_FIELDS = ("email", "phone")
+
+
+def _customer_list_display(self, request):
+    shown = admin.ModelAdmin.get_list_display(self, request)
+    if request.user.has_perm("preferences.view_customer_contact"):
+        return shown
+    return tuple(f for f in shown if f not in _CONTACT_FIELDS)
+
+
+def _customer_fieldsets(self, request, obj=None):
+    sets = admin.ModelAdmin.get_fieldsets(self, request, obj)
+    if request.user.has_perm("preferences.view_customer_contact"):
+        return sets
+    return [(name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in _CONTACT_FIELDS)})
+            for name, opts in sets]
+
+
+CustomerAdmin.get_list_display = _customer_list_display
+CustomerAdmin.get_fieldsets = _customer_fieldsets

@@ -58,6 +58,10 @@ def pipeline_rows():
                     detail="invalid number", source="test")
     today = timezone.localdate()
     Digest.objects.create(customer=customer, channel="email", day=today, key=f"{customer.pk}:email:{today}")
+    from notifications.models import Template
+    from notifications.services.templates import template_version_record
+
+    template_version_record(template=Template.objects.first(), actor="user:test", reason="console history")
     return customer
 
 
