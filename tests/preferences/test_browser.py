@@ -45,6 +45,11 @@ def browser(monkeypatch):
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=ARGS)
         yield chromium
         chromium.close()
+        # ORM calls made while Playwright's loop runs use context-local connections that the
+        # database teardown cannot see: close them here, or PostgreSQL keeps a session open.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
@@ -191,8 +196,12 @@ def test_center_works_without_javascript(site, browser, transactional_db):
     assert not page.get_by_role("button", name="Enable browser notifications").is_visible()
     page.get_by_label("SMS", exact=True).first.uncheck()  # the whole SMS channel, in the Channels fieldset
     page.get_by_role("button", name="Save preferences").click()
+    page.wait_for_url(re.compile(r"\?saved=1$"))
+    page.wait_for_load_state("load")
     assert ChannelConsent.objects.get(customer=customer, channel="sms").state == "opted_out"
     assert not TypePreference.objects.filter(customer=customer).exists()
-    # Keyboard: the skip link comes first in the focus order
+    # Keyboard: the skip link comes first in the focus order, then the form's first field
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_language"
