@@ -36,3 +36,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) var
+
+## Benchmarks on PostgreSQL + Redis with real workers and fake providers (not part of `make test`):
+## make bench [SCENARIOS=throughput,email_only,latency,spike,growth,intake,postoffice,floor] [SIZE=10000] [BENCH_ARGS=...]
+bench: install
+	WAYPOST_DATA_DIR=$(CURDIR)/var/bench/data $(BIN)/python -m bench $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SIZE),--size $(SIZE)) $(BENCH_ARGS)

@@ -1,10 +1,17 @@
 """A small threaded HTTP(S) fake provider server: records every request (method, path, headers,
 parsed body), answers from a script of modes (``ok``, ``throttled``, ``error500``, ``invalid``, ...)
 or a default mode, and exposes ``/_fake/requests`` and ``/_fake/mode`` so a test in another process
-can drive it. Subclasses implement ``answer(mode, request) -> (status, dict)``."""
+can drive it. Subclasses implement ``answer(mode, request) -> (status, dict)``.
+
+For benchmarks: ``latency_ms`` delays each answer (a real provider's round trip), ``error_rate``
+answers that share of requests in ``error_mode`` at random, ``keep_requests=False`` keeps counters
+instead of every request, and ``GET /_fake/stats`` tells them (``--latency-ms``, ``--error-rate``,
+``--stats-only`` as a process)."""
 import json
+import random
 import ssl
 import threading
+import time
 import urllib.parse
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,16 +29,24 @@ class Recorded:
     answer: dict = field(default_factory=dict)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of new connections is not refused (the default backlog is 5)
+
+
 class FakeServer:
     scheme = "http"
+    error_mode = "error500"  # what a random error (``error_rate``) answers
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, mode: str = "ok", ssl_context=None):
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, mode: str = "ok", ssl_context=None,
+                 latency_ms: float = 0.0, error_rate: float = 0.0, keep_requests: bool = True):
         self.mode = mode
+        self.latency_ms, self.error_rate, self.keep_requests = latency_ms, error_rate, keep_requests
+        self.stats = {"ok": 0, "errors": 0, "first_at": None, "last_at": None, "per_second": {}}
         self.script: deque[str] = deque()
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
         self.counter = 0
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server = _Server((host, port), self._handler())
         self._server.daemon_threads = True
         if ssl_context is not None:
             self.scheme = "https"
@@ -73,7 +88,23 @@ class FakeServer:
 
     def _take_mode(self) -> str:
         with self.lock:
-            return self.script.popleft() if self.script else self.mode
+            if self.script:
+                return self.script.popleft()
+        if self.error_rate and self.mode == "ok" and random.random() < self.error_rate:
+            return self.error_mode
+        return self.mode
+
+    def _count(self, ok: bool) -> None:
+        now = time.time()
+        with self.lock:
+            stats = self.stats
+            if ok:
+                stats["ok"] += 1
+                stats["first_at"] = stats["first_at"] or now
+                stats["last_at"] = now
+                stats["per_second"][int(now)] = stats["per_second"].get(int(now), 0) + 1
+            else:
+                stats["errors"] += 1
 
     def answer(self, mode: str, request: Recorded) -> tuple[int, dict]:  # pragma: no cover
         raise NotImplementedError
@@ -109,6 +140,9 @@ class FakeServer:
                         rows = [{"method": r.method, "path": r.path, "body": r.body, "mode": r.mode, "answer": r.answer}
                                 for r in fake.requests if not r.path.startswith("/_fake")]
                     return self._reply(200, rows)
+                if parsed.path == "/_fake/stats":
+                    with fake.lock:
+                        return self._reply(200, {**fake.stats, "per_second": dict(fake.stats["per_second"])})
                 if parsed.path == "/_fake/mode":
                     fake.mode = body.get("mode", fake.mode)
                     if body.get("next"):
@@ -118,8 +152,12 @@ class FakeServer:
                 record.mode = fake._take_mode()
                 status, payload = fake.answer(record.mode, record)
                 record.answer = payload
-                with fake.lock:
-                    fake.requests.append(record)
+                if fake.latency_ms:
+                    time.sleep(fake.latency_ms / 1000)
+                fake._count(record.mode == "ok" and status < 300)
+                if fake.keep_requests:
+                    with fake.lock:
+                        fake.requests.append(record)
                 self._reply(status, payload)
 
             do_GET = do_POST = do_PUT = _handle
@@ -137,8 +175,12 @@ def serve_forever_main(make_server, argv=None):
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--mode", default="ok")
     parser.add_argument("--ca-out", default="", help="write the CA certificate (PEM) here (TLS fakes)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="answer each request after this long")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered in error")
+    parser.add_argument("--stats-only", action="store_true", help="count requests instead of keeping them")
     args = parser.parse_args(argv)
     server = make_server(port=args.port, mode=args.mode, ca_out=args.ca_out)
+    server.latency_ms, server.error_rate, server.keep_requests = args.latency_ms, args.error_rate, not args.stats_only
     print(f"listening on {server.base_url}", flush=True)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     server._server.serve_forever()

@@ -10,10 +10,16 @@ next N sends with a 500, to hang past the client's timeout, or to refuse the rec
 As a process: ``python -m tests.fakes.esp --port 8025 [--record requests.jsonl]``; then
 ``GET /_requests`` lists what it got and ``POST /_mode`` with ``{"mode": "500"|"timeout"|"invalid",
 "count": N}`` arms a failure.
+
+For benchmarks: ``--latency-ms 20`` answers each send after that long (a real ESP's round trip),
+``--error-rate 0.01`` answers that share of sends with a 500 at random, ``--stats-only`` keeps
+counters instead of every request (memory stays flat over 100,000 sends), and ``GET /_stats``
+tells sends, errors, the first and last send's time and sends per second.
 """
 import argparse
 import base64
 import json
+import random
 import sys
 import threading
 import time
@@ -25,13 +31,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeESP:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, record_path: str | None = None,
-                 hang_seconds: float = 2.0):
+                 hang_seconds: float = 2.0, latency_ms: float = 0.0, error_rate: float = 0.0,
+                 keep_requests: bool = True):
         self.requests: list[dict] = []
+        self.latency_ms, self.error_rate, self.keep_requests = latency_ms, error_rate, keep_requests
+        self.stats = _Stats()
         self.record_path = record_path
         self.hang_seconds = hang_seconds
         self._modes: list[str] = []  # one entry per armed failure, consumed by the next sends
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server = _Server((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -74,14 +83,53 @@ class FakeESP:
     # --- internals -----------------------------------------------------------------------
     def _next_mode(self) -> str:
         with self._lock:
-            return self._modes.pop(0) if self._modes else "ok"
+            if self._modes:
+                return self._modes.pop(0)
+        return "500" if self.error_rate and random.random() < self.error_rate else "ok"
 
     def _record(self, entry: dict) -> None:
+        if entry.get("kind") == "send":
+            self.stats.count(entry.get("answered", "ok"))
         with self._lock:
-            self.requests.append(entry)
+            if self.keep_requests or entry.get("kind") != "send":
+                self.requests.append(entry)
             if self.record_path:
                 with open(self.record_path, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps(entry) + "\n")
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of new connections is not refused (the default backlog is 5)
+
+
+class _Stats:
+    """Counters for benchmarks: sends answered ok / with an error, first and last send, per second."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with getattr(self, "_lock", threading.Lock()):
+            self.ok = self.errors = 0
+            self.first_at = self.last_at = None
+            self.per_second: dict[int, int] = {}
+
+    def count(self, mode: str) -> None:
+        now = time.time()
+        with self._lock:
+            if mode == "ok":
+                self.ok += 1
+                self.first_at = self.first_at or now
+                self.last_at = now
+                self.per_second[int(now)] = self.per_second.get(int(now), 0) + 1
+            else:
+                self.errors += 1
+
+    def as_dict(self) -> dict:
+        with self._lock:
+            return {"ok": self.ok, "errors": self.errors, "first_at": self.first_at, "last_at": self.last_at,
+                    "per_second": dict(self.per_second)}
 
 
 def _parse_form(content_type: str, body: bytes) -> tuple[dict, list]:
@@ -127,6 +175,8 @@ def _handler_for(esp: FakeESP):
         def do_GET(self):
             if self.path.rstrip("/") == "/_requests":
                 return self._answer(200, esp.requests)
+            if self.path.rstrip("/") == "/_stats":
+                return self._answer(200, esp.stats.as_dict())
             return self._answer(404, {"error": "not found"})
 
         def do_POST(self):
@@ -137,6 +187,7 @@ def _handler_for(esp: FakeESP):
                 return self._answer(200, {"armed": spec})
             if self.path.rstrip("/") == "/_reset":
                 esp.reset()
+                esp.stats.reset()
                 return self._answer(200, {"reset": True})
             entry = {"kind": "send", "path": self.path, "headers": dict(self.headers.items()), "at": time.time()}
             if self.path.rstrip("/") == "/email":
@@ -149,6 +200,8 @@ def _handler_for(esp: FakeESP):
                 return self._answer(404, {"message": f"no such endpoint {self.path}"})
             mode = esp._next_mode()
             entry["answered"] = mode
+            if esp.latency_ms:
+                time.sleep(esp.latency_ms / 1000)
             esp._record(entry)
             if mode == "timeout":
                 time.sleep(esp.hang_seconds)
@@ -181,9 +234,16 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record", help="append each request as a JSON line to this file")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="answer each send after this long")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of sends answered with a 500")
+    parser.add_argument("--stats-only", action="store_true", help="count sends instead of keeping them")
     args = parser.parse_args(argv)
-    esp = FakeESP(args.host, args.port, record_path=args.record)
+    esp = FakeESP(args.host, args.port, record_path=args.record, latency_ms=args.latency_ms,
+                  error_rate=args.error_rate, keep_requests=not args.stats_only)
     print(f"fake ESP listening on {esp.url}", flush=True)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     try:
         esp._server.serve_forever()
     except KeyboardInterrupt:

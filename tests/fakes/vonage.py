@@ -22,6 +22,7 @@ PRICE = "0.03330000"
 
 
 class FakeVonage(FakeServer):
+    error_mode = "internal"  # a random error is status 5 (transient: the dispatcher retries it)
     @classmethod
     def create(cls, *, port: int = 0, mode: str = "ok", ca_out: str = "") -> "FakeVonage":
         ca = trustme.CA()
