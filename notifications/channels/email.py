@@ -8,6 +8,7 @@ It never retries (anymail's requests session does not either): a timeout, a conn
 429 or 5xx is TRANSIENT and the dispatcher retries it; any other 4xx, a refused or invalid
 recipient is PERMANENT and the plan falls back to its next channel."""
 import smtplib
+import threading
 from email.utils import formataddr, make_msgid
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
@@ -60,6 +61,31 @@ class EmailProvider(Provider):
     def __init__(self, *, channel: str):
         super().__init__(channel=channel)
         self.name = settings.WAYPOST_PROVIDERS.get(channel, "console")
+        self._local = threading.local()
+
+    def _connection(self):
+        """An anymail backend stays open per thread, so its requests session keeps its HTTP
+        connection to the ESP (the bench's profile: a new TCP connection per email). It is
+        rebuilt when the mail settings change and dropped after any failure. Sessions never
+        retry (requests' default), so reuse cannot send a message twice."""
+        key = (settings.EMAIL_BACKEND, repr(sorted(getattr(settings, "ANYMAIL", {}).items())))
+        if getattr(self._local, "key", None) != key:
+            self._drop_connection()
+            connection = get_connection()
+            if not getattr(connection, "esp_name", None):
+                return connection  # SMTP, console, locmem: as Django sends, one connection per message
+            connection.open()
+            self._local.connection, self._local.key = connection, key
+        return self._local.connection
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = self._local.key = None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - a broken session is being thrown away anyway
+                pass
 
     def build(self, message: OutboundMessage, *, idempotency_key: str, connection=None) -> EmailMultiAlternatives:
         sender = formataddr((message.from_name, message.from_email)) if message.from_name else message.from_email
@@ -86,12 +112,16 @@ class EmailProvider(Provider):
 
     def send(self, message: OutboundMessage, *, idempotency_key: str) -> SendResult:
         try:
-            connection = get_connection()
+            connection = self._connection()
             email = self.build(message, idempotency_key=idempotency_key, connection=connection)
             if not getattr(connection, "esp_name", None):
                 # A plain backend (SMTP, console) reports no id: choose the Message-ID ourselves.
                 email.extra_headers.setdefault("Message-ID", make_msgid(domain=message.from_email.rsplit("@", 1)[-1]))
-            email.send()
+            try:
+                email.send()
+            except Exception:
+                self._drop_connection()  # a failed session is not reused
+                raise
         except AnymailRecipientsRefused as exc:
             return SendResult(SendStatus.PERMANENT, error_code="recipient_refused", error_text=str(exc)[:2000])
         except AnymailAPIError as exc:

@@ -81,11 +81,12 @@ def backoff_seconds(attempt_number: int, *, scale: float = 1.0) -> float:
 def _claim(delivery_id: int, *, recover: bool) -> Claim | None:
     now = timezone.now()
     with transaction.atomic():
-        notification_id = Delivery.objects.filter(pk=delivery_id).values_list("notification_id", flat=True).first()
-        if notification_id is None:
+        # Lock order everywhere: notification, then delivery. The notification is found through
+        # the delivery in the locking query itself (one round trip fewer per send: bench profile).
+        notification = Notification.objects.select_for_update().filter(
+            pk__in=Delivery.objects.filter(pk=delivery_id).values("notification_id")).first()
+        if notification is None:
             return None
-        # Lock order everywhere: notification, then delivery.
-        notification = Notification.objects.select_for_update().get(pk=notification_id)
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.status == D.SENDING and recover:
             stale = now - timezone.timedelta(seconds=settings.DELIVERY_SENDING_STALE_SECONDS * PipelineSettings.current().time_scale)

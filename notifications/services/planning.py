@@ -124,7 +124,9 @@ def event_process(*, event_id: int) -> list[Delivery]:
     dedupe keys stop a second plan). Returns the new deliveries, to dispatch after commit."""
     now = timezone.now()
     with transaction.atomic():
-        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        # The recipient and brand come with the locked row (one query, not three: bench profile).
+        event = (Event.objects.select_for_update(of=("self",)).select_related("customer__brand")
+                 .filter(pk=event_id).first())
         if event is None or event.processed_at:
             return []
         settings_row = PipelineSettings.current()
