@@ -269,6 +269,8 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "show_contact": show_contact,
+            "orders": customer.orders.order_by("-id").prefetch_related("shipments", "returns")[:50],
+            "consent_log": customer.consent_log.order_by("-id")[:20],
             "can_resend": request.user.has_perm("notifications.change_delivery"),
             "resendable": RESENDABLE,
             "title": f"Notification timeline: {customer}",
