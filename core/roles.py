@@ -80,10 +80,15 @@ def roles_sync(*, Group, Permission, ContentType) -> dict[str, int]:
     return counts
 
 
-def sync_after_migrate(sender, **kwargs) -> None:
+def sync_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate: permissions of models added later reach the groups too (the Administrator
-    gets every new permission)."""
+    gets every new permission). post_migrate is sent once per app, each after that app's
+    permissions exist, so this acts on the last app's signal only."""
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
+    with_models = [config.label for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label != with_models[-1]:
+        return
     roles_sync(Group=Group, Permission=Permission, ContentType=ContentType)

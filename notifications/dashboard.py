@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from preferences.models import Brand, Channel
 
 from . import kpis
-from .models import Delivery, NotificationType
+from .models import NotificationType
 
 TABLES = {  # name: (title, function, columns)
     "kpis": ("KPIs", kpis.kpi_summary, ("label", "value", "display", "target", "ok", "n", "formula")),
@@ -74,7 +74,7 @@ def dashboard_view(request):
         "periods": list(kpis.PERIODS),
         "brands": Brand.objects.order_by("name").values_list("pk", "name"),
         "channels": Channel.choices,
-        "providers": Delivery.objects.order_by().values_list("provider", flat=True).distinct(),
+        "providers": kpis.deliveries(kpis.KpiFilters(start=f.start)).order_by().values_list("provider", flat=True).distinct(),
         "types": NotificationType.objects.order_by("key").values_list("key", flat=True),
         "tables": tables,
         "titles": {name: title for name, (title, _fn, _cols) in TABLES.items()},

@@ -32,6 +32,10 @@ def test_the_migration_created_the_three_groups_with_their_permissions():
     assert not {p for p in editor if p[0] == "preferences" and p[1] != "view_brand"}
     assert ("notifications", "view_notification") not in editor  # no timeline, no addresses in deliveries
     assert perms[ADMINISTRATOR] >= agent | editor
+    # after migrate (post_migrate), the Administrator holds every permission, of every app
+    from django.contrib.auth.models import Permission
+
+    assert len(perms[ADMINISTRATOR]) == Permission.objects.count()
 
 
 def test_agent_cannot_edit_templates_or_rules(agent_client, shipped):
