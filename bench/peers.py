@@ -30,6 +30,7 @@ EMAIL_BACKEND = "post_office.EmailBackend"
 POST_OFFICE = {{"BACKENDS": {{"default": "anymail.backends.postmark.EmailBackend"}}, "DEFAULT_PRIORITY": "medium"}}
 ANYMAIL = {{"POSTMARK_SERVER_TOKEN": "bench-token", "POSTMARK_API_URL": "{esp}/", "REQUESTS_TIMEOUT": 15.0}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+TEMPLATES = [{{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}}]
 LOGGING = {{"version": 1, "disable_existing_loggers": False, "root": {{"level": "WARNING"}}}}
 '''
 
@@ -62,7 +63,10 @@ print(json.dumps({"t0": t0, "queued_at": queued}))
 
 
 def _run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+    done = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(map(str, cmd[:4]))} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done
 
 
 def ensure_postoffice_venv() -> str:
