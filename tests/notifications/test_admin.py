@@ -3,6 +3,7 @@ rules are validated on save (an unknown variable is named); dead letters are lis
 through ``delivery_requeue`` with an audit row and exactly one dispatch on commit; suppressions are
 lifted through ``suppression_lift``; the pipeline settings stay one row, in range."""
 import pytest
+from django.conf import settings
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -265,7 +266,7 @@ def test_dead_letters_are_linked_and_filtered(admin_client, dead_delivery):
 def test_requeue_moves_a_dead_delivery_to_pending_audited_and_dispatched_once(
         admin_client, dead_delivery, django_capture_on_commit_callbacks):
     # given a delivery that died after five failed attempts
-    assert dead_delivery.attempt_count == 5
+    assert dead_delivery.attempt_count == settings.DELIVERY_MAX_ATTEMPTS
 
     # when the agent picks "Requeue", sees the reason form, and applies it
     form_page = post_action(admin_client, Delivery, "requeue", [dead_delivery])
@@ -279,7 +280,7 @@ def test_requeue_moves_a_dead_delivery_to_pending_audited_and_dispatched_once(
     dead_delivery.refresh_from_db()
     assert dead_delivery.status == Delivery.Status.PENDING
     assert dead_delivery.send_after <= timezone.now()
-    assert dead_delivery.retry_floor == 5 and dead_delivery.error == ""
+    assert dead_delivery.retry_floor == settings.DELIVERY_MAX_ATTEMPTS and dead_delivery.error == ""
     assert dead_delivery.notification.status == Notification.Status.SENDING
     # and an audit row says who requeued it and why
     row = AuditLog.objects.get(content_type=ContentType.objects.get_for_model(Delivery),

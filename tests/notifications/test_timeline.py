@@ -3,6 +3,7 @@ shows superseded, not sent (no consent, no contact) and delivered notifications 
 deliveries and attempts, in a fixed number of queries; the admin page renders it and is linked
 from the customer and notification pages."""
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
@@ -146,7 +147,7 @@ def test_dead_notification_shows_the_last_error():
     assert entry["tone"] == "error"
     assert entry["why"] == ("Failed on every channel; last error (Email): "
                             "sandbox_unavailable: Sandbox told to fail this send (fail rate)")
-    assert [e["status"] for e in timeline if e["kind"] == "attempt"] == ["transient"] * 5
+    assert [e["status"] for e in timeline if e["kind"] == "attempt"] == ["transient"] * settings.DELIVERY_MAX_ATTEMPTS
 
 
 def test_timeline_queries_do_not_grow_with_history(django_assert_max_num_queries):
