@@ -71,8 +71,9 @@ def _run(cmd, **kw):
 
 def ensure_postoffice_venv() -> str:
     python = PO_VENV / "bin" / "python"
+    clean = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("DJANGO_", "ANYMAIL_"))}
     if not (python.exists() and subprocess.run([str(python), "-c", "import post_office, anymail, psycopg"],
-                                                capture_output=True).returncode == 0):
+                                                capture_output=True, env=clean).returncode == 0):
         print("bench: installing django-post-office into var/bench/postoffice (from PyPI)", flush=True)
         _run([sys.executable, "-m", "venv", "--clear", str(PO_VENV)])
         _run([str(python), "-m", "pip", "install", "-q", *PO_PACKAGES])
