@@ -34,4 +34,19 @@ class SandboxProvider(Provider):
         except IntegrityError:
             # The same attempt again (a retry after a crash): the provider recognises it.
             record = SandboxMessage.objects.get(idempotency_key=idempotency_key)
-        return SendResult(SendStatus.DELIVERED, provider_message_id=f"sbx-{record.pk}")
+        return SendResult(SendStatus.DELIVERED, provider_message_id=f"sbx-{record.pk}", cost=self._price(message))
+
+    def _price(self, message: OutboundMessage):
+        """What the message would have cost through Vonage (``SMS_PRICES``): SMS only, so the
+        KPI dashboard's cost per SMS has figures in a sandbox run too."""
+        if self.channel != "sms":
+            return None
+        import phonenumbers
+
+        from ..sms_encoding import estimated_cost
+
+        try:
+            country = phonenumbers.region_code_for_number(phonenumbers.parse(message.to)) or ""
+        except phonenumbers.NumberParseException:
+            country = ""
+        return estimated_cost(message.body_text, provider="vonage", country=country)

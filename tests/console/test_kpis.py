@@ -165,3 +165,19 @@ def test_dashboard_page_and_csv_exports(agent_client):
         assert response["Content-Type"].startswith("text/csv"), name
     csv_text = agent_client.get(reverse("console:dashboard"), {"period": "all", "export": "delivery_rates"}).content.decode()
     assert csv_text.splitlines() == ["channel,provider,attempted,accepted,rate", "email,sandbox,1,1,100.0"]
+
+
+def test_the_real_pipeline_through_the_sandbox_feeds_every_kpi_and_matches_the_independent_check():
+    from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline
+
+    instant_pipeline()
+    for i in range(3):
+        customer, order, shipment = customer_with_shipment(phone=f"+1212555{i:04d}", country="US")
+        carrier_scan(shipment, "shipped")
+        carrier_scan(shipment, "delivered")
+    run_pipeline()
+    summary = {row["key"]: row for row in kpis.kpi_summary(ALL)}
+    # the sandbox prices SMS like Vonage to the US (SMS_PRICES): $0.00809 a segment
+    assert summary["cost_per_sms"]["value"] is not None and summary["cost_per_sms"]["value"] >= 0.00809
+    assert summary["delivery_rate"]["value"] == 100.0 and summary["time_to_first_update"]["n"] >= 3
+    assert all(r["match"] for r in compare()), compare()
