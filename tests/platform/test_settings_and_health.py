@@ -45,7 +45,8 @@ def test_readyz_names_an_unreachable_broker(tmp_path):
     # given a broker nobody listens on
     code = ("from django.test import Client\nr = Client().get('/readyz')\n"
             "print(r.status_code); print(r.content.decode())")
-    result = _django(code, CELERY_BROKER_URL="redis://127.0.0.1:1/0", WAYPOST_DATA_DIR=str(tmp_path))
+    result = _django(code, CELERY_BROKER_URL="redis://127.0.0.1:1/0", WAYPOST_DATA_DIR=str(tmp_path),
+                     DATABASE_URL=f"sqlite:///{tmp_path / 'ready.sqlite3'}")
     status, body = result.stdout.strip().splitlines()[-2:]
     # then readiness is 503 and names the broker, while the database is fine
     assert status == "503"
