@@ -100,11 +100,13 @@ def test_customer_cap_defers_non_critical_sms(sms_providers, instant, fake_vonag
     from tests.sms.conftest import customer_with_shipment, run_pipeline, scan
 
     sms_providers.SMS_CUSTOMER_CAP_PER_HOUR = 1
-    instant.time_scale = 0.001  # the hour is 3.6 s; coalescing windows a fraction of a second
+    # The hour is 36 s: wide enough that a loaded machine cannot let it pass between two sends.
+    instant.time_scale = 0.01
     instant.save()
     _customer, shipment = customer_with_shipment(phone="+33612348001", country="FR")
     scan(shipment, "shipped")
-    time.sleep(0.2)
+    run_pipeline()  # plans it; the "shipped" coalescing window is 0.6 s
+    time.sleep(0.7)
     run_pipeline()
     assert Delivery.objects.filter(channel="sms", status="sent").count() == 1
 
