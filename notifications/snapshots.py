@@ -101,7 +101,7 @@ def sample_context() -> dict:
                   sender_email="orders@northwind.example", support_email="help@northwind.example",
                   support_phone="+14155550100", support_url="https://northwind.example/help",
                   company_address="500 Market St, San Francisco, CA 94105, USA")
-    customer = Customer(pk=1, name="Ana García", email="ana@example.com", phone="+5215512345678",
+    customer = Customer(pk=1, name="Ana García", email="ana@example.com", phone="+525512345678",
                         language="es-MX", time_zone="America/Mexico_City", country="MX")
     channel = SalesChannel(pk=1, name="Web shop")
     order = Order(pk=1, external_id="1042", currency="USD", subtotal=Decimal("119.80"), total=Decimal("129.80"),
