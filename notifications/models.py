@@ -402,7 +402,21 @@ class InboundMessage(models.Model):
         return f"{self.from_number}: {self.text[:40]}"
 
 
-class RescheduleRequest(models.Model):
+class AgentQueueItem(models.Model):
+    """What every agents' queue row carries: when it came, who works on it, when it was handled."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.CharField(max_length=120, blank=True)
+    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        abstract = True
+
+
+class RescheduleRequest(AgentQueueItem):
     """A customer asked (by replying RESCHEDULE) to move the delivery of a shipment."""
 
     customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="reschedule_requests")
@@ -410,34 +424,18 @@ class RescheduleRequest(models.Model):
                                  related_name="reschedule_requests")
     inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="reschedule_request")
     link = models.CharField(max_length=500, blank=True, help_text="The carrier's reschedule link we replied with")
-    created_at = models.DateTimeField(default=timezone.now)
-    handled_at = models.DateTimeField(null=True, blank=True)
-    handled_by = models.CharField(max_length=120, blank=True)
-    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
-    assigned_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self):
         return f"Reschedule shipment {self.shipment_id} for {self.customer}"
 
 
-class CallbackRequest(models.Model):
+class CallbackRequest(AgentQueueItem):
     """A customer asked (CALL ME) to be called back; the agents' queue."""
 
     customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="callback_requests")
     phone = models.CharField(max_length=20)
     inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="callback_request")
-    created_at = models.DateTimeField(default=timezone.now)
-    handled_at = models.DateTimeField(null=True, blank=True)
-    handled_by = models.CharField(max_length=120, blank=True)
-    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
-    assigned_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
 
     def __str__(self):
         return f"Call {self.phone}"

@@ -107,6 +107,17 @@ def _vonage_auth_error(params: dict) -> str:
     return ""
 
 
+def _verified_vonage_params(request) -> tuple[dict, JsonResponse | None]:
+    """The SMS API webhook's parameters if well-formed and correctly signed, else a 4xx answer."""
+    params = _vonage_params(request)
+    if params is None:
+        return {}, _reject(400, "malformed body")
+    problem = _vonage_auth_error(params)
+    if problem:
+        return params, _reject(401, problem)
+    return params, None
+
+
 def _scts(value: str):
     """Vonage's ``scts`` (YYMMDDHHMM, UTC) as a datetime, or None."""
     try:
@@ -118,12 +129,9 @@ def _scts(value: str):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def vonage_sms_dlr(request):
-    params = _vonage_params(request)
-    if params is None:
-        return _reject(400, "malformed body")
-    problem = _vonage_auth_error(params)
-    if problem:
-        return _reject(401, problem)
+    params, rejection = _verified_vonage_params(request)
+    if rejection:
+        return rejection
     message_id, status = params.get("messageId", ""), params.get("status", "").lower()
     if not message_id or not status:
         return _reject(400, "messageId and status are required")
@@ -140,12 +148,9 @@ def vonage_sms_dlr(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def vonage_sms_inbound(request):
-    params = _vonage_params(request)
-    if params is None:
-        return _reject(400, "malformed body")
-    problem = _vonage_auth_error(params)
-    if problem:
-        return _reject(401, problem)
+    params, rejection = _verified_vonage_params(request)
+    if rejection:
+        return rejection
     if not params.get("msisdn") or not params.get("messageId"):
         return _reject(400, "msisdn and messageId are required")
     inbound_receive(provider="vonage", message_id=params["messageId"], from_number=params["msisdn"],
