@@ -212,6 +212,12 @@ DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", defau
 DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=900.0)
 EVENT_SWEEP_GRACE_SECONDS = env.int("EVENT_SWEEP_GRACE_SECONDS", default=30)
 DELIVERY_SENDING_STALE_SECONDS = env.int("DELIVERY_SENDING_STALE_SECONDS", default=120)
+# Batching: a worker plans up to EVENT_BATCH_SIZE waiting events in one transaction, and the
+# planner queues sends in messages of up to SEND_BATCH_SIZE deliveries per channel; a send task
+# calls HTTP providers from SEND_THREADS threads (1: one call after another).
+EVENT_BATCH_SIZE = env.int("EVENT_BATCH_SIZE", default=50)
+SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=50)
+SEND_THREADS = env.int("SEND_THREADS", default=8)
 CELERY_TASK_ROUTES = {"notifications.tasks.process_event": {"queue": "events"}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 WAYPOST_QUEUES = "events,email,sms,whatsapp,push,celery"

@@ -1,6 +1,7 @@
 """The pipeline's tables: events (the outbox), the catalogue (types, rules, templates),
 notifications, deliveries, provider attempts, the sandbox outbox and runtime pipeline settings."""
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from preferences.models import Channel
@@ -216,6 +217,8 @@ class Delivery(models.Model):
             models.Index(fields=["status"]),
             # The KPI dashboard's grouped counts by period, channel, provider and status (issue 8).
             models.Index(fields=["created_at", "channel", "provider", "status"], name="delivery_kpi_idx"),
+            # "First text to this number?" (the SMS STOP footer), asked on every SMS send.
+            models.Index(fields=["to", "channel"], condition=models.Q(sent_at__isnull=False), name="delivery_sent_to_idx"),
         ]
 
     def __str__(self):
@@ -304,6 +307,9 @@ class Suppression(models.Model):
             models.UniqueConstraint(fields=["channel", "address"], condition=models.Q(lifted_at__isnull=True),
                                     name="uniq_active_suppression")
         ]
+        # The dispatcher's case-insensitive lookup of a batch's addresses.
+        indexes = [models.Index(Upper("address"), "channel", condition=models.Q(lifted_at__isnull=True),
+                                name="suppression_active_addr_idx")]
 
     def __str__(self):
         return f"{self.channel} {self.address} ({self.reason})"

@@ -5,6 +5,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
@@ -107,11 +108,16 @@ def sample_context_for(type_key: str, category: str, language: str = "en") -> di
     return build_context(payload=payload, customer_snapshot=full["customer"], language=language, links=sample_links())
 
 
+@lru_cache(maxsize=2048)
+def _compiled(source: str, html: bool):
+    """A template source compiled once per process (an edit is a new source, so a new entry)."""
+    return (HTML_ENGINE if html else TEXT_ENGINE).from_string(source)
+
+
 def render_string(source: str, context: dict, *, html: bool = False) -> str:
     if not source:
         return ""
-    engine = HTML_ENGINE if html else TEXT_ENGINE
-    return engine.from_string(source).render(Context(context, autoescape=html)).strip()
+    return _compiled(source, html).render(Context(context, autoescape=html)).strip()
 
 
 def render_template(template, *, language: str, context: dict) -> Rendered:

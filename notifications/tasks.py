@@ -1,13 +1,15 @@
 """Celery tasks: thin wrappers that take ids and call services. Each is safe to run twice.
 Beat runs the two sweepers that make a lost broker message or a dead worker lose nothing."""
+import math
+
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from .models import Delivery, Event, PipelineSettings
 from .selectors import deliveries_due, deliveries_stuck_sending, events_to_requeue, sweep_pick
-from .services.dispatch import delivery_send
-from .services.planning import event_process
+from .services.dispatch import deliveries_send, delivery_send
+from .services.planning import events_process
 
 SWEEP_BATCH = 2000
 COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
@@ -18,25 +20,39 @@ def enqueue_event(event_id: int) -> None:
 
 
 def enqueue_deliveries(deliveries) -> None:
-    """Queue sends on each channel's queue; short waits ride a countdown, long ones wait for
-    the ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout)."""
+    """Queue sends on each channel's queue, up to ``SEND_BATCH_SIZE`` deliveries a message (those
+    due within the same second share one). Short waits ride a countdown; long ones wait for the
+    ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout)."""
     now = timezone.now()
+    groups: dict[tuple[str, int], list] = {}
     for d in deliveries:
         wait = (d.send_after - now).total_seconds()
-        if wait <= 0:
-            send_delivery.apply_async((d.pk,), queue=d.channel)
-        elif wait <= COUNTDOWN_MAX_SECONDS:
-            send_delivery.apply_async((d.pk,), queue=d.channel, countdown=wait)
+        if wait <= COUNTDOWN_MAX_SECONDS:
+            groups.setdefault((d.channel, max(0, math.ceil(wait))), []).append(d.pk)
+    size = max(1, settings.SEND_BATCH_SIZE)
+    for (channel, wait), ids in groups.items():
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            if len(chunk) == 1:
+                send_delivery.apply_async((chunk[0],), queue=channel, countdown=wait or None)
+            else:
+                send_deliveries.apply_async((chunk,), queue=channel, countdown=wait or None)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def process_event(event_id: int) -> None:
-    enqueue_deliveries(event_process(event_id=event_id))
+    """Plan this event, and with it other events waiting (a burst is planned in batches)."""
+    enqueue_deliveries(events_process(event_id=event_id, limit=settings.EVENT_BATCH_SIZE))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_delivery(delivery_id: int, recover: bool = False) -> None:
     enqueue_deliveries(delivery_send(delivery_id=delivery_id, recover=recover))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_deliveries(delivery_ids: list[int]) -> None:
+    enqueue_deliveries(deliveries_send(delivery_ids=delivery_ids))
 
 
 def _scaled(seconds: float) -> timezone.timedelta:
@@ -81,7 +97,8 @@ def dispatch_due() -> int:
                        last_queued=lambda d: d.queued_at if d.queued_at and d.queued_at >= d.updated_at else None)
     Delivery.objects.filter(pk__in=[d.pk for d in due + stuck]).update(queued_at=now)  # leaves updated_at alone
     for d in due:
-        send_delivery.apply_async((d.pk,), queue=d.channel)
+        d.send_after = now  # due now: batched per channel
+    enqueue_deliveries(due)
     for d in stuck:
         send_delivery.apply_async((d.pk, True), queue=d.channel)
     return len(due) + len(stuck)

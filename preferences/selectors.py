@@ -43,13 +43,10 @@ def channel_verdicts(*, customer: Customer, type_key: str, critical: bool, chann
 
     Channel consent (law) beats everything; a per-type opt-out is ignored for critical types.
     """
-    opted_out = set(
-        ChannelConsent.objects.filter(customer=customer, state=ChannelConsent.State.OPTED_OUT)
-        .values_list("channel", flat=True)
-    )
-    type_off = set(
-        TypePreference.objects.filter(customer=customer, type_key=type_key, enabled=False).values_list("channel", flat=True)
-    )
+    # Through the customer's related rows, so a planner that prefetched them for a batch of
+    # customers asks nothing here (without a prefetch: one small query each, as before).
+    opted_out = {c.channel for c in customer.channel_consents.all() if c.state == ChannelConsent.State.OPTED_OUT}
+    type_off = {p.channel for p in customer.type_preferences.all() if p.type_key == type_key and not p.enabled}
     verdicts = []
     for channel in channels:
         if not _address(customer, channel):
@@ -100,7 +97,7 @@ def push_is_active(*, customer: Customer, now=None) -> bool:
     """Push reaches the customer: a live Web Push subscription, or their device was reported by
     the merchant's app within ``PUSH_APP_ACTIVE_DAYS``."""
     now = now or timezone.now()
-    if PushSubscription.objects.filter(customer=customer, expired_at__isnull=True).exists():
+    if any(s.expired_at is None for s in customer.push_subscriptions.all()):  # prefetched by the planner
         return True
     seen = preferences_of(customer).app_seen_at
     return bool(seen and seen >= now - dt.timedelta(days=settings.PUSH_APP_ACTIVE_DAYS))

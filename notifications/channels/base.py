@@ -43,6 +43,9 @@ class Provider:
     retry on their own (the dispatcher owns retries) and must never raise for a provider answer."""
 
     name = "base"
+    # True when ``send`` may run on several threads at once (an HTTP API with a client per
+    # thread, touching no database); the dispatcher then sends a batch side by side.
+    parallel = False
 
     def __init__(self, *, channel: str):
         self.channel = channel

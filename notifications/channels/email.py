@@ -62,6 +62,8 @@ class EmailProvider(Provider):
         super().__init__(channel=channel)
         self.name = settings.WAYPOST_PROVIDERS.get(channel, "console")
         self._local = threading.local()
+        # An ESP's API is called through a backend per thread; SMTP and console send one by one.
+        self.parallel = self.name in ANYMAIL_ESPS
 
     def _connection(self):
         """An anymail backend stays open per thread, so its requests session keeps its HTTP

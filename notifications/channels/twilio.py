@@ -46,6 +46,8 @@ def status_callback_url() -> str:
 class TwilioProvider(Provider):
     name = "twilio"
 
+    parallel = True  # one SDK client per thread
+
     def __init__(self, *, channel: str):
         super().__init__(channel=channel)
         self._local = threading.local()

@@ -51,6 +51,8 @@ def _decimal(value) -> Decimal | None:
 class VonageProvider(Provider):
     name = "vonage"
 
+    parallel = True  # one SDK client per thread
+
     def __init__(self, *, channel: str):
         super().__init__(channel=channel)
         self._local = threading.local()

@@ -1,5 +1,7 @@
-"""Composing a delivery's message: its template in the notification's language, rendered from
-the event snapshot for this customer, with the brand's sender and the links every message carries."""
+"""Composing deliveries' messages: each delivery's template in the notification's language,
+rendered from the event snapshot for this customer, with the brand's sender and the links every
+message carries. A batch is read with two queries (its deliveries with what they hang on, and
+their templates), however many messages it holds."""
 from django.conf import settings
 
 from ..channels.base import OutboundMessage
@@ -24,25 +26,21 @@ def message_links(*, notification, delivery: Delivery) -> dict:
     }
 
 
-def render_delivery(delivery: Delivery) -> Rendered:
+def render_delivery(delivery: Delivery, *, template: Template | None, links: dict) -> Rendered:
     notification = delivery.notification
-    template = Template.objects.filter(notification_type_id=notification.notification_type_id,
-                                       channel=delivery.channel).first()
     if template is None:
         raise LookupError(f"No {delivery.channel} template for {notification.notification_type.key}")
     context = build_context(
         payload=notification.event.payload, customer_snapshot=customer_snapshot(notification.customer),
-        language=notification.language, links=message_links(notification=notification, delivery=delivery),
+        language=notification.language, links=links,
     )
     return render_template(template, language=notification.language.split("-")[0].lower(), context=context)
 
 
-def compose_message(delivery: Delivery) -> OutboundMessage:
-    delivery = Delivery.objects.select_related(
-        "notification__customer", "notification__brand", "notification__event", "notification__notification_type"
-    ).get(pk=delivery.pk)
+def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
     notification, brand = delivery.notification, delivery.notification.brand
-    rendered = render_delivery(delivery)
+    links = message_links(notification=notification, delivery=delivery)
+    rendered = render_delivery(delivery, template=template, links=links)
     message = OutboundMessage(
         channel=delivery.channel, to=delivery.to, subject=rendered.subject, preheader=rendered.preheader,
         body_text=rendered.body_text, body_html=rendered.body_html, link=rendered.link,
@@ -54,9 +52,33 @@ def compose_message(delivery: Delivery) -> OutboundMessage:
     if delivery.channel == "email":  # the brand layout, QR image and List-Unsubscribe headers
         from ..email_layout import email_dress
 
-        email_dress(message, notification=notification, links=message_links(notification=notification, delivery=delivery))
+        email_dress(message, notification=notification, links=links)
     if delivery.channel == "sms":
         from ..sms_compose import sms_finish
 
         sms_finish(message, delivery=delivery)  # sender per country, STOP footer, encoding
     return message
+
+
+def compose_messages(deliveries: list[Delivery]) -> list[OutboundMessage | Exception]:
+    """The message of each delivery, in order; where one cannot be composed, the exception
+    instead (LookupError: no template for the channel), so one bad message spoils no other."""
+    rows = Delivery.objects.select_related(
+        "notification__customer", "notification__brand", "notification__event", "notification__notification_type"
+    ).in_bulk([d.pk for d in deliveries])
+    templates: dict[tuple[int, str], Template] = {}
+    for template in Template.objects.filter(
+            notification_type_id__in={r.notification.notification_type_id for r in rows.values()},
+            channel__in={r.channel for r in rows.values()}).order_by("pk"):
+        templates.setdefault((template.notification_type_id, template.channel), template)
+    messages: list[OutboundMessage | Exception] = []
+    for d in deliveries:
+        row = rows.get(d.pk)
+        try:
+            if row is None:
+                raise LookupError(f"delivery #{d.pk} no longer exists")
+            messages.append(_compose(row, templates.get((row.notification.notification_type_id, row.channel))))
+        except Exception as exc:  # noqa: BLE001 - reported per message by the dispatcher
+            messages.append(exc)
+    return messages
+

@@ -3,8 +3,10 @@ by dedupe key) with their first Delivery rows, after language, consent and coale
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
+from core.bulk import update_rows
 from preferences.models import Customer
 from preferences.selectors import address_for, effective_plan
 
@@ -46,7 +48,7 @@ def _supersede_older(notification: Notification) -> None:
     if not group:
         return
     siblings = (
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .filter(customer_id=notification.customer_id, subject_key=notification.subject_key,
                 notification_type__coalesce_group=group)
         .exclude(pk=notification.pk)
@@ -69,15 +71,26 @@ def _mark_superseded(notification: Notification, *, by: Notification) -> None:
         status=D.SUPERSEDED, error=notification.reason, updated_at=timezone.now())
 
 
+def dedupe_key_for(*, event: Event, customer: Customer, rule: Rule) -> str:
+    return f"{customer.pk}:{rule.notification_type.key}:{_subject_key(event)}:{_status_key(event)}"
+
+
 def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
-                      settings_row: PipelineSettings | None = None) -> tuple[Notification | None, list[Delivery]]:
+                      settings_row: PipelineSettings | None = None,
+                      known_keys: set[str] | None = None) -> tuple[Notification | None, list[Delivery]]:
     """Create the notification for one customer and one rule, or nothing if its dedupe key exists.
-    Returns it with the deliveries created for it."""
+    Returns it with the deliveries created for it. ``known_keys``: a batch planner's set of the
+    dedupe keys that exist (kept up to date here); a key taken meanwhile by another worker then
+    raises IntegrityError, which undoes the batch (the planner then goes event by event)."""
     now = now or timezone.now()
     ntype = rule.notification_type
     subject_key = _subject_key(event)
-    dedupe_key = f"{customer.pk}:{ntype.key}:{subject_key}:{_status_key(event)}"
-    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+    dedupe_key = dedupe_key_for(event=event, customer=customer, rule=rule)
+    if known_keys is not None:
+        if dedupe_key in known_keys:
+            return None, []
+        known_keys.add(dedupe_key)
+    elif Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None, []
     plan = effective_plan(customer=customer, type_key=ntype.key, category=ntype.category, critical=ntype.critical,
                           channels=rule.channels, mode=rule.mode, now=now)
@@ -100,11 +113,14 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
         fields["return_request_id"] = event.subject_id
     if not allowed:
         fields.update(status=N.NOT_SENT, reason="; ".join(f"{c}: {r.replace('_', ' ')}" for c, r in skipped.items()))
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(**fields)
-    except IntegrityError:
-        return None, []  # planned concurrently by a redelivered copy of this event
+    if known_keys is not None:
+        notification = Notification.objects.create(**fields)
+    else:
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(**fields)
+        except IntegrityError:
+            return None, []  # planned concurrently by a redelivered copy of this event
     if not allowed:
         return notification, []
     _supersede_older(notification)
@@ -119,25 +135,110 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
     return notification, deliveries
 
 
+def _rules(event: Event, rules_by_type: dict) -> list[Rule]:
+    if event.type not in rules_by_type:
+        rules_by_type[event.type] = list(Rule.objects.filter(event_type=event.type, is_active=True)
+                                         .select_related("notification_type"))
+    return rules_by_type[event.type]
+
+
+def _plan_locked(event: Event, *, now, settings_row: PipelineSettings, rules_by_type: dict,
+                 known_keys: set[str] | None = None) -> list[Delivery]:
+    """Plan one locked, unprocessed event (its rules cached per event type for the batch)."""
+    rules = _rules(event, rules_by_type)
+    due: list[Delivery] = []
+    for customer in event_recipients(event=event) if rules else []:
+        for rule in rules_for(event=event, customer=customer, rules=rules):
+            _notification, deliveries = notification_plan(event=event, customer=customer, rule=rule, now=now,
+                                                          settings_row=settings_row, known_keys=known_keys)
+            due.extend(deliveries)
+    return due
+
+
+def _batch_known_keys(events: list[Event], rules_by_type: dict) -> set[str]:
+    """The dedupe keys the batch's single-recipient events could take that exist already (one
+    query), with the recipients' consents, type preferences and push subscriptions prefetched
+    for the plan (three more) — instead of four queries per event."""
+    customers = [e.customer for e in events if e.subject_type != "stock" and e.customer_id]
+    prefetch_related_objects(customers, "channel_consents", "type_preferences", "push_subscriptions")
+    keys = {dedupe_key_for(event=e, customer=e.customer, rule=r) for e in events
+            if e.subject_type != "stock" and e.customer_id for r in _rules(e, rules_by_type)}
+    return set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)) if keys else set()
+
+
+def _mark_processed(events: list[Event]) -> None:
+    processed_at = timezone.now()
+    for event in events:
+        event.processed_at, event.processing_attempts = processed_at, event.processing_attempts + 1
+    update_rows(events, ["processed_at", "processing_attempts"])
+
+
+def _locked_events():
+    # The recipient, their brand and preferences come with the locked row (bench profile).
+    return (Event.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("customer__brand", "customer__preferences"))
+
+
+def events_process(*, event_id: int, limit: int = 1) -> list[Delivery]:
+    """Plan ``event_id`` and up to ``limit - 1`` other waiting events (oldest first), in one
+    transaction; events another worker holds are skipped (it is planning them). Idempotent, like
+    ``event_process``. Should one event fail, the batch is undone and each event is planned in a
+    transaction of its own, so a bad event holds up no other. Returns the new deliveries."""
+    if limit <= 1:
+        return event_process(event_id=event_id)
+    events: list[Event] = []
+    try:
+        with transaction.atomic():
+            events = list(_locked_events().filter(pk=event_id, processed_at__isnull=True))
+            events += list(_locked_events().filter(processed_at__isnull=True).exclude(pk=event_id)
+                           .order_by("created_at")[:limit - len(events)])
+            if not events:
+                return []
+            now, settings_row, rules_by_type = timezone.now(), PipelineSettings.current(), {}
+            due: list[Delivery] = []
+            known_keys = _batch_known_keys(events, rules_by_type)
+            for event in events:
+                # A stock event's recipients are found by query: planned the careful way.
+                keys = None if event.subject_type == "stock" else known_keys
+                due += _plan_locked(event, now=now, settings_row=settings_row, rules_by_type=rules_by_type,
+                                    known_keys=keys)
+            _mark_processed(events)
+        return due
+    except Exception:
+        if not events:
+            raise
+    # Isolate the bad event: one transaction per event; its error is kept on the event (the
+    # timeline shows it) and raised once the others are planned. The sweeper tries it again.
+    due, failure = [], None
+    for event in events:
+        try:
+            due += event_process(event_id=event.pk)
+        except Exception as exc:  # noqa: BLE001
+            failure = failure or exc
+            Event.objects.filter(pk=event.pk).update(last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+                                                     processing_attempts=F("processing_attempts") + 1)
+    if failure:
+        _enqueue_after(due)
+        raise failure
+    return due
+
+
+def _enqueue_after(deliveries: list[Delivery]) -> None:
+    """Queue what was planned before a failing event stops the task (the task cannot)."""
+    from ..tasks import enqueue_deliveries
+
+    enqueue_deliveries(deliveries)
+
+
 def event_process(*, event_id: int) -> list[Delivery]:
     """Plan every notification an event causes; idempotent (a processed event is skipped, and
     dedupe keys stop a second plan). Returns the new deliveries, to dispatch after commit."""
     now = timezone.now()
     with transaction.atomic():
-        # The recipient and brand come with the locked row (one query, not three: bench profile).
         event = (Event.objects.select_for_update(of=("self",)).select_related("customer__brand")
                  .filter(pk=event_id).first())
         if event is None or event.processed_at:
             return []
-        settings_row = PipelineSettings.current()
-        rules = list(Rule.objects.filter(event_type=event.type, is_active=True).select_related("notification_type"))
-        due: list[Delivery] = []
-        for customer in event_recipients(event=event) if rules else []:
-            for rule in rules_for(event=event, customer=customer, rules=rules):
-                _notification, deliveries = notification_plan(event=event, customer=customer, rule=rule, now=now,
-                                                              settings_row=settings_row)
-                due.extend(deliveries)
-        event.processed_at = timezone.now()
-        event.processing_attempts += 1
-        event.save(update_fields=["processed_at", "processing_attempts"])
+        due = _plan_locked(event, now=now, settings_row=PipelineSettings.current(), rules_by_type={})
+        _mark_processed([event])
     return due

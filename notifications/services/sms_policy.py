@@ -4,7 +4,7 @@ it), and the per-customer cap on non-critical SMS (excess deferred, never droppe
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
 
 from preferences.models import ChannelConsent
 
@@ -13,11 +13,38 @@ from ..models import Delivery, Notification, PipelineSettings
 MESSAGING_CHANNELS = ("sms", "whatsapp")
 
 
-def consent_withdrawn(*, delivery: Delivery, notification: Notification) -> bool:
-    if delivery.channel not in MESSAGING_CHANNELS:
-        return False
-    return ChannelConsent.objects.filter(customer_id=notification.customer_id, channel=delivery.channel,
-                                         state=ChannelConsent.State.OPTED_OUT).exists()
+def opted_out(deliveries: list[Delivery]) -> set[tuple[int, str]]:
+    """(customer id, channel) pairs of a batch's SMS/WhatsApp deliveries whose consent is withdrawn."""
+    customers = {d.notification.customer_id for d in deliveries if d.channel in MESSAGING_CHANNELS}
+    if not customers:
+        return set()
+    return set(ChannelConsent.objects.filter(customer_id__in=customers, channel__in=MESSAGING_CHANNELS,
+                                             state=ChannelConsent.State.OPTED_OUT).values_list("customer_id", "channel"))
+
+
+def _cap_window() -> dt.timedelta:
+    return dt.timedelta(seconds=3600 * PipelineSettings.current().time_scale)
+
+
+def recent_sms_counts(deliveries: list[Delivery], *, now: dt.datetime) -> dict[int, int]:
+    """SMS sent (or in flight) within the cap window, per customer of a batch's non-critical SMS
+    deliveries: one query, so the exact check runs only for a customer near the cap."""
+    cap = settings.SMS_CUSTOMER_CAP_PER_HOUR
+    customers = {d.notification.customer_id for d in deliveries
+                 if d.channel == "sms" and not d.notification.notification_type.critical}
+    if cap <= 0 or not customers or not (window := _cap_window()):
+        return {}
+    return dict(Delivery.objects.filter(notification__customer_id__in=customers, channel="sms")
+                .filter(Q(sent_at__gte=now - window) | Q(status=Delivery.Status.SENDING))
+                .values_list("notification__customer_id").annotate(n=Count("id")).order_by())
+
+
+def capped(delivery: Delivery, notification: Notification, counts: dict[int, int]) -> bool:
+    """Whether this SMS may be over the customer's cap (``counts`` from ``recent_sms_counts``,
+    kept up to date as the batch claims)."""
+    cap = settings.SMS_CUSTOMER_CAP_PER_HOUR
+    return (delivery.channel == "sms" and cap > 0 and not notification.notification_type.critical
+            and counts.get(notification.customer_id, 0) >= cap)
 
 
 def cap_defer_until(*, delivery: Delivery, notification: Notification, now: dt.datetime) -> dt.datetime | None:
@@ -27,7 +54,7 @@ def cap_defer_until(*, delivery: Delivery, notification: Notification, now: dt.d
     cap = settings.SMS_CUSTOMER_CAP_PER_HOUR
     if delivery.channel != "sms" or cap <= 0 or notification.notification_type.critical:
         return None
-    window = dt.timedelta(seconds=3600 * PipelineSettings.current().time_scale)
+    window = _cap_window()
     if not window:
         return None
     recent = Delivery.objects.filter(notification__customer_id=notification.customer_id, channel="sms").exclude(
