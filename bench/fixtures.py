@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from notifications import snapshots
 from notifications.models import Event
-from notifications.tasks import enqueue_event
+from notifications.tasks import enqueue_event_on_commit
 from orders.models import Order, OrderLine, SalesChannel, Shipment
 from preferences.models import Brand, Customer
 
@@ -80,7 +80,8 @@ def publish(events: list[Event]) -> list[int]:
     with transaction.atomic():
         Event.objects.bulk_create(events)
         ids = [e.pk for e in events]
-        transaction.on_commit(lambda: [enqueue_event(i) for i in ids])
+        for event_id in ids:
+            enqueue_event_on_commit(event_id)
     return ids
 
 

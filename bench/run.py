@@ -52,6 +52,8 @@ def parse(argv=None):
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Celery worker processes (default: cores)")
     p.add_argument("--events-concurrency", type=int, default=2, help="prefork pool of the events worker")
     p.add_argument("--send-concurrency", type=int, default=4, help="prefork pool of each channel worker")
+    p.add_argument("--send-threads", type=int, default=8,
+                   help="provider calls side by side in each channel worker process (SEND_THREADS)")
     p.add_argument("--latency-ms", type=float, default=20.0, help="fake providers' answer time")
     p.add_argument("--error-rate", type=float, default=0.0, help="fake providers' random transient errors")
     p.add_argument("--profile", action="store_true", help="py-spy a channel worker during email_only")
@@ -67,7 +69,7 @@ def parse(argv=None):
     return args
 
 
-def bench_env(*, db_url, redis_url, esp_port, vonage_port, ca_path) -> dict:
+def bench_env(*, db_url, redis_url, esp_port, vonage_port, ca_path, send_threads: int = 8) -> dict:
     """The environment of every Waypost process the bench starts (and of the runner itself)."""
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -87,6 +89,7 @@ def bench_env(*, db_url, redis_url, esp_port, vonage_port, ca_path) -> dict:
         "QUIET_HOURS_DEFAULT": "",  # no quiet hours for customers without their own preferences
         "API_THROTTLE_RATE": "1000000/minute",
         "BENCH_READY_DIR": str(VAR / "ready"),
+        "SEND_THREADS": str(send_threads),
     }
 
 
@@ -247,7 +250,7 @@ def main(argv=None):
     esp_port, vonage_port = free_port(), free_port()
     ca_path = str(VAR / "vonage-ca.pem")
     env = {**os.environ, **bench_env(db_url=db_url, redis_url=redis_url, esp_port=esp_port,
-                                     vonage_port=vonage_port, ca_path=ca_path)}
+                                     vonage_port=vonage_port, ca_path=ca_path, send_threads=args.send_threads)}
     os.environ.update(env)
     started = time.time()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -352,7 +352,8 @@ def run_all(bench, results) -> None:
     if "intake" in chosen:
         sc["intake"] = intake(bench)
     bench.label, bench.brand_ids = "peers", []
-    concurrency = sum(w["concurrency"] for w in bench.workers if "email" in w["queues"])
+    # Provider calls Waypost's email workers make at once: processes x send threads each.
+    concurrency = sum(w["concurrency"] for w in bench.workers if "email" in w["queues"]) * max(1, args.send_threads)
     if "postoffice" in chosen:
         sc["postoffice"] = peers.postoffice(bench, args.throughput_events, concurrency)
     if "floor" in chosen:

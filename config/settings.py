@@ -218,7 +218,8 @@ DELIVERY_SENDING_STALE_SECONDS = env.int("DELIVERY_SENDING_STALE_SECONDS", defau
 EVENT_BATCH_SIZE = env.int("EVENT_BATCH_SIZE", default=50)
 SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=50)
 SEND_THREADS = env.int("SEND_THREADS", default=8)
-CELERY_TASK_ROUTES = {"notifications.tasks.process_event": {"queue": "events"}}
+CELERY_TASK_ROUTES = {"notifications.tasks.process_event": {"queue": "events"},
+                      "notifications.tasks.process_events": {"queue": "events"}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 WAYPOST_QUEUES = "events,email,sms,whatsapp,push,celery"
 CELERY_BEAT_SCHEDULE = {

@@ -1,7 +1,5 @@
 """Domain signal receivers: each writes an Event row (the outbox) in the sender's transaction and
 queues its processing on commit. Connected in NotificationsConfig.ready()."""
-from django.db import transaction
-
 from . import snapshots
 from .models import Event
 
@@ -10,9 +8,9 @@ def _record(*, type_: str, subject_type: str, subject_id: int, payload: dict, br
             order_id=None) -> Event:
     event = Event.objects.create(type=type_, subject_type=subject_type, subject_id=subject_id, payload=payload,
                                  brand_id=brand_id, customer_id=customer_id, order_id=order_id)
-    from .tasks import enqueue_event
+    from .tasks import enqueue_event_on_commit
 
-    transaction.on_commit(lambda: enqueue_event(event.pk))
+    enqueue_event_on_commit(event.pk)
     return event
 
 

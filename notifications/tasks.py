@@ -4,6 +4,7 @@ import math
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from .models import Delivery, Event, PipelineSettings
@@ -17,6 +18,40 @@ COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
 
 def enqueue_event(event_id: int) -> None:
     process_event.apply_async((event_id,), queue="events")
+
+
+def enqueue_events(event_ids: list[int]) -> None:
+    """Queue planning for events, up to ``EVENT_BATCH_SIZE`` a message."""
+    size = max(1, settings.EVENT_BATCH_SIZE)
+    for start in range(0, len(event_ids), size):
+        chunk = event_ids[start:start + size]
+        if len(chunk) == 1:
+            enqueue_event(chunk[0])
+        else:
+            process_events.apply_async((chunk,), queue="events")
+
+
+def enqueue_event_on_commit(event_id: int) -> None:
+    """Queue an event's planning once the current transaction commits. The events one
+    transaction writes (an import, a bulk update) share messages: one callback per transaction.
+    A rolled-back transaction drops its callback, and with it its events' ids."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        enqueue_events([event_id])
+        return
+    batch = getattr(connection, "_waypost_event_batch", None)
+    if (batch is None or batch["done"]
+            or not any(callback is batch["send"] for _sids, callback, *_ in connection.run_on_commit)):
+        batch = {"ids": [], "done": False}
+
+        def send(batch=batch):
+            batch["done"] = True
+            enqueue_events(batch["ids"])
+
+        batch["send"] = send
+        connection._waypost_event_batch = batch
+        transaction.on_commit(send)
+    batch["ids"].append(event_id)
 
 
 def enqueue_deliveries(deliveries) -> None:
@@ -42,7 +77,12 @@ def enqueue_deliveries(deliveries) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def process_event(event_id: int) -> None:
     """Plan this event, and with it other events waiting (a burst is planned in batches)."""
-    enqueue_deliveries(events_process(event_id=event_id, limit=settings.EVENT_BATCH_SIZE))
+    enqueue_deliveries(events_process(event_ids=[event_id], limit=settings.EVENT_BATCH_SIZE))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def process_events(event_ids: list[int]) -> None:
+    enqueue_deliveries(events_process(event_ids=event_ids, limit=max(len(event_ids), settings.EVENT_BATCH_SIZE)))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -68,8 +108,7 @@ def sweep_events() -> int:
                         last_queued=lambda e: max(e.created_at, e.queued_at or e.created_at))
     ids = [e.pk for e in events]
     Event.objects.filter(pk__in=ids).update(queued_at=now)
-    for event_id in ids:
-        enqueue_event(event_id)
+    enqueue_events(ids)
     return len(ids)
 
 

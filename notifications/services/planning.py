@@ -179,19 +179,20 @@ def _locked_events():
             .select_related("customer__brand", "customer__preferences"))
 
 
-def events_process(*, event_id: int, limit: int = 1) -> list[Delivery]:
-    """Plan ``event_id`` and up to ``limit - 1`` other waiting events (oldest first), in one
-    transaction; events another worker holds are skipped (it is planning them). Idempotent, like
-    ``event_process``. Should one event fail, the batch is undone and each event is planned in a
-    transaction of its own, so a bad event holds up no other. Returns the new deliveries."""
-    if limit <= 1:
-        return event_process(event_id=event_id)
+def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
+    """Plan ``event_ids`` and, up to ``limit`` in all, other waiting events (oldest first), in
+    one transaction; events another worker holds are skipped (it is planning them). Idempotent,
+    like ``event_process``. Should one event fail, the batch is undone and each event is planned
+    in a transaction of its own, so a bad event holds up no other. Returns the new deliveries."""
+    if limit <= 1 and len(event_ids) == 1:
+        return event_process(event_id=event_ids[0])
     events: list[Event] = []
     try:
         with transaction.atomic():
-            events = list(_locked_events().filter(pk=event_id, processed_at__isnull=True))
-            events += list(_locked_events().filter(processed_at__isnull=True).exclude(pk=event_id)
-                           .order_by("created_at")[:limit - len(events)])
+            events = list(_locked_events().filter(pk__in=event_ids, processed_at__isnull=True).order_by("pk"))
+            if len(events) < limit:
+                events += list(_locked_events().filter(processed_at__isnull=True).exclude(pk__in=event_ids)
+                               .order_by("created_at")[:limit - len(events)])
             if not events:
                 return []
             now, settings_row, rules_by_type = timezone.now(), PipelineSettings.current(), {}
