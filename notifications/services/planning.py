@@ -1,9 +1,10 @@
 """Planning: an event, its recipients and the matching rules become Notification rows (unique
 by dedupe key) with their first Delivery rows, after language, consent and coalescing."""
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core.bulk import update_rows
@@ -75,37 +76,34 @@ def dedupe_key_for(*, event: Event, customer: Customer, rule: Rule) -> str:
     return f"{customer.pk}:{rule.notification_type.key}:{_subject_key(event)}:{_status_key(event)}"
 
 
-def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
-                      settings_row: PipelineSettings | None = None,
-                      known_keys: set[str] | None = None) -> tuple[Notification | None, list[Delivery]]:
-    """Create the notification for one customer and one rule, or nothing if its dedupe key exists.
-    Returns it with the deliveries created for it. ``known_keys``: a batch planner's set of the
-    dedupe keys that exist (kept up to date here); a key taken meanwhile by another worker then
-    raises IntegrityError, which undoes the batch (the planner then goes event by event)."""
-    now = now or timezone.now()
+@dataclass
+class Draft:
+    """A notification worked out for one customer and rule, not saved yet, with the deliveries
+    its plan calls for (none when held for the digest or no channel is allowed)."""
+    notification: Notification
+    deliveries: list[Delivery]
+
+
+def notification_draft(*, event: Event, customer: Customer, rule: Rule, now,
+                       settings_row: PipelineSettings | None = None) -> Draft:
+    """Language, consent, channel order, caps, digest and quiet hours applied: the unsaved rows."""
     ntype = rule.notification_type
-    subject_key = _subject_key(event)
-    dedupe_key = dedupe_key_for(event=event, customer=customer, rule=rule)
-    if known_keys is not None:
-        if dedupe_key in known_keys:
-            return None, []
-        known_keys.add(dedupe_key)
-    elif Notification.objects.filter(dedupe_key=dedupe_key).exists():
-        return None, []
     plan = effective_plan(customer=customer, type_key=ntype.key, category=ntype.category, critical=ntype.critical,
                           channels=rule.channels, mode=rule.mode, now=now)
     allowed, skipped = plan.channels, plan.skipped
     scale = (settings_row or PipelineSettings.current()).time_scale
-    send_after = now + dt.timedelta(seconds=rule.coalesce_seconds * scale)
+    base = now + dt.timedelta(seconds=rule.coalesce_seconds * scale)
+    first = allowed if plan.mode == Rule.Mode.ALL else allowed[:1]
+    send_after = base
     if plan.digest_at:
         send_after = plan.digest_at  # held: the digest builder picks it up then (no deliveries yet)
     elif plan.hold_until:
-        send_after = min(plan.send_after(c, send_after) for c in (allowed if plan.mode == Rule.Mode.ALL else allowed[:1]))
-    brand = customer.brand
+        send_after = min(plan.send_after(c, send_after) for c in first)
     fields = dict(
-        dedupe_key=dedupe_key, customer=customer, brand_id=event.brand_id or customer.brand_id,
-        notification_type=ntype, rule=rule, event=event, subject_key=subject_key,
-        order_id=event.order_id, language=resolve_language(customer=customer, brand=brand),
+        dedupe_key=dedupe_key_for(event=event, customer=customer, rule=rule), customer=customer,
+        brand_id=event.brand_id or customer.brand_id, notification_type=ntype, rule=rule, event=event,
+        subject_key=_subject_key(event), order_id=event.order_id,
+        language=resolve_language(customer=customer, brand=customer.brand),
         channels=allowed, mode=plan.mode, skipped=skipped, priority=rule.priority, send_after=send_after,
         hold=plan.hold, reason=plan.reason[:200],
     )
@@ -113,26 +111,62 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
         fields["return_request_id"] = event.subject_id
     if not allowed:
         fields.update(status=N.NOT_SENT, reason="; ".join(f"{c}: {r.replace('_', ' ')}" for c, r in skipped.items()))
-    if known_keys is not None:
-        notification = Notification.objects.create(**fields)
-    else:
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(**fields)
-        except IntegrityError:
-            return None, []  # planned concurrently by a redelivered copy of this event
-    if not allowed:
+    notification = Notification(**fields)
+    deliveries = [] if plan.digest_at else [
+        Delivery(notification=notification, channel=c, to=address_for(customer=customer, channel=c),
+                 send_after=plan.send_after(c, base)) for c in first]
+    return Draft(notification, deliveries)
+
+
+def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
+                      settings_row: PipelineSettings | None = None) -> tuple[Notification | None, list[Delivery]]:
+    """Create the notification for one customer and one rule, or nothing if its dedupe key exists.
+    Returns it with the deliveries created for it."""
+    now = now or timezone.now()
+    if Notification.objects.filter(dedupe_key=dedupe_key_for(event=event, customer=customer, rule=rule)).exists():
+        return None, []
+    draft = notification_draft(event=event, customer=customer, rule=rule, now=now, settings_row=settings_row)
+    notification = draft.notification
+    try:
+        with transaction.atomic():
+            notification.save(force_insert=True)
+    except IntegrityError:
+        return None, []  # planned concurrently by a redelivered copy of this event
+    if notification.status == N.NOT_SENT:
         return notification, []
     _supersede_older(notification)
-    if notification.status == N.SUPERSEDED or plan.digest_at:
+    if notification.status == N.SUPERSEDED or not draft.deliveries:
         return notification, []
-    first = allowed if plan.mode == Rule.Mode.ALL else allowed[:1]
-    base = now + dt.timedelta(seconds=rule.coalesce_seconds * scale)
-    deliveries = Delivery.objects.bulk_create([
-        Delivery(notification=notification, channel=c, to=address_for(customer=customer, channel=c),
-                 send_after=plan.send_after(c, base)) for c in first
-    ])
-    return notification, deliveries
+    return notification, Delivery.objects.bulk_create(draft.deliveries)
+
+
+def _supersede_in_batch(drafts: list[Draft]) -> None:
+    """``_supersede_older`` for a batch's new notifications, with one locking read of the
+    existing siblings of all of them; a newer notification of the same batch counts too."""
+    grouped = [d for d in drafts if d.notification.notification_type.coalesce_group
+               and d.notification.status != N.NOT_SENT]
+    if not grouped:
+        return
+    pairs = Q()
+    for d in grouped:
+        pairs |= Q(customer_id=d.notification.customer_id, subject_key=d.notification.subject_key)
+    family: dict[tuple, list[Notification]] = {}
+    for other in (Notification.objects.select_for_update(of=("self",)).select_related("notification_type")
+                  .filter(pairs).exclude(status=N.SUPERSEDED).exclude(notification_type__coalesce_group="")
+                  .exclude(pk__in=[d.notification.pk for d in drafts]).order_by("pk")):
+        family.setdefault((other.customer_id, other.subject_key, other.notification_type.coalesce_group), []).append(other)
+    for d in sorted(grouped, key=lambda d: d.notification.event_id):
+        n = d.notification
+        siblings = family.setdefault((n.customer_id, n.subject_key, n.notification_type.coalesce_group), [])
+        for other in sorted(siblings, key=lambda o: o.event_id):
+            if other.status == N.SUPERSEDED:
+                continue
+            if other.event_id < n.event_id and other.status == N.PLANNED:
+                _mark_superseded(other, by=n)
+            elif other.event_id > n.event_id:
+                _mark_superseded(n, by=other)
+                break
+        siblings.append(n)
 
 
 def _rules(event: Event, rules_by_type: dict) -> list[Rule]:
@@ -142,17 +176,42 @@ def _rules(event: Event, rules_by_type: dict) -> list[Rule]:
     return rules_by_type[event.type]
 
 
-def _plan_locked(event: Event, *, now, settings_row: PipelineSettings, rules_by_type: dict,
-                 known_keys: set[str] | None = None) -> list[Delivery]:
+def _plan_locked(event: Event, *, now, settings_row: PipelineSettings, rules_by_type: dict) -> list[Delivery]:
     """Plan one locked, unprocessed event (its rules cached per event type for the batch)."""
     rules = _rules(event, rules_by_type)
     due: list[Delivery] = []
     for customer in event_recipients(event=event) if rules else []:
         for rule in rules_for(event=event, customer=customer, rules=rules):
             _notification, deliveries = notification_plan(event=event, customer=customer, rule=rule, now=now,
-                                                          settings_row=settings_row, known_keys=known_keys)
+                                                          settings_row=settings_row)
             due.extend(deliveries)
     return due
+
+
+def _plan_batch(events: list[Event], *, now, settings_row: PipelineSettings, rules_by_type: dict) -> list[Delivery]:
+    """Plan a batch of locked single-recipient events with a fixed number of queries: known
+    dedupe keys, one insert of all notifications, one locking read of their coalescing siblings,
+    one insert of all deliveries. A dedupe key taken meanwhile by another worker raises
+    IntegrityError, which undoes the batch (the caller then goes event by event)."""
+    known = _batch_known_keys(events, rules_by_type)
+    drafts: list[Draft] = []
+    for event in events:
+        customer = event.customer
+        for rule in rules_for(event=event, customer=customer, rules=_rules(event, rules_by_type)):
+            key = dedupe_key_for(event=event, customer=customer, rule=rule)
+            if key not in known:
+                known.add(key)
+                drafts.append(notification_draft(event=event, customer=customer, rule=rule, now=now,
+                                                 settings_row=settings_row))
+    if not drafts:
+        return []
+    Notification.objects.bulk_create([d.notification for d in drafts])
+    for d in drafts:
+        for delivery in d.deliveries:
+            delivery.notification = d.notification  # now with its primary key
+    _supersede_in_batch(drafts)  # a notification superseded here gets no deliveries
+    return Delivery.objects.bulk_create(
+        [delivery for d in drafts if d.notification.status == N.PLANNED for delivery in d.deliveries])
 
 
 def _batch_known_keys(events: list[Event], rules_by_type: dict) -> set[str]:
@@ -197,12 +256,12 @@ def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
                 return []
             now, settings_row, rules_by_type = timezone.now(), PipelineSettings.current(), {}
             due: list[Delivery] = []
-            known_keys = _batch_known_keys(events, rules_by_type)
+            # A stock event's recipients are found by query: planned one by one.
+            single = [e for e in events if e.subject_type != "stock" and e.customer_id]
             for event in events:
-                # A stock event's recipients are found by query: planned the careful way.
-                keys = None if event.subject_type == "stock" else known_keys
-                due += _plan_locked(event, now=now, settings_row=settings_row, rules_by_type=rules_by_type,
-                                    known_keys=keys)
+                if event not in single:
+                    due += _plan_locked(event, now=now, settings_row=settings_row, rules_by_type=rules_by_type)
+            due += _plan_batch(single, now=now, settings_row=settings_row, rules_by_type=rules_by_type)
             _mark_processed(events)
         return due
     except Exception:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app
-from notifications.models import Delivery, DeliveryAttempt, Event, SandboxMessage, Suppression
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification, SandboxMessage, Suppression
 from notifications.services.dispatch import deliveries_send
 from notifications.services.planning import events_process
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline
@@ -119,3 +119,29 @@ def test_a_batch_of_sends_claims_each_due_delivery_once(three_shipments):
     assert status == {later.pk: "pending", suppressed.pk: "suppressed", due.pk: "delivered"}
     assert list(DeliveryAttempt.objects.filter(delivery__in=ids).values_list("delivery_id", "number")) == [(due.pk, 1)]
     assert SandboxMessage.objects.filter(delivery__in=ids).count() == 1
+
+
+def test_a_batch_coalesces_updates_of_one_shipment(three_shipments):
+    """Two updates of one shipment planned in one batch: the newer supersedes the older, which
+    sends nothing; a still-planned notification of an earlier batch is superseded as well."""
+    first, second, _ = three_shipments
+    before = Event.objects.order_by("pk").last().pk
+    carrier_scan(first, "in_transit")
+    earlier = list(Event.objects.filter(pk__gt=before).values_list("pk", flat=True))
+    events_process(event_ids=earlier, limit=10)
+    older = Notification.objects.get(event_id__in=earlier, notification_type__key="shipment_in_transit")
+    assert older.status == "planned"
+    mark = Event.objects.order_by("pk").last().pk
+    carrier_scan(first, "out_for_delivery")
+    carrier_scan(first, "delivered")
+    carrier_scan(second, "delivered")
+    batch = list(Event.objects.filter(pk__gt=mark).order_by("pk").values_list("pk", flat=True))
+    deliveries = events_process(event_ids=batch, limit=10)
+    by_type = {n.notification_type.key: n for n in Notification.objects.filter(event_id__in=batch, customer=first.order.customer)}
+    assert by_type["shipment_out_for_delivery"].status == "superseded"
+    assert by_type["shipment_out_for_delivery"].superseded_by == by_type["shipment_delivered"]
+    assert by_type["shipment_delivered"].status == "planned"
+    older.refresh_from_db()
+    assert older.status == "superseded" and not older.deliveries.exclude(status="superseded").exists()
+    planned_for = {(d.notification.customer_id, d.notification.notification_type.key) for d in deliveries}
+    assert planned_for == {(first.order.customer_id, "shipment_delivered"), (second.order.customer_id, "shipment_delivered")}
