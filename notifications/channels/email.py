@@ -7,6 +7,7 @@ headers, the delivery id as anymail metadata and the type as a tag), sends it th
 It never retries (anymail's requests session does not either): a timeout, a connection error,
 429 or 5xx is TRANSIENT and the dispatcher retries it; any other 4xx, a refused or invalid
 recipient is PERMANENT and the plan falls back to its next channel."""
+import os
 import smtplib
 import threading
 from email.utils import formataddr, make_msgid
@@ -24,6 +25,9 @@ from .base import OutboundMessage, Provider, SendResult, SendStatus
 ANYMAIL_ESPS = ("amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal",
                 "postmark", "resend", "scaleway", "sendgrid", "sendinblue", "sparkpost", "unisender_go")
 PROVIDER_NAMES = ("console", "smtp", *ANYMAIL_ESPS)
+# What requests reads from the environment when a session trusts it.
+_REQUESTS_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                 "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC")
 # Metadata keys the ESP gets back in its webhooks (the rest of OutboundMessage.metadata is ours).
 ESP_METADATA = ("delivery_id", "notification_id", "type", "idempotency_key")
 
@@ -77,6 +81,11 @@ class EmailProvider(Provider):
             if not getattr(connection, "esp_name", None):
                 return connection  # SMTP, console, locmem: as Django sends, one connection per message
             connection.open()
+            session = getattr(connection, "session", None)
+            if session is not None and not any(os.environ.get(v) for v in _REQUESTS_ENV):
+                # Nothing in the environment for requests to honour (proxies, CA bundle): skip its
+                # per-request look-ups (~/.netrc, proxy settings); the bench profile found them.
+                session.trust_env = False
             self._local.connection, self._local.key = connection, key
         return self._local.connection
 
