@@ -7,7 +7,6 @@ headers, the delivery id as anymail metadata and the type as a tag), sends it th
 It never retries (anymail's requests session does not either): a timeout, a connection error,
 429 or 5xx is TRANSIENT and the dispatcher retries it; any other 4xx, a refused or invalid
 recipient is PERMANENT and the plan falls back to its next channel."""
-import os
 import smtplib
 import threading
 from email.utils import formataddr, make_msgid
@@ -25,9 +24,6 @@ from .base import OutboundMessage, Provider, SendResult, SendStatus
 ANYMAIL_ESPS = ("amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal",
                 "postmark", "resend", "scaleway", "sendgrid", "sendinblue", "sparkpost", "unisender_go")
 PROVIDER_NAMES = ("console", "smtp", *ANYMAIL_ESPS)
-# What requests reads from the environment when a session trusts it.
-_REQUESTS_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
-                 "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC")
 # Metadata keys the ESP gets back in its webhooks (the rest of OutboundMessage.metadata is ours).
 ESP_METADATA = ("delivery_id", "notification_id", "type", "idempotency_key")
 
@@ -49,6 +45,18 @@ def check_email_configuration() -> None:
             f"e.g. ANYMAIL_POSTMARK_SERVER_TOKEN)") from exc
     except ImportError as exc:
         raise ImproperlyConfigured(f"EMAIL_PROVIDER={provider}: {exc} (pip install 'django-anymail[{provider}]')") from exc
+
+
+def _settle_environment(session, url: str) -> None:
+    """Take what requests would read from the environment (proxies, CA bundle) once for the
+    ESP's URL, instead of on every request (~/.netrc and proxy look-ups: the bench profile)."""
+    if session is None or not session.trust_env:
+        return
+    found = session.merge_environment_settings(url or None, {}, None, None, None)
+    session.trust_env = False
+    session.proxies.update(found.get("proxies") or {})
+    if found.get("verify") not in (None, True):
+        session.verify = found["verify"]
 
 
 def _api_error(exc: AnymailAPIError) -> SendResult:
@@ -81,11 +89,7 @@ class EmailProvider(Provider):
             if not getattr(connection, "esp_name", None):
                 return connection  # SMTP, console, locmem: as Django sends, one connection per message
             connection.open()
-            session = getattr(connection, "session", None)
-            if session is not None and not any(os.environ.get(v) for v in _REQUESTS_ENV):
-                # Nothing in the environment for requests to honour (proxies, CA bundle): skip its
-                # per-request look-ups (~/.netrc, proxy settings); the bench profile found them.
-                session.trust_env = False
+            _settle_environment(getattr(connection, "session", None), getattr(connection, "api_url", ""))
             self._local.connection, self._local.key = connection, key
         return self._local.connection
 
