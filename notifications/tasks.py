@@ -68,10 +68,7 @@ def enqueue_deliveries(deliveries) -> None:
     for (channel, wait), ids in groups.items():
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
-            if len(chunk) == 1:
-                send_delivery.apply_async((chunk[0],), queue=channel, countdown=wait or None)
-            else:
-                send_deliveries.apply_async((chunk,), queue=channel, countdown=wait or None)
+            send_deliveries.apply_async((chunk,), {"channel": channel}, queue=channel, countdown=wait or None)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -91,8 +88,10 @@ def send_delivery(delivery_id: int, recover: bool = False) -> None:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_deliveries(delivery_ids: list[int]) -> None:
-    enqueue_deliveries(deliveries_send(delivery_ids=delivery_ids))
+def send_deliveries(delivery_ids: list[int], channel: str = "") -> None:
+    """Send these deliveries and, up to ``SEND_BATCH_SIZE``, others of the channel that are due:
+    under a backlog every message carries a full batch, and the later ones find less to do."""
+    enqueue_deliveries(deliveries_send(delivery_ids=delivery_ids, channel=channel, fill_to=settings.SEND_BATCH_SIZE))
 
 
 def _scaled(seconds: float) -> timezone.timedelta:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.template import TemplateSyntaxError
 from django.utils import timezone
@@ -25,6 +26,7 @@ from core.transitions import machine
 from ..channels import provider_for, provider_named
 from ..channels.base import OutboundMessage, SendResult, SendStatus
 from ..models import Delivery, DeliveryAttempt, Notification, PipelineSettings, Suppression
+from ..selectors import deliveries_due
 from . import sms_policy
 from .compose import compose_messages
 
@@ -119,20 +121,29 @@ def _active_suppressions(deliveries: list[Delivery]) -> dict[tuple[str, str], Su
     return {(s.channel, s.address_upper): s for s in rows}
 
 
-def _claim_many(delivery_ids: list[int]) -> list[Claim]:
-    """Claim the due ones of ``delivery_ids``: each goes to sending with a new attempt. Checks on
-    the way: superseded, suppressed address, withdrawn consent, the customer's SMS cap. Lock order
-    everywhere: notifications, then deliveries, each by primary key."""
+def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0) -> list[Claim]:
+    """Claim the due ones of ``delivery_ids`` and, with ``channel`` and ``fill_to``, other due
+    deliveries of that channel up to ``fill_to`` (a backlog of small messages drains in full
+    batches; rows another worker holds are skipped, never waited for). Each goes to sending with
+    a new attempt. Checks on the way: superseded, suppressed address, withdrawn consent, the
+    customer's SMS cap. Lock order everywhere: notifications, then deliveries."""
     now = timezone.now()
     with transaction.atomic():
-        notifications = {n.pk: n for n in Notification.objects.select_for_update(of=("self",))
-                         .select_related("notification_type")
-                         .filter(pk__in=Delivery.objects.filter(pk__in=delivery_ids, status=D.PENDING)
-                                 .values("notification_id")).order_by("pk")}
+        locked = Notification.objects.select_for_update(of=("self",)).select_related("notification_type")
+        notifications = {n.pk: n for n in locked.filter(
+            pk__in=Delivery.objects.filter(pk__in=delivery_ids, status=D.PENDING).values("notification_id")).order_by("pk")}
+        wanted = Q(pk__in=delivery_ids, notification_id__in=list(notifications))
+        room = fill_to - len(notifications)
+        if channel and room > 0:
+            due = deliveries_due(now=now).filter(channel=channel).exclude(pk__in=delivery_ids)
+            others = list(Notification.objects.select_for_update(of=("self",), skip_locked=True)
+                          .select_related("notification_type")
+                          .filter(pk__in=due.values("notification_id")[:room * 4]).order_by("pk")[:room])
+            notifications.update((n.pk, n) for n in others)
+            wanted |= Q(notification_id__in=[n.pk for n in others], channel=channel)
         if not notifications:
             return []
-        deliveries = [d for d in Delivery.objects.select_for_update()
-                      .filter(pk__in=delivery_ids, notification_id__in=list(notifications)).order_by("pk")
+        deliveries = [d for d in Delivery.objects.select_for_update().filter(wanted).order_by("pk")
                       if d.status == D.PENDING and d.send_after <= now]
         for d in deliveries:
             d.notification = notifications[d.notification_id]
@@ -346,10 +357,11 @@ def _send(claims: list[Claim]) -> list[Delivery]:
     return _record_many([(claim, result, ms + compose_ms) for claim, result, ms in results])
 
 
-def deliveries_send(*, delivery_ids: list[int]) -> list[Delivery]:
-    """Send the due ones of ``delivery_ids``. Safe to run twice, and side by side with another
+def deliveries_send(*, delivery_ids: list[int], channel: str = "", fill_to: int = 0) -> list[Delivery]:
+    """Send the due ones of ``delivery_ids`` (and, with ``channel`` and ``fill_to``, other due
+    deliveries of the channel up to that many). Safe to run twice, and side by side with another
     copy: a delivery already claimed is skipped. Returns deliveries to dispatch next."""
-    claims = _claim_many(list(delivery_ids))
+    claims = _claim_many(list(delivery_ids), channel=channel, fill_to=fill_to)
     return _send(claims) if claims else []
 
 
