@@ -19,6 +19,15 @@ from bench import fixtures, procs
 VAR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
 
+def _beat_periods() -> tuple[float, float]:
+    """The sweepers' beat periods (``SWEEP_EVENTS_EVERY``, ``DISPATCH_DUE_EVERY``): the runner
+    sweeps as often as beat would, not on every poll."""
+    from django.conf import settings
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    return (float(schedule["sweep-events"]["schedule"]), float(schedule["dispatch-due"]["schedule"]))
+
+
 def pct(values, p):
     if not values:
         return None
@@ -135,7 +144,7 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
         t = time.monotonic()
         first = fixtures.publish_burst(brand, rows)
         publish_s = time.monotonic() - t
-        drained = drain(brand_ids=[brand.pk], timeout=max(300, n / 10), quiet_seconds=1.0)
+        drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, n / 10), quiet_seconds=1.0)
         drain_wall_s = time.monotonic() - t
     finally:
         if prof:
@@ -185,7 +194,7 @@ def latency(bench, rate: float, duration: float) -> dict:
             sent += due
         time.sleep(0.005)
     offered_s = time.monotonic() - start
-    drained = drain(brand_ids=[brand.pk], timeout=max(300, duration * 5), quiet_seconds=1.0)
+    drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, duration * 5), quiet_seconds=1.0)
     tail_s = time.monotonic() - start - offered_s
     report = pipeline_report(brand_ids=[brand.pk])
     lat = delivery_latencies_ms([brand.pk])
@@ -296,7 +305,7 @@ def intake(bench) -> dict:
         procs.stop(g)
     from notifications.simulation import drain
 
-    result["pipeline_drained_after"] = drain(brand_ids=[brand.pk], timeout=300, quiet_seconds=1.0)
+    result["pipeline_drained_after"] = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=300, quiet_seconds=1.0)
     return result
 
 

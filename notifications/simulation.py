@@ -135,17 +135,23 @@ def expected_backordered_lines(brand) -> int:
     return OrderLine.objects.filter(order__sales_channel__brand=brand, backorder_state="backordered").count()
 
 
-def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float = 0.5) -> bool:
+def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float = 0.5,
+          sweep_every: tuple[float, float] = (0.0, 0.0)) -> bool:
     """Wait until the brands' pipeline is idle (no unprocessed event, no pending or in-flight
-    delivery) for ``quiet_seconds``, doing beat's sweeps meanwhile. False on timeout."""
+    delivery) for ``quiet_seconds``, doing beat's sweeps meanwhile: ``sweep_events`` and
+    ``dispatch_due`` at most every ``sweep_every`` seconds (beat's periods; 0: every poll, which
+    a scaled-time simulation wants). False on timeout."""
     from .selectors import pipeline_busy
     from .tasks import dispatch_due, sweep_events
 
     deadline = time.monotonic() + timeout
     quiet_since = None
+    last = [float("-inf"), float("-inf")]
     while time.monotonic() < deadline:
-        sweep_events.run()
-        dispatch_due.run()
+        for i, (sweep, every) in enumerate(zip((sweep_events, dispatch_due), sweep_every)):
+            if time.monotonic() - last[i] >= every:
+                sweep.run()
+                last[i] = time.monotonic()
         if pipeline_busy(brand_ids=brand_ids):
             quiet_since = None
         elif quiet_since is None:

@@ -105,10 +105,18 @@ def sweep_events() -> int:
     events = sweep_pick(events_to_requeue(older_than=now - grace).only("pk", "created_at", "queued_at"),
                         now=now, grace=grace, limit=SWEEP_BATCH, began=lambda e: e.created_at,
                         last_queued=lambda e: max(e.created_at, e.queued_at or e.created_at))
-    ids = [e.pk for e in events]
-    Event.objects.filter(pk__in=ids).update(queued_at=now)
+    ids = _stamp_queued(Event, [e.pk for e in events], now)
     enqueue_events(ids)
     return len(ids)
+
+
+def _stamp_queued(model, ids: list[int], now) -> list[int]:
+    """Set ``queued_at`` on the rows no worker holds, and return their ids. A row a worker has
+    locked is being handled; waiting for it could deadlock with the worker's own row locks."""
+    with transaction.atomic():
+        free = list(model.objects.select_for_update(skip_locked=True).filter(pk__in=ids).values_list("pk", flat=True))
+        model.objects.filter(pk__in=free).update(queued_at=now)
+    return free
 
 
 def _delivery_last_queued(d: Delivery):
@@ -133,7 +141,8 @@ def dispatch_due() -> int:
     stuck = sweep_pick(deliveries_stuck_sending(older_than=now - stale).only(*fields), now=now, grace=stale,
                        limit=SWEEP_BATCH, began=lambda d: d.updated_at,
                        last_queued=lambda d: d.queued_at if d.queued_at and d.queued_at >= d.updated_at else None)
-    Delivery.objects.filter(pk__in=[d.pk for d in due + stuck]).update(queued_at=now)  # leaves updated_at alone
+    stamped = set(_stamp_queued(Delivery, [d.pk for d in due + stuck], now))  # leaves updated_at alone
+    due, stuck = [d for d in due if d.pk in stamped], [d for d in stuck if d.pk in stamped]
     for d in due:
         d.send_after = now  # due now: batched per channel
     enqueue_deliveries(due)

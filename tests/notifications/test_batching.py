@@ -145,3 +145,22 @@ def test_a_batch_coalesces_updates_of_one_shipment(three_shipments):
     assert older.status == "superseded" and not older.deliveries.exclude(status="superseded").exists()
     planned_for = {(d.notification.customer_id, d.notification.notification_type.key) for d in deliveries}
     assert planned_for == {(first.order.customer_id, "shipment_delivered"), (second.order.customer_id, "shipment_delivered")}
+
+
+def test_a_send_message_fills_its_batch_from_the_channels_backlog(three_shipments):
+    """A message for one delivery also takes the channel's other due deliveries (up to the
+    batch size), never another channel's and never one not due yet; a later message for one of
+    them then has nothing left to do."""
+    before = Event.objects.order_by("pk").last().pk
+    for shipment in three_shipments:
+        carrier_scan(shipment, "delivered")
+    deliveries = events_process(event_ids=list(Event.objects.filter(pk__gt=before).values_list("pk", flat=True)),
+                                limit=10)
+    emails = sorted((d for d in deliveries if d.channel == "email"), key=lambda d: d.pk)
+    Delivery.objects.filter(pk=emails[2].pk).update(send_after=timezone.now() + timezone.timedelta(hours=1))
+    assert deliveries_send(delivery_ids=[emails[0].pk], channel="email", fill_to=50) == []
+    status = dict(Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).values_list("pk", "status"))
+    assert [status[d.pk] for d in emails] == ["delivered", "delivered", "pending"]
+    assert {status[d.pk] for d in deliveries if d.channel == "sms"} == {"pending"}
+    assert deliveries_send(delivery_ids=[emails[1].pk], channel="email", fill_to=50) == []
+    assert DeliveryAttempt.objects.filter(delivery__in=emails).count() == 2
