@@ -102,12 +102,16 @@ def test_a_failing_event_holds_up_no_other(three_shipments, eager):
     assert Delivery.objects.filter(notification__event__in=good, status="delivered").count() == 4
 
 
-def test_a_batch_of_sends_claims_each_due_delivery_once(three_shipments):
+def _delivered_and_planned(shipments) -> list[Delivery]:
+    """Each shipment delivered, its events planned in one batch; returns the new deliveries."""
     before = Event.objects.order_by("pk").last().pk
-    for shipment in three_shipments:
+    for shipment in shipments:
         carrier_scan(shipment, "delivered")
-    deliveries = events_process(event_ids=list(Event.objects.filter(pk__gt=before).values_list("pk", flat=True)),
-                                limit=10)
+    return events_process(event_ids=list(Event.objects.filter(pk__gt=before).values_list("pk", flat=True)), limit=10)
+
+
+def test_a_batch_of_sends_claims_each_due_delivery_once(three_shipments):
+    deliveries = _delivered_and_planned(three_shipments)
     emails = sorted((d for d in deliveries if d.channel == "email"), key=lambda d: d.pk)
     later, suppressed, due = emails
     Delivery.objects.filter(pk=later.pk).update(send_after=timezone.now() + timezone.timedelta(hours=1))
@@ -151,11 +155,7 @@ def test_a_send_message_fills_its_batch_from_the_channels_backlog(three_shipment
     """A message for one delivery also takes the channel's other due deliveries (up to the
     batch size), never another channel's and never one not due yet; a later message for one of
     them then has nothing left to do."""
-    before = Event.objects.order_by("pk").last().pk
-    for shipment in three_shipments:
-        carrier_scan(shipment, "delivered")
-    deliveries = events_process(event_ids=list(Event.objects.filter(pk__gt=before).values_list("pk", flat=True)),
-                                limit=10)
+    deliveries = _delivered_and_planned(three_shipments)
     emails = sorted((d for d in deliveries if d.channel == "email"), key=lambda d: d.pk)
     Delivery.objects.filter(pk=emails[2].pk).update(send_after=timezone.now() + timezone.timedelta(hours=1))
     assert deliveries_send(delivery_ids=[emails[0].pk], channel="email", fill_to=50) == []
