@@ -154,6 +154,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH_MULTIPLIER", default=4)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks recycle their database connections after this many tasks, otherwise as CONN_MAX_AGE
+# says (config/celery.py); unset, Celery would open a new connection for every task.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
