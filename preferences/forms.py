@@ -1,7 +1,6 @@
 """The preference center's form: every choice a customer can make, built from the notification
 catalogue (categories, types, which are critical) and turned into ``preferences_save`` data."""
 import datetime as dt
-import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -11,6 +10,7 @@ from notifications.models import NotificationType
 from notifications.rendering import TEMPLATE_LANGUAGES
 
 from .selectors import CHANNELS
+from .validators import known_time_zones
 
 CHANNEL_LABELS = {"email": _("Email"), "sms": _("SMS"), "whatsapp": _("WhatsApp"), "push": _("Push notifications")}
 CATEGORY_LABELS = {"shipping": _("Orders and shipping"), "backorder": _("Backorders"), "returns": _("Returns and refunds")}
@@ -40,7 +40,7 @@ def center_types() -> dict[str, list[NotificationType]]:
 
 
 def _zones():
-    return sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+    return sorted(known_time_zones() - {"Factory", "localtime"})
 
 
 class PreferenceCenterForm(forms.Form):

@@ -1,4 +1,5 @@
 """Validation and normalisation of contact data: E.164 phones, BCP 47 languages, IANA zones."""
+import functools
 import zoneinfo
 
 import phonenumbers
@@ -43,8 +44,15 @@ def validate_language(tag: str) -> str:
     return "-".join(p for p in (locale.language, locale.script, locale.territory) if p)
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """The IANA zone names of this machine's tz database, read once per process
+    (``available_timezones`` walks the tzdata directories: ~15 ms a call)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(name: str) -> str:
-    if name not in zoneinfo.available_timezones():
+    if name not in known_time_zones():
         raise ValidationError(f"'{name}' is not an IANA time zone (e.g. 'America/Mexico_City').")
     return name
 
