@@ -177,7 +177,7 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
     return result
 
 
-def latency(bench, rate: float, duration: float) -> dict:
+def latency(bench, rate: float, duration: float, *, profile: bool = False) -> dict:
     from notifications.selectors import pipeline_report
     from notifications.simulation import drain
 
@@ -185,17 +185,25 @@ def latency(bench, rate: float, duration: float) -> dict:
     brand, channel = fixtures.make_brand(label)
     rows = fixtures.make_shipments(brand, channel, int(rate * duration) + 1)
     bench.label, bench.brand_ids = label, [brand.pk]
-    start = time.monotonic()
-    sent = 0
-    while (elapsed := time.monotonic() - start) < duration and sent < len(rows):
-        due = min(len(rows), int(rate * elapsed) + 1) - sent
-        if due > 0:
-            fixtures.publish([fixtures.delivered_event(brand, r) for r in rows[sent:sent + due]])
-            sent += due
-        time.sleep(0.005)
-    offered_s = time.monotonic() - start
-    drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, duration * 5), quiet_seconds=1.0)
-    tail_s = time.monotonic() - start - offered_s
+    prof = Profiler(bench, label) if profile else None
+    if prof:
+        prof.__enter__()
+    try:
+        start = time.monotonic()
+        sent = 0
+        while (elapsed := time.monotonic() - start) < duration and sent < len(rows):
+            due = min(len(rows), int(rate * elapsed) + 1) - sent
+            if due > 0:
+                fixtures.publish([fixtures.delivered_event(brand, r) for r in rows[sent:sent + due]])
+                sent += due
+            time.sleep(0.005)
+        offered_s = time.monotonic() - start
+        drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, duration * 5),
+                        quiet_seconds=1.0)
+        tail_s = time.monotonic() - start - offered_s
+    finally:
+        if prof:
+            prof.__exit__(None, None, None)
     report = pipeline_report(brand_ids=[brand.pk])
     lat = delivery_latencies_ms([brand.pk])
     ms = [x for x, _ in lat]
@@ -352,7 +360,7 @@ def run_all(bench, results) -> None:
     if "email_only" in chosen:
         sc["email_only"] = burst(bench, "email_only", args.throughput_events, sms=False, profile=args.profile)
     if "latency" in chosen:
-        sc["latency"] = {str(int(float(r))): latency(bench, float(r), args.duration) for r in args.rates.split(",")}
+        sc["latency"] = {str(int(float(r))): latency(bench, float(r), args.duration, profile=args.profile) for r in args.rates.split(",")}
     if "spike" in chosen:
         sc["spike"] = burst(bench, "spike", args.spike_events)
         sc["spike"]["worker_rss"] = rss_summary(bench, "spike")
