@@ -182,6 +182,26 @@ class Bench:
 
         requests.post(f"{self.esp_url}/_reset", timeout=10)
 
+    def wait_queues_empty(self, timeout: float = 600) -> float:
+        """Wait until the broker holds no message, queued or reserved by a worker, for a second:
+        a burst leaves send messages whose deliveries others' batches already took, and their
+        work belongs to that burst, not to the next scenario. Returns the seconds waited."""
+        import redis
+
+        r = redis.Redis.from_url(self.env["BENCH_REDIS_URL"])
+        queues = ("events", "email", "sms", "whatsapp", "push", "celery")
+        started = time.monotonic()
+        empty_since = None
+        while time.monotonic() - started < timeout:
+            if sum(r.llen(q) for q in queues) + r.hlen("unacked") == 0:
+                empty_since = empty_since or time.monotonic()
+                if time.monotonic() - empty_since >= 1.0:
+                    break
+            else:
+                empty_since = None
+            time.sleep(0.2)
+        return round(time.monotonic() - started, 1)
+
     # --- sampler ---
     def start_sampler(self):
         self._sampler = threading.Thread(target=self._sample_loop, daemon=True, name="bench-sampler")

@@ -146,6 +146,7 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
         publish_s = time.monotonic() - t
         drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, n / 10), quiet_seconds=1.0)
         drain_wall_s = time.monotonic() - t
+        settle_s = bench.wait_queues_empty()  # the burst's leftover messages are its cost
     finally:
         if prof:
             prof.__exit__(None, None, None)
@@ -162,6 +163,7 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
         "deliveries_per_s": round(accepted / seconds, 1) if seconds else None,
         "events_per_s": round(n / seconds, 1) if seconds else None,
         "publish_seconds": round(publish_s, 2), "drain_wall_seconds": round(drain_wall_s, 2),
+        "queues_empty_after_seconds": settle_s,
         "setup_seconds": round(setup_s, 1),
         "lost": report["lost"], "duplicates": report["duplicates"], "deliveries_by_status": report["deliveries"],
         "notifications_by_status": report["notifications_by_status"],
@@ -201,6 +203,7 @@ def latency(bench, rate: float, duration: float, *, profile: bool = False) -> di
         drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, duration * 5),
                         quiet_seconds=1.0)
         tail_s = time.monotonic() - start - offered_s
+        bench.wait_queues_empty()  # before the next scenario
     finally:
         if prof:
             prof.__exit__(None, None, None)
