@@ -9,7 +9,12 @@ from pathlib import Path
 SKIP = ("celery/", "billiard/", "click/", "kombu/", "runpy", "celery.py", "asgiref/", "vine/")
 
 
-def summarise(raw_path, out_path, top: int = 30) -> str:
+# Frames that mark a sample as work (a task, a request), not a pool or server waiting.
+TASKS = ("notifications/", "celery/app/trace")
+REQUESTS = ("django/core/handlers/",)
+
+
+def summarise(raw_path, out_path, top: int = 30, keep: tuple = TASKS) -> str:
     inclusive, own = Counter(), Counter()
     total = 0
     for line in Path(raw_path).read_text(errors="replace").splitlines():
@@ -18,13 +23,13 @@ def summarise(raw_path, out_path, top: int = 30) -> str:
             continue
         n = int(count)
         frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
-        if not any("notifications/" in f or "celery/app/trace" in f for f in frames):
-            continue  # the pool's idle loop: not the hot path
+        if not any(k in f for f in frames for k in keep):
+            continue  # the pool's or the server's idle loop: not the hot path
         total += n
         for f in set(frames):
             inclusive[f] += n
         own[frames[-1]] += n
-    lines = [f"{raw_path}: {total} samples in tasks", "", "inclusive %  self %  function"]
+    lines = [f"{raw_path}: {total} samples in {'requests' if keep == REQUESTS else 'tasks'}", "", "inclusive %  self %  function"]
     for f, n in inclusive.most_common(top * 3):
         if "process " in f or "<module>" in f or any(x in f for x in SKIP):
             continue

@@ -56,7 +56,7 @@ def parse(argv=None):
                    help="provider calls side by side in each channel worker process (SEND_THREADS)")
     p.add_argument("--latency-ms", type=float, default=20.0, help="fake providers' answer time")
     p.add_argument("--error-rate", type=float, default=0.0, help="fake providers' random transient errors")
-    p.add_argument("--profile", action="store_true", help="py-spy every worker during email_only and latency")
+    p.add_argument("--profile", action="store_true", help="py-spy every worker during email_only and latency, gunicorn during intake")
     p.add_argument("--keep-db", action="store_true")
     p.add_argument("--out", default=str(RESULTS))
     args = p.parse_args(argv)

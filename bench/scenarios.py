@@ -94,19 +94,24 @@ def rss_summary(bench, label) -> dict:
 
 
 class Profiler:
-    """py-spy (from the tools venv) on each worker process tree while a scenario runs."""
+    """py-spy (from the tools venv) on each worker process tree (or on ``targets``: name and pid)
+    while a scenario runs; ``keep`` marks the samples that count (``profile_summary``)."""
 
-    def __init__(self, bench, label):
+    def __init__(self, bench, label, targets=None, keep=None):
+        from bench import profile_summary
+
         self.bench, self.label, self.procs = bench, label, []
+        self.targets = targets or [(w["name"], w["proc"].pid) for w in bench.workers]
+        self.keep = keep or profile_summary.TASKS
 
     def __enter__(self):
         from bench.chart import tools_python
 
         py_spy = Path(tools_python()).parent / "py-spy"
-        for w in self.bench.workers:
-            out = VAR / f"profile-{self.label}-{w['name']}.txt"
+        for name, pid in self.targets:
+            out = VAR / f"profile-{self.label}-{name}.txt"
             out.unlink(missing_ok=True)
-            self.procs.append((procs.spawn([str(py_spy), "record", "--pid", str(w["proc"].pid), "--subprocesses",
+            self.procs.append((procs.spawn([str(py_spy), "record", "--pid", str(pid), "--subprocesses",
                                             "--format", "raw", "--rate", "97", "--nonblocking", "-o", str(out)],
                                            log=VAR / "logs" / "py-spy.log"), out))
         time.sleep(1)
@@ -122,7 +127,7 @@ class Profiler:
             except Exception:  # noqa: BLE001
                 procs.stop(proc)
             if out.exists():
-                profile_summary.summarise(out, out.with_suffix(".top.txt"))
+                profile_summary.summarise(out, out.with_suffix(".top.txt"), keep=self.keep)
 
 
 def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False) -> dict:
@@ -310,8 +315,17 @@ def intake(bench) -> dict:
         now = dt.datetime.now(dt.timezone.utc).isoformat()
         events = [(f"{base}/api/v1/shipments/{r['shipment'].pk}/events/", {
             "status": "delivered", "occurred_at": now, "carrier_code": "DLV", "description": "Delivered"}) for r in rows]
-        result = {"gunicorn_workers": workers, "client_threads": args.intake_clients,
-                  "orders": run("orders", orders), "shipment_events": run("shipment events", events)}
+        from bench import profile_summary
+
+        prof = Profiler(bench, label, targets=[("gunicorn", g.pid)], keep=profile_summary.REQUESTS) if args.profile else None
+        if prof:
+            prof.__enter__()
+        try:
+            result = {"gunicorn_workers": workers, "client_threads": args.intake_clients,
+                      "orders": run("orders", orders), "shipment_events": run("shipment events", events)}
+        finally:
+            if prof:
+                prof.__exit__(None, None, None)
     finally:
         procs.stop(g)
     from notifications.simulation import drain

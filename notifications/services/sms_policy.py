@@ -2,9 +2,10 @@
 SMS STOP wins over everything, critical messages included, even for deliveries planned before
 it), and the per-customer cap on non-critical SMS (excess deferred, never dropped)."""
 import datetime as dt
+from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Min, Q
 
 from preferences.models import ChannelConsent
 
@@ -34,9 +35,15 @@ def recent_sms_counts(deliveries: list[Delivery], *, now: dt.datetime) -> dict[i
                  if d.channel == "sms" and not d.notification.notification_type.critical}
     if cap <= 0 or not customers or not (window := _cap_window()):
         return {}
-    return dict(Delivery.objects.filter(notification__customer_id__in=customers, channel="sms")
-                .filter(Q(sent_at__gte=now - window) | Q(status=Delivery.Status.SENDING))
-                .values_list("notification__customer_id").annotate(n=Count("id")).order_by())
+    # Found from the customers' own SMS rows and counted here: a condition on ``sent_at`` lets
+    # PostgreSQL start from every SMS of the window instead (a bitmap over the whole hour's sends,
+    # 100 ms a batch in the bench's spike, growing with the traffic).
+    since, counts = now - window, Counter()
+    for customer_id, sent_at, status in (Delivery.objects.filter(notification__customer_id__in=customers, channel="sms")
+                                         .values_list("notification__customer_id", "sent_at", "status").order_by()):
+        if status == Delivery.Status.SENDING or (sent_at is not None and sent_at >= since):
+            counts[customer_id] += 1
+    return dict(counts)
 
 
 def capped(delivery: Delivery, notification: Notification, counts: dict[int, int]) -> bool:
