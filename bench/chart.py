@@ -73,6 +73,7 @@ def _draw(json_path, png_path):
             ax.axvspan(a, b, alpha=0.05)
             ax.text(a, ax.get_ylim()[1] * 0.95 if ax.get_ylim()[1] else 1, name, fontsize=7, rotation=90, va="top")
         ax.set_yscale("symlog")
+        ax.set_ylim(bottom=0)  # depths are never negative
     ax.set_xlabel("seconds since the bench started")
     ax.set_ylabel("depth")
     ax.set_title("Queue depth over time (sampled every second)")
