@@ -188,12 +188,13 @@ class Bench:
         work belongs to that burst, not to the next scenario. Returns the seconds waited."""
         import redis
 
+        from notifications.metrics import QUEUES
+
         r = redis.Redis.from_url(self.env["BENCH_REDIS_URL"])
-        queues = ("events", "email", "sms", "whatsapp", "push", "celery")
         started = time.monotonic()
         empty_since = None
         while time.monotonic() - started < timeout:
-            if sum(r.llen(q) for q in queues) + r.hlen("unacked") == 0:
+            if sum(r.llen(q) for q in QUEUES) + r.hlen("unacked") == 0:
                 empty_since = empty_since or time.monotonic()
                 if time.monotonic() - empty_since >= 1.0:
                     break

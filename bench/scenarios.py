@@ -10,11 +10,12 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.db.models import Max
 
-from bench import fixtures, procs
+from bench import fixtures, procs, profile_summary
 
 VAR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
@@ -98,8 +99,6 @@ class Profiler:
     while a scenario runs; ``keep`` marks the samples that count (``profile_summary``)."""
 
     def __init__(self, bench, label, targets=None, keep=None):
-        from bench import profile_summary
-
         self.bench, self.label, self.procs = bench, label, []
         self.targets = targets or [(w["name"], w["proc"].pid) for w in bench.workers]
         self.keep = keep or profile_summary.TASKS
@@ -118,8 +117,6 @@ class Profiler:
         return self
 
     def __exit__(self, *exc):
-        from bench import profile_summary
-
         for proc, out in self.procs:
             os.killpg(proc.pid, signal.SIGINT)
             try:
@@ -142,19 +139,13 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
     setup_s = time.monotonic() - t
     bench.label, bench.brand_ids = label, [brand.pk]
     before = cost_snapshot(bench)
-    prof = Profiler(bench, label) if profile else None
-    if prof:
-        prof.__enter__()
-    try:
+    with Profiler(bench, label) if profile else nullcontext():
         t = time.monotonic()
         first = fixtures.publish_burst(brand, rows)
         publish_s = time.monotonic() - t
         drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, n / 10), quiet_seconds=1.0)
         drain_wall_s = time.monotonic() - t
         settle_s = bench.wait_queues_empty()  # the burst's leftover messages are its cost
-    finally:
-        if prof:
-            prof.__exit__(None, None, None)
     after = cost_snapshot(bench)
     report = pipeline_report(brand_ids=[brand.pk])
     last = accepted_attempts([brand.pk]).aggregate(m=Max("finished_at"))["m"]
@@ -192,10 +183,7 @@ def latency(bench, rate: float, duration: float, *, profile: bool = False) -> di
     brand, channel = fixtures.make_brand(label)
     rows = fixtures.make_shipments(brand, channel, int(rate * duration) + 1)
     bench.label, bench.brand_ids = label, [brand.pk]
-    prof = Profiler(bench, label) if profile else None
-    if prof:
-        prof.__enter__()
-    try:
+    with Profiler(bench, label) if profile else nullcontext():
         start = time.monotonic()
         sent = 0
         while (elapsed := time.monotonic() - start) < duration and sent < len(rows):
@@ -209,9 +197,6 @@ def latency(bench, rate: float, duration: float, *, profile: bool = False) -> di
                         quiet_seconds=1.0)
         tail_s = time.monotonic() - start - offered_s
         bench.wait_queues_empty()  # before the next scenario
-    finally:
-        if prof:
-            prof.__exit__(None, None, None)
     report = pipeline_report(brand_ids=[brand.pk])
     lat = delivery_latencies_ms([brand.pk])
     ms = [x for x, _ in lat]
@@ -315,17 +300,10 @@ def intake(bench) -> dict:
         now = dt.datetime.now(dt.timezone.utc).isoformat()
         events = [(f"{base}/api/v1/shipments/{r['shipment'].pk}/events/", {
             "status": "delivered", "occurred_at": now, "carrier_code": "DLV", "description": "Delivered"}) for r in rows]
-        from bench import profile_summary
-
-        prof = Profiler(bench, label, targets=[("gunicorn", g.pid)], keep=profile_summary.REQUESTS) if args.profile else None
-        if prof:
-            prof.__enter__()
-        try:
+        with (Profiler(bench, label, targets=[("gunicorn", g.pid)], keep=profile_summary.REQUESTS)
+              if args.profile else nullcontext()):
             result = {"gunicorn_workers": workers, "client_threads": args.intake_clients,
                       "orders": run("orders", orders), "shipment_events": run("shipment events", events)}
-        finally:
-            if prof:
-                prof.__exit__(None, None, None)
     finally:
         procs.stop(g)
     from notifications.simulation import drain
