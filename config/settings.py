@@ -214,7 +214,24 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)
 DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", default=5.0)
 DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=900.0)
 EVENT_SWEEP_GRACE_SECONDS = env.int("EVENT_SWEEP_GRACE_SECONDS", default=30)
-DELIVERY_SENDING_STALE_SECONDS = env.int("DELIVERY_SENDING_STALE_SECONDS", default=120)
+# A send in flight holds a lease: the longest its provider call can take (connect + read
+# timeouts, times the rounds of its batch on the send threads) plus this margin. A lease that
+# runs out (the worker died) makes the attempt's outcome unknown: it is reconciled, not resent.
+DELIVERY_LEASE_MARGIN_SECONDS = env.float("DELIVERY_LEASE_MARGIN_SECONDS", default=10.0)
+# Results of a batch's provider calls are recorded as they come back, at most this long apart.
+SEND_RECORD_EVERY_SECONDS = env.float("SEND_RECORD_EVERY_SECONDS", default=0.5)
+# Reconciling a send whose outcome is unknown: a look-up that finds nothing is conclusive only
+# this long after the call ended (the provider's indexing lag; for providers without a look-up,
+# the wait for a delivery receipt carrying our reference). Per provider, seconds.
+RECONCILE_SETTLE_SECONDS = {
+    "sandbox": 0.0, "console": 0.0, "smtp": 0.0, "webpush": 0.0,
+    "postmark": 120.0, "mailgun": 600.0, "twilio": 60.0, "vonage": 600.0,
+    **env.dict("RECONCILE_SETTLE_SECONDS", cast={"value": float}, default={}),
+}
+RECONCILE_SETTLE_DEFAULT = env.float("RECONCILE_SETTLE_DEFAULT", default=300.0)  # other ESPs: their webhooks
+RECONCILE_FIRST_LOOKUP_SECONDS = env.float("RECONCILE_FIRST_LOOKUP_SECONDS", default=5.0)
+# A delivery whose provider cannot be asked for this long goes to the dead letters for an agent.
+RECONCILE_GIVE_UP_SECONDS = env.float("RECONCILE_GIVE_UP_SECONDS", default=6 * 3600.0)
 # Batching: a worker plans up to EVENT_BATCH_SIZE waiting events in one transaction, and the
 # planner queues sends in messages of up to SEND_BATCH_SIZE deliveries per channel; a send task
 # calls HTTP providers from SEND_THREADS threads (1: one call after another).
@@ -230,6 +247,20 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due": {"task": "notifications.tasks.dispatch_due", "schedule": env.float("DISPATCH_DUE_EVERY", default=5.0)},
 }
 PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
+
+# --- Simulations and the sandbox provider -------------------------------------------------------
+# Set in the processes a simulation starts, never shared: waits (coalescing windows, backoff,
+# sweeper graces, the SMS cap's hour) multiplied by the scale; provider timeouts, in-flight leases
+# and reconciliation waits are real time and never scaled.
+SIMULATION_TIME_SCALE = env.float("SIMULATION_TIME_SCALE", default=1.0)
+# The sandbox provider (every channel's default): a share of sends refused (not sent, retried), a
+# share recorded but answered as if the connection dropped (outcome unknown, reconciled), a delay
+# per send, and whether a repeated attempt key is recognised (an idempotent provider) or recorded
+# as a second message (like most real providers; the default, so the figures can see repeats).
+SANDBOX_FAIL_RATE = env.float("SANDBOX_FAIL_RATE", default=0.0)
+SANDBOX_UNKNOWN_RATE = env.float("SANDBOX_UNKNOWN_RATE", default=0.0)
+SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
+SANDBOX_IDEMPOTENT = env.bool("SANDBOX_IDEMPOTENT", default=False)
 
 # --- SMS and WhatsApp (Vonage, Twilio) ----------------------------------------------------------
 # Ordered SMS providers per destination country, e.g. "US,CA=twilio,vonage;*=vonage,twilio".

@@ -26,11 +26,11 @@ from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin
 from core.transitions import audit
 from preferences.models import ChannelConsent, Customer, TypePreference
 
-from .forms import LiftSuppressionForm, PipelineSettingsForm, RequeueForm, RuleAdminForm, TemplateAdminForm
+from .forms import LiftSuppressionForm, RequeueForm, RuleAdminForm, TemplateAdminForm
 from .queues import QueueActionsMixin, ResendForm
 from .models import (
     CallbackRequest, Delivery, DeliveryAttempt, Digest, Event, InboundMessage, Notification, NotificationType,
-    PipelineSettings, ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template, TemplateVersion,
+    ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template, TemplateVersion,
 )
 from .rendering import TEMPLATE_LANGUAGES, sample_context_for
 from .selectors import customer_timeline, notification_why, skipped_text
@@ -579,26 +579,6 @@ class SandboxOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="metadata")
     def metadata_json(self, obj):
         return pretty_json(obj.metadata)
-
-
-@admin.register(PipelineSettings)
-class PipelineSettingsAdmin(admin.ModelAdmin):
-    """The one settings row every worker reads (sandbox failures and latency, time scale)."""
-
-    form = PipelineSettingsForm
-    list_display = ("__str__", "sandbox_fail_rate", "sandbox_latency_ms", "time_scale", "updated_at")
-    readonly_fields = ("updated_at",)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not PipelineSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.pk = 1  # the row PipelineSettings.current() reads
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(TemplateVersion)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from preferences.models import Channel
 
-from .models import PipelineSettings, Rule, Template
+from .models import Rule, Template
 from .rendering import TEMPLATE_LANGUAGES, template_errors
 
 TEMPLATE_FIELDS = ("subject", "preheader", "body_text", "body_html", "link")
@@ -123,25 +123,7 @@ class TemplateAdminForm(forms.ModelForm):
         return cleaned
 
 
-# --- Pipeline knobs and actions -----------------------------------------------------------------
-
-class PipelineSettingsForm(forms.ModelForm):
-    class Meta:
-        model = PipelineSettings
-        fields = ("sandbox_fail_rate", "sandbox_latency_ms", "time_scale")
-
-    def clean_sandbox_fail_rate(self):
-        value = self.cleaned_data["sandbox_fail_rate"]
-        if not 0 <= value <= 1:
-            raise ValidationError("A share between 0 (never fail) and 1 (always fail).")
-        return value
-
-    def clean_time_scale(self):
-        value = self.cleaned_data["time_scale"]
-        if value < 0:
-            raise ValidationError("0 (no waits) or more; 1 is real time.")
-        return value
-
+# --- Pipeline actions -----------------------------------------------------------------
 
 class RequeueForm(forms.Form):
     reason = forms.CharField(required=False, max_length=300,

@@ -1,5 +1,5 @@
 """The pipeline's tables: events (the outbox), the catalogue (types, rules, templates),
-notifications, deliveries, provider attempts, the sandbox outbox and runtime pipeline settings."""
+notifications, deliveries, provider attempts and the sandbox outbox."""
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -170,6 +170,7 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
+        RECONCILING = "reconciling", "Outcome unknown: checking with the provider"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed (fell back)"
@@ -186,7 +187,10 @@ class Delivery(models.Model):
     provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     retry_floor = models.PositiveSmallIntegerField(default=0, help_text="attempt_count when last requeued")
-    send_after = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(default=timezone.now, help_text="When it may be sent (pending) or "
+                                      "looked up at the provider next (reconciling)")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="While sending: until when the worker "
+                                       "holds it (past this, its outcome is unknown and it is reconciled)")
     queued_at = models.DateTimeField(null=True, blank=True, help_text="When the dispatch sweeper last queued it")
     error = models.TextField(blank=True)
     resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends")
@@ -217,7 +221,10 @@ class Delivery(models.Model):
             # scan that stops at the batch, whatever the backlog (the bench's 50,000-event spike).
             models.Index(fields=["channel", "send_after"], condition=models.Q(status="pending"),
                          name="delivery_due_channel_idx"),
-            models.Index(fields=["updated_at"], condition=models.Q(status="sending"), name="delivery_sending_idx"),
+            # The sweeper's two other questions: which leases ran out, which look-ups are due.
+            models.Index(fields=["lease_until"], condition=models.Q(status="sending"), name="delivery_lease_idx"),
+            models.Index(fields=["send_after"], condition=models.Q(status="reconciling"),
+                         name="delivery_reconcile_due_idx"),
             models.Index(fields=["status"]),
             # The KPI dashboard's grouped counts by period, channel, provider and status (issue 8).
             models.Index(fields=["created_at", "channel", "provider", "status"], name="delivery_kpi_idx"),
@@ -230,14 +237,25 @@ class Delivery(models.Model):
 
 
 class DeliveryAttempt(models.Model):
-    """One call to one provider. ``idempotency_key`` is sent to the provider so a retried call
-    after a crash is recognised rather than sent twice."""
+    """One call to one provider, keyed ``wp-<delivery>-<number>`` (sent to providers that take an
+    idempotency key). An attempt whose outcome is unknown (the call timed out after sending, the
+    connection dropped, the worker died) keeps outcome ``unknown`` until reconciliation finds the
+    message at the provider (then ``accepted``, with ``resolution`` saying how) or concludes it
+    never arrived (``resolution`` not_found)."""
 
     class Outcome(models.TextChoices):
         IN_FLIGHT = "in_flight", "In flight"
         ACCEPTED = "accepted", "Accepted"
-        TRANSIENT = "transient", "Transient error"
+        TRANSIENT = "transient", "Not sent (retried)"
+        UNKNOWN = "unknown", "Outcome unknown"
         PERMANENT = "permanent", "Permanent error"
+
+    class Resolution(models.TextChoices):
+        NONE = "", "-"
+        FOUND = "found", "Found at the provider by look-up"
+        RECEIPT = "receipt", "A receipt from the provider showed it arrived"
+        LATE_ANSWER = "late_answer", "The provider's answer came after the lease"
+        NOT_FOUND = "not_found", "Not found at the provider after it settled"
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField()
@@ -251,6 +269,10 @@ class DeliveryAttempt(models.Model):
     cost = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, default="")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    body_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the text sent, for "
+                                   "providers whose look-up can only match on it")
 
     class Meta:
         ordering = ["delivery", "number"]
@@ -320,7 +342,8 @@ class Suppression(models.Model):
 
 
 class SandboxMessage(models.Model):
-    """What the sandbox provider 'sent': the rendered message, kept for the admin's outbox."""
+    """What the sandbox provider 'sent': the rendered message, kept for the admin's outbox. A
+    repeated send is a second row, as a real provider would hold a second message."""
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=254)
@@ -329,7 +352,7 @@ class SandboxMessage(models.Model):
     body_html = models.TextField(blank=True)
     link = models.CharField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=80, db_index=True)
     delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL, related_name="sandbox_messages")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -339,26 +362,6 @@ class SandboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.channel} to {self.to}: {self.subject or self.body_text[:40]}"
-
-
-class PipelineSettings(models.Model):
-    """Runtime knobs shared by every worker (one row): sandbox failure share and latency, and a
-    time scale that compresses waits for simulations."""
-
-    sandbox_fail_rate = models.FloatField(default=0.0, help_text="Share of sandbox sends that fail (transient)")
-    sandbox_latency_ms = models.PositiveIntegerField(default=0)
-    time_scale = models.FloatField(default=1.0, help_text="Multiplier for waits (coalescing, backoff); 1 = real time")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "pipeline settings"
-
-    def __str__(self):
-        return "Pipeline settings"
-
-    @classmethod
-    def current(cls) -> "PipelineSettings":
-        return cls.objects.get_or_create(pk=1)[0]
 
 
 # --- Two-way SMS: what customers text back ------------------------------------------------------

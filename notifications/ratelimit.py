@@ -78,9 +78,14 @@ def rate_for(name: str) -> float:
     return float(settings.SMS_RATE_LIMITS.get(name, 0) or 0)
 
 
-def throttle(name: str, *, rate: float | None = None) -> float:
+class StartTooLate(Exception):
+    """The rate limit would hold a call past the latest moment it may start (its lease)."""
+
+
+def throttle(name: str, *, rate: float | None = None, start_by: float | None = None) -> float:
     """Block until ``name`` may make one more request; returns the seconds waited. No limit
-    configured (rate 0): no wait."""
+    configured (rate 0): no wait. With ``start_by`` (a ``time.monotonic()``), raise ``StartTooLate``
+    instead of waiting past it: a send held that long would outlive its lease."""
     rate = rate_for(name) if rate is None else rate
     if rate <= 0:
         return 0.0
@@ -88,8 +93,10 @@ def throttle(name: str, *, rate: float | None = None) -> float:
     take = _take_redis if redis_url() else _take_file
     waited = 0.0
     while True:
+        if start_by is not None and time.monotonic() > start_by:
+            raise StartTooLate(f"the {name} rate limit held the send past its lease")
         wait = take(name, rate, burst)
         if wait <= 0:
             return waited
-        time.sleep(wait)
+        time.sleep(min(wait, max(0.0, start_by - time.monotonic())) if start_by is not None else wait)
         waited += wait

@@ -74,8 +74,10 @@ def deliveries_due(*, now=None) -> QuerySet[Delivery]:
     return Delivery.objects.filter(status=Delivery.Status.PENDING, send_after__lte=now or timezone.now()).order_by("send_after")
 
 
-def deliveries_stuck_sending(*, older_than) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(status=Delivery.Status.SENDING, updated_at__lt=older_than)
+def deliveries_reconcile_due(*, now=None) -> QuerySet[Delivery]:
+    """Deliveries whose send's outcome is unknown and whose next look-up is due."""
+    return Delivery.objects.filter(status=Delivery.Status.RECONCILING,
+                                   send_after__lte=now or timezone.now()).order_by("send_after")
 
 
 def sweep_pick(rows: QuerySet, *, now, grace, last_queued, began, limit: int) -> list:
@@ -107,32 +109,37 @@ def _percentile(values: list[float], pct: float) -> float | None:
     return round(values[index], 1)
 
 
-def pipeline_report(*, brand_ids=None) -> dict:
+def pipeline_report(*, brand_ids=None, at_provider: bool = True) -> dict:
     """Counts, duplicates, lost and commit-to-acceptance latency for the given brands' traffic
-    (all traffic when ``brand_ids`` is None). ``duplicates``: (notification, channel) pairs a
-    provider accepted more than once. ``lost``: events never processed plus notifications that
-    ended neither delivered/sent nor deliberately not sent (superseded, no usable channel) nor
-    deliberately held for the customer's digest (``held_for_digest``)."""
+    (all traffic when ``brand_ids`` is None).
+
+    Counted at the provider (``provider_ledger``): ``duplicates``, the (notification, channel)
+    pairs a provider accepted more than once (an agent's deliberate resend aside); ``lost``,
+    deliveries Waypost calls sent that no provider accepted, plus what the pipeline itself lost:
+    events never processed and notifications that ended neither sent nor deliberately not sent
+    (superseded, no usable channel) nor held for the customer's digest (``held_for_digest``).
+    ``internal_duplicates`` / ``internal_lost`` are the same questions asked of Waypost's own
+    tables (accepted attempts), which cannot see a message a provider took twice."""
+    from collections import Counter
+
     from django.db.models import Count, Min
 
-    from .models import DeliveryAttempt, Notification, SandboxMessage
+    from .models import DeliveryAttempt, Notification
+    from .provider_ledger import accepted_copies
 
     events = Event.objects.all()
     notifications = Notification.objects.all()
     deliveries = Delivery.objects.all()
     accepted = DeliveryAttempt.objects.filter(outcome=DeliveryAttempt.Outcome.ACCEPTED)
-    sandbox = SandboxMessage.objects.filter(delivery__isnull=False)
     if brand_ids is not None:
         events = events.filter(brand_id__in=brand_ids)
         notifications = notifications.filter(brand_id__in=brand_ids)
         deliveries = deliveries.filter(notification__brand_id__in=brand_ids)
         accepted = accepted.filter(delivery__notification__brand_id__in=brand_ids)
-        sandbox = sandbox.filter(delivery__notification__brand_id__in=brand_ids)
     by_status = lambda qs: dict(qs.values_list("status").annotate(n=Count("id")).order_by("status"))  # noqa: E731
-    dup_accepted = (accepted.values("delivery__notification_id", "delivery__channel")
-                    .annotate(n=Count("id")).filter(n__gt=1).count())
-    dup_sandbox = (sandbox.values("delivery__notification_id", "channel")
-                   .annotate(n=Count("id")).filter(n__gt=1).count())
+    internal_duplicates = (accepted.filter(delivery__resend_of__isnull=True)
+                           .values("delivery__notification_id", "delivery__channel")
+                           .annotate(n=Count("id")).filter(n__gt=1).count())
     ok = {Notification.Status.DELIVERED, Notification.Status.SENT, Notification.Status.SUPERSEDED,
           Notification.Status.NOT_SENT}
     # Held for a later digest (the customer's rhythm or a frequency cap) is deliberate, not lost:
@@ -141,30 +148,52 @@ def pipeline_report(*, brand_ids=None) -> dict:
                                               hold__in=[Notification.Hold.DIGEST, Notification.Hold.CAP],
                                               deliveries__isnull=True)
     held = waiting_for_digest.count()
-    lost = (events.filter(processed_at__isnull=True).count()
-            + notifications.exclude(status__in=ok).exclude(pk__in=waiting_for_digest.values("pk")).count())
+    pipeline_lost = (events.filter(processed_at__isnull=True).count()
+                     + notifications.exclude(status__in=ok).exclude(pk__in=waiting_for_digest.values("pk")).count())
     firsts = (accepted.values("delivery__notification_id")
               .annotate(first=Min("finished_at"))
               .values_list("first", "delivery__notification__event__created_at"))
     latencies = [(first - created).total_seconds() * 1000 for first, created in firsts if first and created]
-    return {
+    report = {
         "events": events.count(),
         "notifications": notifications.count(),
         "notifications_by_status": by_status(notifications),
         "deliveries": by_status(deliveries),
         "attempts": accepted.count(),
-        "duplicates": max(dup_accepted, dup_sandbox),
-        "lost": lost,
         "held_for_digest": held,
+        "internal_duplicates": internal_duplicates,
+        "internal_lost": pipeline_lost,
         "latency_ms": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
                        "p99": _percentile(latencies, 99), "count": len(latencies)},
     }
+    if not at_provider:
+        return report
+    tried = list(deliveries.filter(attempt_count__gt=0).only("pk", "notification_id", "channel", "status", "to",
+                                                                 "resend_of_id"))
+    ledger = accepted_copies(tried)
+    copies = ledger.copies
+    per_intent = Counter()
+    for d in tried:
+        if d.resend_of_id is None:
+            per_intent[(d.notification_id, d.channel)] += copies[d.pk]
+    never_arrived = sum(1 for d in tried if d.status in (Delivery.Status.SENT, Delivery.Status.DELIVERED)
+                        and not copies[d.pk] and d.pk not in ledger.unmeasured_ids)
+    report.update({
+        "accepted_at_provider": sum(copies.values()),
+        "duplicates": sum(1 for n in per_intent.values() if n > 1),
+        "extra_copies": sum(n - 1 for n in per_intent.values() if n > 1),
+        "lost": pipeline_lost + never_arrived,
+        "sent_not_at_provider": never_arrived,
+        "unmeasured_providers": ledger.unmeasured,
+    })
+    return report
 
 
 def pipeline_busy(*, brand_ids=None) -> bool:
-    """True while any event is unprocessed or any delivery is pending or in flight."""
+    """True while any event is unprocessed or any delivery is pending, in flight or reconciling."""
     events = Event.objects.filter(processed_at__isnull=True)
-    active = Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING])
+    active = Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING,
+                                                Delivery.Status.RECONCILING])
     if brand_ids is not None:
         events = events.filter(brand_id__in=brand_ids)
         active = active.filter(notification__brand_id__in=brand_ids)

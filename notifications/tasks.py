@@ -1,5 +1,6 @@
 """Celery tasks: thin wrappers that take ids and call services. Each is safe to run twice.
-Beat runs the two sweepers that make a lost broker message or a dead worker lose nothing."""
+Beat runs the two sweepers that make a lost broker message or a dead worker lose nothing: a
+dead worker's sends in flight are reconciled with their provider, never resent blindly."""
 import math
 
 from celery import shared_task
@@ -7,10 +8,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Delivery, Event, PipelineSettings
-from .selectors import deliveries_due, deliveries_stuck_sending, events_to_requeue, sweep_pick
-from .services.dispatch import deliveries_send, delivery_send
+from .models import Delivery, Event
+from .selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
+from .services.dispatch import deliveries_send
 from .services.planning import events_process
+from .services.reconcile import deliveries_lease_expired, deliveries_reconcile
+from .waits import scaled
 
 SWEEP_BATCH = 2000
 COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
@@ -55,20 +58,23 @@ def enqueue_event_on_commit(event_id: int) -> None:
 
 
 def enqueue_deliveries(deliveries) -> None:
-    """Queue sends on each channel's queue, up to ``SEND_BATCH_SIZE`` deliveries a message (those
-    due within the same second share one). Short waits ride a countdown; long ones wait for the
+    """Queue what each delivery needs next on its channel's queue: a send (pending) or a look-up
+    at the provider (reconciling), up to ``SEND_BATCH_SIZE`` deliveries a message (those due
+    within the same second share one). Short waits ride a countdown; long ones wait for the
     ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout)."""
     now = timezone.now()
-    groups: dict[tuple[str, int], list] = {}
+    groups: dict[tuple[bool, str, int], list] = {}
     for d in deliveries:
         wait = (d.send_after - now).total_seconds()
         if wait <= COUNTDOWN_MAX_SECONDS:
-            groups.setdefault((d.channel, max(0, math.ceil(wait))), []).append(d.pk)
+            reconciling = d.status == Delivery.Status.RECONCILING
+            groups.setdefault((reconciling, d.channel, max(0, math.ceil(wait))), []).append(d.pk)
     size = max(1, settings.SEND_BATCH_SIZE)
-    for (channel, wait), ids in groups.items():
+    for (reconciling, channel, wait), ids in groups.items():
+        task = reconcile_deliveries if reconciling else send_deliveries
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
-            send_deliveries.apply_async((chunk,), {"channel": channel}, queue=channel, countdown=wait or None)
+            task.apply_async((chunk,), {"channel": channel}, queue=channel, countdown=wait or None)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -82,9 +88,6 @@ def process_events(event_ids: list[int]) -> None:
     enqueue_deliveries(events_process(event_ids=event_ids, limit=max(len(event_ids), settings.EVENT_BATCH_SIZE)))
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_delivery(delivery_id: int, recover: bool = False) -> None:
-    enqueue_deliveries(delivery_send(delivery_id=delivery_id, recover=recover))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -94,14 +97,16 @@ def send_deliveries(delivery_ids: list[int], channel: str = "") -> None:
     enqueue_deliveries(deliveries_send(delivery_ids=delivery_ids, channel=channel, fill_to=settings.SEND_BATCH_SIZE))
 
 
-def _scaled(seconds: float) -> timezone.timedelta:
-    return timezone.timedelta(seconds=seconds * PipelineSettings.current().time_scale)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def reconcile_deliveries(delivery_ids: list[int], channel: str = "") -> None:
+    """Ask the providers about deliveries whose send's outcome is unknown, and act on it."""
+    enqueue_deliveries(deliveries_reconcile(delivery_ids=delivery_ids))
 
 
 @shared_task(ignore_result=True)
 def sweep_events() -> int:
     """Re-queue events still unprocessed after the grace period (backing off per event)."""
-    now, grace = timezone.now(), _scaled(settings.EVENT_SWEEP_GRACE_SECONDS)
+    now, grace = timezone.now(), scaled(settings.EVENT_SWEEP_GRACE_SECONDS)
     events = sweep_pick(events_to_requeue(older_than=now - grace).only("pk", "created_at", "queued_at"),
                         now=now, grace=grace, limit=SWEEP_BATCH, began=lambda e: e.created_at,
                         last_queued=lambda e: max(e.created_at, e.queued_at or e.created_at))
@@ -130,25 +135,24 @@ def _delivery_last_queued(d: Delivery):
 
 @shared_task(ignore_result=True)
 def dispatch_due() -> int:
-    """Queue deliveries whose ``send_after`` has come, and recover sends stuck in flight; a
-    delivery that already has a message on the queue is queued again only with backoff."""
+    """Queue deliveries whose ``send_after`` has come (sends, and look-ups of sends whose
+    outcome is unknown), after turning sends whose in-flight lease ran out (a dead worker's)
+    into look-ups; a delivery that already has a message on the queue is queued again only
+    with backoff."""
     now = timezone.now()
-    fields = ("pk", "channel", "send_after", "updated_at", "queued_at")
-    due = sweep_pick(deliveries_due(now=now).only(*fields), now=now, grace=_scaled(settings.EVENT_SWEEP_GRACE_SECONDS),
-                     limit=SWEEP_BATCH, last_queued=_delivery_last_queued,
-                     began=lambda d: max(d.send_after, d.updated_at))
-    stale = _scaled(settings.DELIVERY_SENDING_STALE_SECONDS)
-    stuck = sweep_pick(deliveries_stuck_sending(older_than=now - stale).only(*fields), now=now, grace=stale,
-                       limit=SWEEP_BATCH, began=lambda d: d.updated_at,
-                       last_queued=lambda d: d.queued_at if d.queued_at and d.queued_at >= d.updated_at else None)
-    stamped = set(_stamp_queued(Delivery, [d.pk for d in due + stuck], now))  # leaves updated_at alone
-    due, stuck = [d for d in due if d.pk in stamped], [d for d in stuck if d.pk in stamped]
+    enqueue_deliveries(deliveries_lease_expired(now=now))
+    fields = ("pk", "channel", "status", "send_after", "updated_at", "queued_at")
+    grace = scaled(settings.EVENT_SWEEP_GRACE_SECONDS)
+    due = []
+    for rows in (deliveries_due(now=now), deliveries_reconcile_due(now=now)):
+        due += sweep_pick(rows.only(*fields), now=now, grace=grace, limit=SWEEP_BATCH,
+                          last_queued=_delivery_last_queued, began=lambda d: max(d.send_after, d.updated_at))
+    stamped = set(_stamp_queued(Delivery, [d.pk for d in due], now))  # leaves updated_at alone
+    due = [d for d in due if d.pk in stamped]
     for d in due:
         d.send_after = now  # due now: batched per channel
     enqueue_deliveries(due)
-    for d in stuck:
-        send_delivery.apply_async((d.pk, True), queue=d.channel)
-    return len(due) + len(stuck)
+    return len(due)
 
 
 @shared_task(ignore_result=True)

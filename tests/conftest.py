@@ -30,6 +30,16 @@ def partner_factory(db):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _knobs_settings(settings):
+    """Simulation knobs a test sets (``tests.knobs``) go through its ``settings``, so they end with it."""
+    from tests import knobs
+
+    knobs.test_settings = settings
+    yield
+    knobs.test_settings = None
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

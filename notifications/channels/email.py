@@ -4,10 +4,14 @@ this class builds the multipart message (text + branded HTML, inline QR image, L
 headers, the delivery id as anymail metadata and the type as a tag), sends it through
 ``get_connection()`` and turns anymail's answer into one ``SendResult``.
 
-It never retries (anymail's requests session does not either): a timeout, a connection error,
-429 or 5xx is TRANSIENT and the dispatcher retries it; any other 4xx, a refused or invalid
-recipient is PERMANENT and the plan falls back to its next channel."""
+It never retries (anymail's requests session does not either): 429, 5xx or a connection that was
+never made is NOT_SENT and the dispatcher retries it; a timeout after sending or a connection
+dropped before the answer is UNKNOWN and the delivery is looked up at the ESP first
+(``esp_lookup``: Postmark and Mailgun; other ESPs: their tracking webhooks, which carry the
+delivery id); any other 4xx, a refused or invalid recipient is PERMANENT and the plan falls back
+to its next channel."""
 import smtplib
+import socket
 import threading
 from email.utils import formataddr, make_msgid
 
@@ -18,7 +22,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from ..email_layout import QR_CID_PLACEHOLDER, qr_png
-from .base import OutboundMessage, Provider, SendResult, SendStatus
+from . import esp_lookup
+from .base import Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus
+from .outcomes import failed_call
 
 # The ESPs anymail ships a backend for (``anymail.backends.<name>.EmailBackend``).
 ANYMAIL_ESPS = ("amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal",
@@ -62,9 +68,18 @@ def _settle_environment(session, url: str) -> None:
 def _api_error(exc: AnymailAPIError) -> SendResult:
     status = exc.status_code
     text = str(exc)[:2000]
-    if status is None or status == 429 or status >= 500:  # no answer (timeout, refused), throttled, ESP down
-        return SendResult(SendStatus.TRANSIENT, error_code=f"http_{status}" if status else "no_response", error_text=text)
+    if status is None:  # no answer: anymail's error is also the requests exception it wraps
+        return failed_call(exc, code="no_response")
+    if status == 429 or status >= 500:  # throttled, ESP down: it did not take the message
+        return SendResult(SendStatus.NOT_SENT, error_code=f"http_{status}", error_text=text)
+    if status < 300:  # it answered yes, in words anymail could not read: it may well have it
+        return SendResult(SendStatus.UNKNOWN, error_code=f"http_{status}", error_text=text)
     return SendResult(SendStatus.PERMANENT, error_code=f"http_{status}", error_text=text)
+
+
+def _timeout_seconds() -> float:
+    timeout = getattr(settings, "ANYMAIL", {}).get("REQUESTS_TIMEOUT", 30.0)
+    return float(sum(timeout)) if isinstance(timeout, (tuple, list)) else 2 * float(timeout)
 
 
 class EmailProvider(Provider):
@@ -76,6 +91,20 @@ class EmailProvider(Provider):
         self._local = threading.local()
         # An ESP's API is called through a backend per thread; SMTP and console send one by one.
         self.parallel = self.name in ANYMAIL_ESPS
+        self.lookup = self.name in esp_lookup.LOOKUPS
+
+    def call_seconds(self) -> float:
+        if self.name == "smtp":
+            return 3 * float(getattr(settings, "EMAIL_TIMEOUT", None) or 30) + 5.0  # connect, DATA, QUIT
+        return _timeout_seconds() + 5.0  # connect and read timeouts
+
+    def reconcile(self, lookup: Lookup) -> Reconciliation:
+        """Postmark's and Mailgun's own record of the messages they accepted, by the delivery id
+        sent as metadata; other ESPs have no look-up here (their webhooks settle it)."""
+        find = esp_lookup.LOOKUPS.get(self.name)
+        if find is None:
+            return super().reconcile(lookup)
+        return find(self._connection(), lookup, timeout=_timeout_seconds() / 2)
 
     def _connection(self):
         """An anymail backend stays open per thread, so its requests session keeps its HTTP
@@ -145,11 +174,13 @@ class EmailProvider(Provider):
             return SendResult(SendStatus.PERMANENT, error_code=exc.__class__.__name__, error_text=str(exc)[:2000])
         except smtplib.SMTPRecipientsRefused as exc:
             return SendResult(SendStatus.PERMANENT, error_code="recipient_refused", error_text=str(exc)[:2000])
-        except smtplib.SMTPResponseException as exc:
-            status = SendStatus.PERMANENT if 500 <= exc.smtp_code < 600 else SendStatus.TRANSIENT
+        except smtplib.SMTPResponseException as exc:  # the server answered: 5xx never, 4xx not now
+            status = SendStatus.PERMANENT if 500 <= exc.smtp_code < 600 else SendStatus.NOT_SENT
             return SendResult(status, error_code=f"smtp_{exc.smtp_code}", error_text=str(exc.smtp_error)[:2000])
-        except (smtplib.SMTPException, OSError) as exc:  # connection refused, timeouts
-            return SendResult(SendStatus.TRANSIENT, error_code=exc.__class__.__name__, error_text=str(exc)[:2000])
+        except (smtplib.SMTPConnectError, ConnectionRefusedError, socket.gaierror) as exc:  # never connected
+            return SendResult(SendStatus.NOT_SENT, error_code=exc.__class__.__name__, error_text=str(exc)[:2000])
+        except (smtplib.SMTPException, OSError) as exc:  # dropped or timed out after connecting
+            return SendResult(SendStatus.UNKNOWN, error_code=exc.__class__.__name__, error_text=str(exc)[:2000])
         return self._result(email, message.to)
 
     @staticmethod
@@ -164,6 +195,6 @@ class EmailProvider(Provider):
             return SendResult(SendStatus.PERMANENT, provider_message_id=message_id, error_code=state,
                               error_text=f"the ESP reports {to} as {state}")
         if state == "failed":
-            return SendResult(SendStatus.TRANSIENT, provider_message_id=message_id, error_code=state,
+            return SendResult(SendStatus.NOT_SENT, provider_message_id=message_id, error_code=state,
                               error_text="the ESP could not send it")
         return SendResult(SendStatus.ACCEPTED, provider_message_id=message_id)

@@ -3,7 +3,9 @@
 The SDK's own retries are off (``max_retries=0`` for urllib3, and ``pool_maxsize=1`` because the
 SDK's client re-sends a POST after a dropped connection up to ``pool_maxsize`` times, which would
 text the customer twice); the dispatcher owns retries. The delivery id goes as ``client-ref`` so a
-receipt finds its delivery. ``VONAGE_REST_HOST`` / ``VONAGE_API_HOST`` / ``VONAGE_CA_BUNDLE`` point
+receipt finds its delivery. Vonage has no look-up of sent messages: a send whose outcome is
+unknown waits up to ``RECONCILE_SETTLE_SECONDS["vonage"]`` for a receipt carrying that
+``client-ref`` before it is sent again. ``VONAGE_REST_HOST`` / ``VONAGE_API_HOST`` / ``VONAGE_CA_BUNDLE`` point
 the SDK elsewhere (the tests' fake server over TLS with a throwaway CA)."""
 import re
 import threading
@@ -14,6 +16,7 @@ from django.conf import settings
 from ..ratelimit import throttle
 from ..sms_encoding import sms_stats
 from .base import OutboundMessage, Provider, SendResult, SendStatus
+from .outcomes import failed_call
 
 # SMS API status codes (https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms).
 THROTTLED, INTERNAL_ERROR = "1", "5"
@@ -24,7 +27,7 @@ RECIPIENT_ERRORS = {
 }
 # Everything else (1 throttled, 4 credentials, 5 internal, 8 account barred, 9 quota, 10 binds,
 # 11 HTTP not enabled, 14 signature, 15 sender not allowed, 23 callback URL, 29 non-whitelisted
-# destination, 32 signature and secret) is on the provider's side: transient, next provider.
+# destination, 32 signature and secret) is on the provider's side: not sent, next provider.
 
 
 class _PinnedCAAdapter:
@@ -76,8 +79,11 @@ class VonageProvider(Provider):
             self._local.client = client
         return client
 
+    def call_seconds(self) -> float:
+        return settings.VONAGE_TIMEOUT_SECONDS * 2 + 5.0  # connect and read timeouts, and TLS
+
     def send(self, message: OutboundMessage, *, idempotency_key: str) -> SendResult:
-        throttle(self.name)
+        throttle(self.name, start_by=message.metadata.get("start_by"))
         if self.channel == "whatsapp":
             return self._send_whatsapp(message)
         return self._send_sms(message)
@@ -109,7 +115,7 @@ class VonageProvider(Provider):
         code, detail = (match.group(1), match.group(2).strip()) if match else ("", text)
         if code in RECIPIENT_ERRORS:
             return SendResult(SendStatus.PERMANENT, error_code=f"vonage_{code}", error_text=detail or RECIPIENT_ERRORS[code])
-        return SendResult(SendStatus.TRANSIENT, error_code=f"vonage_{code or 'error'}", error_text=detail)
+        return SendResult(SendStatus.NOT_SENT, error_code=f"vonage_{code or 'error'}", error_text=detail)
 
     # --- Messages API (WhatsApp) -----------------------------------------------------------------
     def _send_whatsapp(self, message: OutboundMessage) -> SendResult:
@@ -135,8 +141,9 @@ class VonageProvider(Provider):
 
 
 def _http_failure(exc: Exception) -> SendResult:
-    """429, 5xx, timeouts and connection errors are transient; credentials and permissions are
-    the provider side (transient: the next provider); other 4xx mean this message cannot go."""
+    """429 and 5xx answers: not sent; credentials and permissions are the provider side (not
+    sent: the next provider); other 4xx mean this message cannot go; a call that failed without
+    an answer is not sent only when it provably never connected, else its outcome is unknown."""
     from pydantic import ValidationError
     from vonage_http_client.errors import AuthenticationError, ForbiddenError, HttpRequestError, RateLimitedError, ServerError
 
@@ -144,9 +151,9 @@ def _http_failure(exc: Exception) -> SendResult:
     if isinstance(exc, ValidationError):
         return SendResult(SendStatus.PERMANENT, error_code="invalid_request", error_text=str(exc)[:500])
     if isinstance(exc, (RateLimitedError, ServerError, AuthenticationError, ForbiddenError)):
-        return SendResult(SendStatus.TRANSIENT, error_code=f"vonage_http_{name}", error_text=str(exc)[:500])
+        return SendResult(SendStatus.NOT_SENT, error_code=f"vonage_http_{name}", error_text=str(exc)[:500])
     if isinstance(exc, HttpRequestError):
         status = getattr(getattr(exc, "response", None), "status_code", 0) or 0
-        kind = SendStatus.TRANSIENT if status >= 500 or status in (408, 429) else SendStatus.PERMANENT
+        kind = SendStatus.NOT_SENT if status >= 500 or status in (408, 429) else SendStatus.PERMANENT
         return SendResult(kind, error_code=f"vonage_http_{status}", error_text=str(exc)[:500])
-    return SendResult(SendStatus.TRANSIENT, error_code=name, error_text=str(exc)[:500])
+    return failed_call(exc)

@@ -1,16 +1,18 @@
 """Dispatch: send deliveries through their channel's provider, exactly once.
 
 Three short steps, each done for a batch (one delivery, or the many a burst brings at once): claim
-(lock, state checks, one attempt each with its idempotency key), call the providers outside any
-transaction (side by side on a thread pool when the provider allows it), record (lock, move each
-state machine: sent, retry with backoff and jitter, fall back to the next channel, or dead). A
+(lock, state checks, one attempt each with its idempotency key and an in-flight lease longer than
+its provider call can take), call the providers outside any transaction (side by side on a thread
+pool when the provider allows it), record each result as it comes back (lock, move each state
+machine: sent; not sent: retry with backoff and jitter; refused: fall back to the next channel, or
+dead; unknown: reconcile with the provider before anything else is sent, see ``reconcile``). A
 batch costs a handful of queries whatever its size: locks, checks and updates are set-wise."""
 import os
 import random
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,17 +26,23 @@ from core.bulk import update_rows
 from core.transitions import machine
 
 from ..channels import provider_for, provider_named
-from ..channels.base import OutboundMessage, SendResult, SendStatus
-from ..models import Delivery, DeliveryAttempt, Notification, PipelineSettings, Suppression
+from ..channels.base import OutboundMessage, SendResult, SendStatus, body_digest
+from ..channels.outcomes import failed_call
+from ..models import Delivery, DeliveryAttempt, Notification, Suppression
+from ..ratelimit import StartTooLate
 from ..selectors import deliveries_due
-from . import sms_policy
+from ..waits import scaled
+from . import inflight, sms_policy
 from .compose import compose_messages
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
 
 DELIVERY_MACHINE = machine("delivery", {
     D.PENDING: {D.SENDING, D.SUPERSEDED, D.SUPPRESSED, D.DEAD},
-    D.SENDING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.DEAD, D.SUPPRESSED, D.BOUNCED},
+    D.SENDING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.DEAD, D.SUPPRESSED, D.BOUNCED, D.RECONCILING},
+    # Found (or a receipt came): sent; settled and not found: pending again; never found, no
+    # attempts left: failed or dead; the provider's look-up down for too long: dead (an agent).
+    D.RECONCILING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.BOUNCED, D.DEAD},
     D.SENT: {D.DELIVERED, D.FAILED, D.BOUNCED, D.DEAD},
     D.DELIVERED: {D.BOUNCED},
     D.FAILED: set(),
@@ -64,8 +72,9 @@ def _status_from(notification: Notification, statuses: set[str]) -> str:
         return N.DELIVERED
     if D.SENT in statuses:
         return N.SENT
-    if statuses & {D.PENDING, D.SENDING}:
-        return N.SENDING if D.SENDING in statuses or notification.status == N.SENDING else N.PLANNED
+    if statuses & {D.PENDING, D.SENDING, D.RECONCILING}:
+        return (N.SENDING if statuses & {D.SENDING, D.RECONCILING} or notification.status == N.SENDING
+                else N.PLANNED)
     if statuses and statuses <= {D.SUPERSEDED}:
         return N.SUPERSEDED
     return N.DEAD
@@ -99,10 +108,10 @@ class Claim:
     attempt: DeliveryAttempt
 
 
-def backoff_seconds(attempt_number: int, *, scale: float = 1.0) -> float:
+def backoff(attempt_number: int) -> timezone.timedelta:
     """Exponential backoff with jitter (half fixed, half random), capped."""
     ceiling = min(settings.DELIVERY_BACKOFF_MAX_SECONDS, settings.DELIVERY_BACKOFF_BASE_SECONDS * 2 ** (attempt_number - 1))
-    return (ceiling / 2 + random.uniform(0, ceiling / 2)) * scale
+    return scaled(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
 def _enqueue(deliveries) -> None:
@@ -151,6 +160,7 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
         opted_out = sms_policy.opted_out(deliveries)
         sms_counts = sms_policy.recent_sms_counts(deliveries, now=now)
         claimed, attempts, fallbacks = [], [], []
+        leases = inflight.Leases(now)
         for d in deliveries:
             notification = d.notification
             if notification.status == N.SUPERSEDED:
@@ -176,11 +186,12 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
             provider = provider_for(d.channel, to=d.to, attempt_number=number)
             DELIVERY_MACHINE.check(d.status, D.SENDING)
             d.status, d.attempt_count, d.provider, d.updated_at = D.SENDING, number, provider.name, now
+            d.lease_until = leases.next(provider)
             claimed.append(d)
             attempts.append(DeliveryAttempt(delivery=d, number=number, provider=provider.name, started_at=now,
                                             idempotency_key=f"wp-{d.pk}-{number}"))
         if claimed:
-            update_rows(claimed, ["status", "attempt_count", "provider", "updated_at"])
+            update_rows(claimed, ["status", "attempt_count", "provider", "updated_at", "lease_until"])
             DeliveryAttempt.objects.bulk_create(attempts)
             starting = [n for n in {d.notification_id: d.notification for d in claimed}.values() if n.status == N.PLANNED]
             for n in starting:
@@ -189,30 +200,6 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
         if fallbacks:
             transaction.on_commit(lambda: _enqueue(fallbacks))
     return [Claim(d, a) for d, a in zip(claimed, attempts)]
-
-
-def _claim_recover(delivery_id: int) -> Claim | None:
-    """Take over a send left in flight by a dead worker: the same attempt and idempotency key,
-    once the delivery has been sending for longer than ``DELIVERY_SENDING_STALE_SECONDS``."""
-    now = timezone.now()
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(
-            pk__in=Delivery.objects.filter(pk=delivery_id).values("notification_id")).first()
-        if notification is None:
-            return None
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status != D.SENDING:
-            return None
-        stale = now - timezone.timedelta(
-            seconds=settings.DELIVERY_SENDING_STALE_SECONDS * PipelineSettings.current().time_scale)
-        if delivery.updated_at > stale:
-            return None
-        attempt = delivery.attempts.filter(outcome=A.IN_FLIGHT).order_by("-number").first()
-        if attempt is None:
-            delivery_set_status(delivery, D.PENDING)
-            return None
-        delivery.save(update_fields=["updated_at"])  # fence off a second recoverer
-        return Claim(delivery, attempt)
 
 
 def _fallback_channel(notification: Notification, delivery: Delivery) -> str | None:
@@ -246,13 +233,44 @@ def delivery_fail(*, delivery: Delivery, notification: Notification, error: str,
                                                              critical=notification.notification_type.critical))
 
 
-_ATTEMPT_FIELDS = ["outcome", "finished_at", "latency_ms", "provider_message_id", "error_code", "error_text", "cost"]
-_SENT_FIELDS = ["status", "sent_at", "delivered_at", "provider_message_id", "cost", "error", "updated_at"]
+_ATTEMPT_FIELDS = ["outcome", "finished_at", "latency_ms", "provider_message_id", "error_code", "error_text", "cost",
+                   "resolution", "resolved_at"]
+_SENT_FIELDS = ["status", "sent_at", "delivered_at", "provider_message_id", "cost", "error", "updated_at",
+                "lease_until", "send_after"]
+_OUTCOMES = {SendStatus.NOT_SENT: A.TRANSIENT, SendStatus.UNKNOWN: A.UNKNOWN, SendStatus.PERMANENT: A.PERMANENT}
+
+
+def _accept(delivery: Delivery, result: SendResult, *, now) -> None:
+    delivered = result.status == SendStatus.DELIVERED
+    DELIVERY_MACHINE.check(delivery.status, D.DELIVERED if delivered else D.SENT)
+    delivery.status = D.DELIVERED if delivered else D.SENT
+    delivery.sent_at, delivery.provider_message_id, delivery.cost = now, result.provider_message_id, result.cost
+    delivery.error, delivery.updated_at, delivery.lease_until = "", now, None
+    if delivered:
+        delivery.delivered_at = now
+
+
+def _record_late(attempt: DeliveryAttempt, delivery: Delivery, result: SendResult, *, now) -> bool:
+    """An answer that came after the attempt's lease ran out (it was declared unknown). An
+    acceptance is news: it settles the reconciliation. True when the delivery changed."""
+    if result.status not in ACCEPTED:
+        attempt.error_text = f"{attempt.error_text}; later answer: {result.error_code} {result.error_text}"[:2000]
+        return False
+    attempt.outcome, attempt.provider_message_id = A.ACCEPTED, result.provider_message_id
+    if not attempt.resolution:
+        attempt.resolution, attempt.resolved_at = DeliveryAttempt.Resolution.LATE_ANSWER, now
+    if delivery.status == D.RECONCILING:
+        _accept(delivery, result, now=now)
+        return True
+    if result.provider_message_id and not delivery.provider_message_id:
+        delivery.provider_message_id, delivery.updated_at = result.provider_message_id, now
+        return True
+    return False
 
 
 def _record_many(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
-    """Apply the providers' results; returns deliveries to dispatch next (retries or fallbacks).
-    An attempt already recorded (by a recovered copy of the send) is left alone."""
+    """Apply the providers' results; returns deliveries to dispatch next (retries, fallbacks,
+    look-ups). An unknown outcome sends nothing more: the delivery waits for reconciliation."""
     now = timezone.now()
     follow_up: list[Delivery] = []
     with transaction.atomic():
@@ -267,41 +285,51 @@ def _record_many(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
         for claim, result, latency_ms in sent:
             attempt, delivery = attempts[claim.attempt.pk], deliveries[claim.delivery.pk]
             notification = notifications[delivery.notification_id]
-            if attempt.outcome != A.IN_FLIGHT:
-                continue  # recorded already by a recovered copy of this send
             ok = result.status in ACCEPTED
-            attempt.finished_at, attempt.latency_ms = now, latency_ms
-            attempt.provider_message_id = result.provider_message_id
-            done_attempts.append(attempt)
+            if attempt.outcome == A.UNKNOWN:  # its lease ran out before this answer came
+                if _record_late(attempt, delivery, result, now=now):
+                    done_deliveries.append(delivery)
+                    touched[notification.pk] = notification
+                done_attempts.append(attempt)
+                continue
+            if attempt.outcome != A.IN_FLIGHT:
+                continue
             if delivery.status != D.SENDING:
                 # A provider receipt overtook the API answer: keep the attempt's record, not the status.
-                attempt.outcome = A.ACCEPTED if ok else A.PERMANENT
+                arrived = ok or delivery.status in (D.SENT, D.DELIVERED, D.BOUNCED)
+                attempt.outcome = A.ACCEPTED if arrived else _OUTCOMES[result.status]
+                attempt.finished_at, attempt.latency_ms = now, latency_ms
+                attempt.provider_message_id = result.provider_message_id
+                done_attempts.append(attempt)
                 if result.provider_message_id and not delivery.provider_message_id:
                     delivery.provider_message_id, delivery.updated_at = result.provider_message_id, now
                     done_deliveries.append(delivery)
                 continue
+            attempt.finished_at, attempt.latency_ms = now, latency_ms
+            attempt.provider_message_id = result.provider_message_id
             attempt.error_code, attempt.error_text, attempt.cost = result.error_code, result.error_text[:2000], result.cost
+            done_attempts.append(attempt)
             if ok:
                 attempt.outcome = A.ACCEPTED
-                delivered = result.status == SendStatus.DELIVERED
-                DELIVERY_MACHINE.check(delivery.status, D.DELIVERED if delivered else D.SENT)
-                delivery.status = D.DELIVERED if delivered else D.SENT
-                delivery.sent_at, delivery.provider_message_id, delivery.cost = now, result.provider_message_id, result.cost
-                delivery.error, delivery.updated_at = "", now
-                if delivered:
-                    delivery.delivered_at = now
+                _accept(delivery, result, now=now)
                 done_deliveries.append(delivery)
                 touched[notification.pk] = notification
                 continue
-            attempt.outcome = A.TRANSIENT if result.status == SendStatus.TRANSIENT else A.PERMANENT
+            attempt.outcome = _OUTCOMES[result.status]
             error = f"{result.error_code}: {result.error_text}".strip(": ")
-            if (result.status == SendStatus.TRANSIENT
+            if result.status == SendStatus.UNKNOWN:
+                # It may have arrived: nothing more is sent until the provider is asked.
+                provider = provider_named(delivery.channel, attempt.provider)
+                delivery_set_status(delivery, D.RECONCILING, lease_until=None, error=error,
+                                    send_after=inflight.first_lookup_at(provider, ended_at=now))
+                follow_up.append(delivery)
+            elif (result.status == SendStatus.NOT_SENT
                     and delivery.attempt_count - delivery.retry_floor < settings.DELIVERY_MAX_ATTEMPTS):
-                wait = backoff_seconds(delivery.attempt_count, scale=PipelineSettings.current().time_scale)
-                delivery_set_status(delivery, D.PENDING, send_after=now + timezone.timedelta(seconds=wait), error=error)
+                delivery_set_status(delivery, D.PENDING, send_after=now + backoff(delivery.attempt_count),
+                                    lease_until=None, error=error)
                 follow_up.append(delivery)
             else:
-                fallback = delivery_fail(delivery=delivery, notification=notification, error=error)
+                fallback = delivery_fail(delivery=delivery, notification=notification, error=error, lease_until=None)
                 if fallback:
                     follow_up.append(fallback)
         update_rows(done_attempts, _ATTEMPT_FIELDS)
@@ -314,7 +342,7 @@ _pool: dict = {"pid": None, "executor": None}
 _pool_lock = threading.Lock()
 
 
-def _executor() -> ThreadPoolExecutor:
+def executor() -> ThreadPoolExecutor:
     """The send threads of this process (made after a fork, never inherited from the parent)."""
     with _pool_lock:
         if _pool["pid"] != os.getpid():
@@ -327,34 +355,82 @@ def _provider_call(claim: Claim, message) -> tuple[Claim, SendResult, int]:
     started = time.monotonic()
     if isinstance(message, (LookupError, TemplateSyntaxError)):  # no usable template: this channel cannot carry it
         result = SendResult(SendStatus.PERMANENT, error_code="template", error_text=str(message))
-    elif isinstance(message, Exception):  # composing failed for another reason: retried with backoff
-        result = SendResult(SendStatus.TRANSIENT, error_code=message.__class__.__name__, error_text=str(message))
+    elif isinstance(message, Exception):  # composing failed before any call: retried with backoff
+        result = SendResult(SendStatus.NOT_SENT, error_code=message.__class__.__name__, error_text=str(message))
     else:
+        provider = provider_named(claim.delivery.channel, claim.attempt.provider)
+        # The call must end within the lease: it may not start later than this (monotonic clock).
+        left = (claim.delivery.lease_until - timezone.now()).total_seconds()
+        start_by = started + left - provider.call_seconds() - settings.DELIVERY_LEASE_MARGIN_SECONDS / 2
+        message.metadata["start_by"] = start_by
         try:
-            provider = provider_named(claim.delivery.channel, claim.attempt.provider)
+            if time.monotonic() > start_by:
+                raise StartTooLate("the send could not start within its lease (the send threads were busy)")
             result = provider.send(message, idempotency_key=claim.attempt.idempotency_key)
-        except Exception as exc:  # a provider bug or network failure is transient; never lose the delivery
-            result = SendResult(SendStatus.TRANSIENT, error_code=exc.__class__.__name__, error_text=str(exc))
+        except StartTooLate as exc:  # not started: nothing went out
+            result = SendResult(SendStatus.NOT_SENT, error_code="start_too_late", error_text=str(exc))
+        except Exception as exc:  # a provider bug or a network failure: never lose the delivery
+            result = failed_call(exc)
     return claim, result, int((time.monotonic() - started) * 1000)
 
 
+def _keep_body_digests(claims: list[Claim], messages: list) -> None:
+    """Before calling, keep the digest of the text each attempt sends where the provider's
+    look-up can only match on it (one write, and only for such providers)."""
+    attempts = []
+    for claim, message in zip(claims, messages):
+        if isinstance(message, OutboundMessage) and provider_named(claim.delivery.channel,
+                                                                   claim.attempt.provider).matches_body:
+            claim.attempt.body_digest = body_digest(message.body_text)
+            attempts.append(claim.attempt)
+    update_rows(attempts, ["body_digest"])
+
+
+def _calls(claims: list[Claim], messages: list):
+    """Each claim's provider call, yielded as it finishes: calls to providers that allow it on
+    the send threads, the others one after another on this thread meanwhile."""
+    parallel = [i for i, c in enumerate(claims)
+                if getattr(provider_named(c.delivery.channel, c.attempt.provider), "parallel", False)]
+    if len(parallel) < 2 or settings.SEND_THREADS < 2:
+        parallel = []
+    pending = {executor().submit(_provider_call, claims[i], messages[i]) for i in parallel}
+    chosen = set(parallel)
+    for i, claim in enumerate(claims):
+        if i not in chosen:
+            yield _provider_call(claim, messages[i])
+        for future in [f for f in pending if f.done()]:
+            pending.discard(future)
+            yield future.result()
+    while pending:
+        done, pending = wait(pending, timeout=settings.SEND_RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield future.result()
+        if not done:
+            yield None  # nothing came back meanwhile: a chance to record what did
+
+
 def _send(claims: list[Claim]) -> list[Delivery]:
-    """Compose every claimed message, call the providers (concurrently where they allow it:
-    HTTP APIs with a client per thread), then record all results at once."""
+    """Compose every claimed message, call the providers, and record each result as it comes
+    back (gathered for at most ``SEND_RECORD_EVERY_SECONDS``, so a slow call does not hold the
+    record of the fast ones past their leases)."""
     started = time.monotonic()
     messages: list[OutboundMessage | Exception] = compose_messages([c.delivery for c in claims])
     compose_ms = int((time.monotonic() - started) * 1000 / len(claims))
-    parallel = [i for i, c in enumerate(claims)
-                if getattr(provider_named(c.delivery.channel, c.attempt.provider), "parallel", False)]
-    results: list = [None] * len(claims)
-    if len(parallel) > 1 and settings.SEND_THREADS > 1:
-        for i, outcome in zip(parallel, _executor().map(_provider_call, [claims[i] for i in parallel],
-                                                         [messages[i] for i in parallel])):
-            results[i] = outcome
-    for i, claim in enumerate(claims):
-        if results[i] is None:
-            results[i] = _provider_call(claim, messages[i])
-    return _record_many([(claim, result, ms + compose_ms) for claim, result, ms in results])
+    _keep_body_digests(claims, messages)
+    follow_up: list[Delivery] = []
+    waiting: list = []
+    waiting_since = None
+    for outcome in _calls(claims, messages):
+        if outcome is not None:
+            claim, result, ms = outcome
+            waiting.append((claim, result, ms + compose_ms))
+            waiting_since = waiting_since or time.monotonic()
+        if waiting and time.monotonic() - waiting_since >= settings.SEND_RECORD_EVERY_SECONDS:
+            follow_up += _record_many(waiting)
+            waiting, waiting_since = [], None
+    if waiting:
+        follow_up += _record_many(waiting)
+    return follow_up
 
 
 def deliveries_send(*, delivery_ids: list[int], channel: str = "", fill_to: int = 0) -> list[Delivery]:
@@ -365,14 +441,10 @@ def deliveries_send(*, delivery_ids: list[int], channel: str = "", fill_to: int 
     return _send(claims) if claims else []
 
 
-def delivery_send(*, delivery_id: int, recover: bool = False) -> list[Delivery]:
-    """Send a due delivery (or finish a stale in-flight one when ``recover``). Safe to run twice:
-    the second run finds the state moved and does nothing. Returns deliveries to dispatch next."""
-    if recover:
-        claim = _claim_recover(delivery_id)
-        if claim:
-            return _send([claim])
-    return deliveries_send(delivery_ids=[delivery_id])  # pending and due (or nothing to do)
+def delivery_send(*, delivery_id: int) -> list[Delivery]:
+    """Send a delivery if it is pending and due. Safe to run twice: the second run finds the
+    state moved and does nothing. Returns deliveries to dispatch next."""
+    return deliveries_send(delivery_ids=[delivery_id])
 
 
 def delivery_requeue(*, delivery: Delivery, actor: str = "", reason: str = "") -> Delivery:

@@ -158,9 +158,9 @@ def inbound_reply_send(*, inbound_id: int) -> InboundMessage:
     try:
         result = provider_named(inbound.channel, inbound.provider).send(message, idempotency_key=f"wp-in-{inbound.pk}")
     except Exception as exc:  # never lose the record of what happened
-        from ..channels.base import SendResult
+        from ..channels.outcomes import failed_call
 
-        result = SendResult(SendStatus.TRANSIENT, error_code=exc.__class__.__name__, error_text=str(exc))
+        result = failed_call(exc)
     ok = result.status in (SendStatus.ACCEPTED, SendStatus.DELIVERED)
     InboundMessage.objects.filter(pk=inbound.pk).update(
         reply_status=R.SENT if ok else R.FAILED, reply_provider_message_id=result.provider_message_id[:200],

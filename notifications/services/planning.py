@@ -1,6 +1,5 @@
 """Planning: an event, its recipients and the matching rules become Notification rows (unique
 by dedupe key) with their first Delivery rows, after language, consent and coalescing."""
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -11,9 +10,10 @@ from core.bulk import update_rows
 from preferences.models import Customer
 from preferences.selectors import address_for, effective_plan
 
-from ..models import Delivery, Event, Notification, PipelineSettings, Rule
+from ..models import Delivery, Event, Notification, Rule
 from ..rendering import TEMPLATE_LANGUAGES
 from ..selectors import event_recipients, rules_for
+from ..waits import scaled
 
 N, D = Notification.Status, Delivery.Status
 
@@ -84,15 +84,13 @@ class Draft:
     deliveries: list[Delivery]
 
 
-def notification_draft(*, event: Event, customer: Customer, rule: Rule, now,
-                       settings_row: PipelineSettings | None = None) -> Draft:
+def notification_draft(*, event: Event, customer: Customer, rule: Rule, now) -> Draft:
     """Language, consent, channel order, caps, digest and quiet hours applied: the unsaved rows."""
     ntype = rule.notification_type
     plan = effective_plan(customer=customer, type_key=ntype.key, category=ntype.category, critical=ntype.critical,
                           channels=rule.channels, mode=rule.mode, now=now)
     allowed, skipped = plan.channels, plan.skipped
-    scale = (settings_row or PipelineSettings.current()).time_scale
-    base = now + dt.timedelta(seconds=rule.coalesce_seconds * scale)
+    base = now + scaled(rule.coalesce_seconds)
     first = allowed if plan.mode == Rule.Mode.ALL else allowed[:1]
     send_after = base
     if plan.digest_at:
@@ -118,14 +116,13 @@ def notification_draft(*, event: Event, customer: Customer, rule: Rule, now,
     return Draft(notification, deliveries)
 
 
-def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None,
-                      settings_row: PipelineSettings | None = None) -> tuple[Notification | None, list[Delivery]]:
+def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None) -> tuple[Notification | None, list[Delivery]]:
     """Create the notification for one customer and one rule, or nothing if its dedupe key exists.
     Returns it with the deliveries created for it."""
     now = now or timezone.now()
     if Notification.objects.filter(dedupe_key=dedupe_key_for(event=event, customer=customer, rule=rule)).exists():
         return None, []
-    draft = notification_draft(event=event, customer=customer, rule=rule, now=now, settings_row=settings_row)
+    draft = notification_draft(event=event, customer=customer, rule=rule, now=now)
     notification = draft.notification
     try:
         with transaction.atomic():
@@ -176,19 +173,18 @@ def _rules(event: Event, rules_by_type: dict) -> list[Rule]:
     return rules_by_type[event.type]
 
 
-def _plan_locked(event: Event, *, now, settings_row: PipelineSettings, rules_by_type: dict) -> list[Delivery]:
+def _plan_locked(event: Event, *, now, rules_by_type: dict) -> list[Delivery]:
     """Plan one locked, unprocessed event (its rules cached per event type for the batch)."""
     rules = _rules(event, rules_by_type)
     due: list[Delivery] = []
     for customer in event_recipients(event=event) if rules else []:
         for rule in rules_for(event=event, customer=customer, rules=rules):
-            _notification, deliveries = notification_plan(event=event, customer=customer, rule=rule, now=now,
-                                                          settings_row=settings_row)
+            _notification, deliveries = notification_plan(event=event, customer=customer, rule=rule, now=now)
             due.extend(deliveries)
     return due
 
 
-def _plan_batch(events: list[Event], *, now, settings_row: PipelineSettings, rules_by_type: dict) -> list[Delivery]:
+def _plan_batch(events: list[Event], *, now, rules_by_type: dict) -> list[Delivery]:
     """Plan a batch of locked single-recipient events with a fixed number of queries: known
     dedupe keys, one insert of all notifications, one locking read of their coalescing siblings,
     one insert of all deliveries. A dedupe key taken meanwhile by another worker raises
@@ -201,8 +197,7 @@ def _plan_batch(events: list[Event], *, now, settings_row: PipelineSettings, rul
             key = dedupe_key_for(event=event, customer=customer, rule=rule)
             if key not in known:
                 known.add(key)
-                drafts.append(notification_draft(event=event, customer=customer, rule=rule, now=now,
-                                                 settings_row=settings_row))
+                drafts.append(notification_draft(event=event, customer=customer, rule=rule, now=now))
     if not drafts:
         return []
     Notification.objects.bulk_create([d.notification for d in drafts])
@@ -254,14 +249,14 @@ def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
                                .order_by("created_at")[:limit - len(events)])
             if not events:
                 return []
-            now, settings_row, rules_by_type = timezone.now(), PipelineSettings.current(), {}
+            now, rules_by_type = timezone.now(), {}
             due: list[Delivery] = []
             # A stock event's recipients are found by query: planned one by one.
             single = [e for e in events if e.subject_type != "stock" and e.customer_id]
             for event in events:
                 if event not in single:
-                    due += _plan_locked(event, now=now, settings_row=settings_row, rules_by_type=rules_by_type)
-            due += _plan_batch(single, now=now, settings_row=settings_row, rules_by_type=rules_by_type)
+                    due += _plan_locked(event, now=now, rules_by_type=rules_by_type)
+            due += _plan_batch(single, now=now, rules_by_type=rules_by_type)
             _mark_processed(events)
         return due
     except Exception:
@@ -299,6 +294,6 @@ def event_process(*, event_id: int) -> list[Delivery]:
                  .filter(pk=event_id).first())
         if event is None or event.processed_at:
             return []
-        due = _plan_locked(event, now=now, settings_row=PipelineSettings.current(), rules_by_type={})
+        due = _plan_locked(event, now=now, rules_by_type={})
         _mark_processed([event])
     return due

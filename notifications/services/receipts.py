@@ -10,6 +10,7 @@ from core.transitions import audit
 
 from ..models import Delivery, Notification, ProviderEvent, Suppression
 from .dispatch import delivery_fail, delivery_set_status, notification_refresh_status
+from .reconcile import attempts_settle_by_receipt
 
 D = Delivery.Status
 
@@ -18,8 +19,10 @@ DELIVERED, BOUNCED, FAILED, REJECTED, EXPIRED = "delivered", "bounced", "failed"
 COMPLAINED, OPENED, CLICKED, UNSUBSCRIBED = "complained", "opened", "clicked", "unsubscribed"
 QUEUED, SENT, DEFERRED, UNKNOWN = "queued", "sent", "deferred", "unknown"
 FAILURE_KINDS = {BOUNCED, FAILED, REJECTED, EXPIRED}
+# Receipts only a provider holding the message can send.
+ARRIVED_KINDS = {DELIVERED, QUEUED, SENT, DEFERRED, *FAILURE_KINDS, COMPLAINED, OPENED, CLICKED}
 # How far along each delivery status is; a receipt never moves a delivery backwards.
-_RANK = {D.PENDING: 0, D.SENDING: 1, D.SENT: 2, D.DELIVERED: 3, D.FAILED: 4, D.BOUNCED: 4, D.DEAD: 4,
+_RANK = {D.PENDING: 0, D.SENDING: 1, D.RECONCILING: 1, D.SENT: 2, D.DELIVERED: 3, D.FAILED: 4, D.BOUNCED: 4, D.DEAD: 4,
          D.SUPPRESSED: 4, D.SUPERSEDED: 4}
 
 
@@ -71,12 +74,24 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
         fields = {"provider_status": receipt.kind}
         if receipt.cost is not None:
             fields["cost"] = receipt.cost
-        applied = True
+        applied = settled = False
+        if delivery.status == D.RECONCILING and receipt.kind in ARRIVED_KINDS:
+            # Whatever it says, the provider has the message: the send whose outcome was unknown
+            # did arrive. Not a failure or a delivery: it is sent, and the kind applies on top.
+            attempts_settle_by_receipt(delivery=delivery, provider_message_id=receipt.provider_message_id, now=now)
+            if receipt.provider_message_id:
+                fields["provider_message_id"] = receipt.provider_message_id[:200]
+            if receipt.kind != DELIVERED and receipt.kind not in FAILURE_KINDS:
+                delivery_set_status(delivery, D.SENT, sent_at=now, error="", **fields)
+            settled = applied = True
         if receipt.kind == DELIVERED and _RANK[delivery.status] < _RANK[D.DELIVERED]:
+            applied = True
             delivery_set_status(delivery, D.DELIVERED, delivered_at=receipt.occurred_at or now, receipt_at=now, **fields)
         elif receipt.kind in FAILURE_KINDS and (
-            delivery.status in (D.SENDING, D.SENT) or delivery.status == D.DELIVERED and receipt.kind == BOUNCED
+            delivery.status in (D.SENDING, D.RECONCILING, D.SENT)
+            or delivery.status == D.DELIVERED and receipt.kind == BOUNCED
         ):
+            applied = True
             failed_status = D.BOUNCED if receipt.kind == BOUNCED else D.FAILED
             if receipt.kind == BOUNCED and receipt.hard or receipt.kind == REJECTED:
                 suppression_add(channel=delivery.channel, address=delivery.to, reason=Suppression.Reason.HARD_BOUNCE
@@ -88,19 +103,22 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
             if fallback:
                 follow_up.append(fallback)
         elif receipt.kind == COMPLAINED:
+            applied = True
             suppression_add(channel=delivery.channel, address=delivery.to, reason=Suppression.Reason.COMPLAINT,
                             detail=receipt.detail, source=f"{receipt.provider}:{receipt.event_id}")
         elif receipt.kind == OPENED:
+            applied = True
             delivery.open_count += 1
             delivery.opened_at = delivery.opened_at or receipt.occurred_at or now
             delivery.save(update_fields=["open_count", "opened_at", "updated_at"])
         elif receipt.kind == CLICKED:
+            applied = True
             delivery.click_count += 1
             delivery.clicked_at = delivery.clicked_at or receipt.occurred_at or now
             delivery.opened_at = delivery.opened_at or receipt.occurred_at or now
             delivery.save(update_fields=["click_count", "clicked_at", "opened_at", "updated_at"])
         else:
-            applied = False  # queued/sent/deferred/unknown, or a late receipt that would move backwards
+            applied = settled  # queued/sent/deferred/unknown, or a late receipt that would move backwards
         if applied:
             notification_refresh_status(notification)
         event.applied = applied

@@ -9,7 +9,8 @@ from django.db.models import Min, Q
 
 from preferences.models import ChannelConsent
 
-from ..models import Delivery, Notification, PipelineSettings
+from ..models import Delivery, Notification
+from ..waits import scaled
 
 MESSAGING_CHANNELS = ("sms", "whatsapp")
 
@@ -24,7 +25,7 @@ def opted_out(deliveries: list[Delivery]) -> set[tuple[int, str]]:
 
 
 def _cap_window() -> dt.timedelta:
-    return dt.timedelta(seconds=3600 * PipelineSettings.current().time_scale)
+    return scaled(3600)
 
 
 def recent_sms_counts(deliveries: list[Delivery], *, now: dt.datetime) -> dict[int, int]:

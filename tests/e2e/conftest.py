@@ -1,6 +1,7 @@
 """Fixtures for the end-to-end tests: a real Celery worker process pointed at the test database
 and the configured broker (Redis, or the embedded filesystem broker under WAYPOST_DATA_DIR),
-with the pipeline's waits compressed through ``PipelineSettings.time_scale``.
+with the pipeline's waits compressed and the sandbox's faults set in its environment (the
+``knobs``, read again at each start) and in this process for the sweeps it runs.
 
 Tests using them must commit their data (``django_db(transaction=True)``): the worker is
 another process and only sees committed rows."""
@@ -13,9 +14,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from notifications.models import PipelineSettings
 from notifications.selectors import pipeline_report
 from notifications.simulation import drain, start_worker, stop_worker
+from tests.knobs import Knobs
 
 TIME_SCALE = 0.01  # a 300 s coalescing window becomes 3 s; a 120 s stale send is recovered after 1.2 s
 
@@ -60,8 +61,8 @@ class Worker:
     """A Celery worker process for one test: ``start()``, ``kill()`` (SIGKILL to its process
     group, as a machine crash would), ``stop()`` (warm shutdown)."""
 
-    def __init__(self, *, log_dir: Path, env: dict):
-        self.log_dir, self.env = log_dir, env
+    def __init__(self, *, log_dir: Path, env: dict, knobs: Knobs):
+        self.log_dir, self.env, self.knobs = log_dir, env, knobs
         self.process = None
         self.starts = 0
 
@@ -69,7 +70,8 @@ class Worker:
         assert self.process is None, "a worker is already running"
         self.starts += 1
         log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
-        self.process = start_worker(concurrency=2, env=self.env, loglevel="info", logfile=log)
+        self.process = start_worker(concurrency=2, env={**self.env, **self.knobs.as_env()}, loglevel="info",
+                                    logfile=log)
         log.close()  # the child holds its own descriptor
         return self
 
@@ -101,17 +103,17 @@ def e2e_lock():
 
 @pytest.fixture
 def knobs(transactional_db):
-    """The shared PipelineSettings row (workers read it from the database), waits compressed."""
-    row = PipelineSettings.current()
-    row.time_scale, row.sandbox_fail_rate, row.sandbox_latency_ms = TIME_SCALE, 0.0, 0
-    row.save()
-    return row
+    """Waits compressed, no sandbox faults: in this process (the sweeps the tests run) and in
+    each worker the test starts (its environment, at start)."""
+    return Knobs(time_scale=TIME_SCALE)
 
 
 @pytest.fixture
 def worker_env(transactional_db):
     env = {"DATABASE_URL": database_url(), "WAYPOST_DATA_DIR": str(settings.DATA_DIR),
-           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING"}
+           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING",
+           # a SIGKILLed worker's sends are reconciled once their lease runs out: keep it short
+           "DELIVERY_LEASE_MARGIN_SECONDS": "2"}
     return env
 
 
@@ -119,7 +121,7 @@ def worker_env(transactional_db):
 def worker(e2e_lock, transactional_db, knobs, worker_env, tmp_path, request):
     """A started worker; stopped (killed if need be) before the database is flushed."""
     purge_broker()
-    running = Worker(log_dir=tmp_path, env=worker_env).start()
+    running = Worker(log_dir=tmp_path, env=worker_env, knobs=knobs).start()
     yield running
     try:
         running.stop()

@@ -37,7 +37,7 @@ def test_a_burst_of_webhooks_is_stored_and_processed_exactly_once_with_a_worker_
     settings.WAYPOST_QUEUES = "celery"
     settings.INTAKE_SWEEP_GRACE_SECONDS = 15
     purge_broker()
-    worker = Worker(log_dir=tmp_path, env=worker_env).start()
+    worker = Worker(log_dir=tmp_path, env=worker_env, knobs=knobs).start()
     try:
         # when n distinct orders/create webhooks arrive, correctly signed
         started = time.monotonic()

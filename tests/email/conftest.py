@@ -8,14 +8,17 @@ import pytest
 from django.utils import timezone
 
 from notifications.catalogue import ensure_catalogue
-from notifications.models import Delivery, Event, PipelineSettings
+from notifications.models import Delivery, Event
+from notifications.selectors import deliveries_reconcile_due
 from notifications.services.dispatch import delivery_send
+from notifications.services.reconcile import deliveries_reconcile
 from notifications.services.planning import event_process
 from orders.services import LineInput, order_create
 from returns.models import ReturnRequest
 from returns.services import return_create, return_transition
 from tests.factories import CustomerFactory, SalesChannelFactory
 from tests.fakes.esp import FakeESP
+from tests import knobs
 
 WEBHOOK_SECRET = "anymail:hook-secret-123"
 
@@ -44,6 +47,7 @@ def postmark(settings, fake_esp):
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test-server-token", "POSTMARK_API_URL": fake_esp.url,
                         "WEBHOOK_SECRET": WEBHOOK_SECRET, "REQUESTS_TIMEOUT": 0.5}
+    settings.RECONCILE_FIRST_LOOKUP_SECONDS = 0  # look a send whose outcome is unknown up at once
     return fake_esp
 
 
@@ -54,6 +58,7 @@ def mailgun(settings, fake_esp):
     settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
     settings.ANYMAIL = {"MAILGUN_API_KEY": "key-test", "MAILGUN_API_URL": f"{fake_esp.url}v3",
                         "WEBHOOK_SECRET": WEBHOOK_SECRET, "REQUESTS_TIMEOUT": 0.5}
+    settings.RECONCILE_FIRST_LOOKUP_SECONDS = 0
     return fake_esp
 
 
@@ -65,10 +70,7 @@ def instant_pipeline(request):
         return None
     request.getfixturevalue("db")
     ensure_catalogue()
-    knobs = PipelineSettings.current()
-    knobs.time_scale, knobs.sandbox_fail_rate, knobs.sandbox_latency_ms = 0, 0, 0
-    knobs.save()
-    return knobs
+    return knobs.instant()
 
 
 def process_events() -> None:
@@ -77,14 +79,17 @@ def process_events() -> None:
 
 
 def send_due(*, rounds: int = 20) -> None:
-    """Send every due delivery, then the retries and fallbacks that causes, until none is due."""
+    """Send every due delivery, then the retries and fallbacks that causes, and look up every
+    send whose outcome is unknown when its look-up is due, until nothing is due."""
     for _ in range(rounds):
         due = list(Delivery.objects.filter(status=Delivery.Status.PENDING, send_after__lte=timezone.now())
                    .order_by("id").values_list("pk", flat=True))
-        if not due:
+        look_up = list(deliveries_reconcile_due().values_list("pk", flat=True))
+        if not due and not look_up:
             return
         for delivery_id in due:
             delivery_send(delivery_id=delivery_id)
+        deliveries_reconcile(delivery_ids=look_up)
     raise AssertionError(f"deliveries still due after {rounds} rounds")
 
 

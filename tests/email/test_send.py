@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from notifications.channels.email import check_email_configuration
 from notifications.models import Delivery, DeliveryAttempt, SandboxMessage
@@ -119,27 +120,76 @@ def test_mailgun_receives_the_same_email_as_a_form(mailgun):
     assert delivery.provider_message_id.startswith("<") and delivery.provider_message_id.endswith(">")
 
 
-@pytest.mark.parametrize("failure", ["500", "timeout"])
-def test_esp_500_and_timeout_are_retried_then_sent(postmark, failure):
-    # given an approved return whose email is due, and Postmark failing the next call
+def test_esp_500_is_retried_then_sent(postmark):
+    # given an approved return whose email is due, and Postmark answering the next call with a 500
     approved_return()
     order_email_sent_first(postmark)
-    postmark.fail_next(failure)
+    postmark.fail_next("500")
 
     # when the dispatcher sends, retries and sends again
     send_due()
 
-    # then the first attempt was transient and the retry was accepted: one email, no fallback
+    # then the first attempt was not sent and the retry was accepted: one email, no fallback
     delivery = email_delivery("return_approved")
     attempts = list(delivery.attempts.order_by("number"))
     assert [a.outcome for a in attempts] == [A.TRANSIENT, A.ACCEPTED]
-    assert attempts[0].error_code == ("http_500" if failure == "500" else "no_response")
-    assert [r["answered"] for r in postmark.sends("postmark")] == [failure, "ok"]
+    assert attempts[0].error_code == "http_500"
+    assert [r["answered"] for r in postmark.sends("postmark")] == ["500", "ok"]
     assert [r["json"]["Metadata"]["idempotency_key"] for r in postmark.sends("postmark")] == [
         f"wp-{delivery.pk}-1", f"wp-{delivery.pk}-2"]
     delivery.refresh_from_db()
     assert delivery.status == D.SENT
     assert not Delivery.objects.filter(channel="sms", notification=delivery.notification).exists()
+    assert postmark.ledger.count(str(delivery.pk)) == 1
+
+
+@pytest.mark.parametrize("esp,fault", [("postmark", "timeout"), ("postmark", "drop"), ("mailgun", "timeout")])
+def test_esp_that_took_the_email_but_gave_no_answer_is_looked_up_not_sent_again(esp, fault, request):
+    # given an approved return whose email is due, and an ESP that takes the next email but
+    # answers after the client's timeout (or drops the connection without an answer)
+    fake = request.getfixturevalue(esp)
+    approved_return()
+    order_email_sent_first(fake)
+    fake.fail_next(fault)
+
+    # when the dispatcher sends it and looks up the send whose outcome it cannot know
+    send_due()
+
+    # then the ESP's own record showed it: sent once, never again, the attempt accepted by look-up
+    delivery = email_delivery("return_approved")
+    [attempt] = delivery.attempts.all()
+    assert (attempt.outcome, attempt.resolution) == (A.ACCEPTED, DeliveryAttempt.Resolution.FOUND)
+    assert attempt.error_code == "no_response"
+    assert [r["answered"] for r in fake.sends(esp)] == [fault]
+    assert fake.ledger.count(str(delivery.pk)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == D.SENT and delivery.provider_message_id
+
+
+def test_a_send_that_never_reached_postmark_is_sent_once_postmark_has_settled(postmark, settings, monkeypatch):
+    # given a send claimed whose worker died before calling (Postmark's record lags up to 2 s)
+    from notifications.services.dispatch import _claim_many
+    from notifications.services.reconcile import deliveries_lease_expired
+
+    settings.RECONCILE_SETTLE_SECONDS = {**settings.RECONCILE_SETTLE_SECONDS, "postmark": 2.0}
+    approved_return()
+    order_email_sent_first(postmark)
+    delivery = email_delivery("return_approved")
+    _claim_many([delivery.pk])
+    Delivery.objects.filter(pk=delivery.pk).update(lease_until=timezone.now())
+    deliveries_lease_expired()
+
+    # when it is looked up before Postmark has settled, then nothing is sent
+    send_due()
+    delivery.refresh_from_db()
+    assert delivery.status == D.RECONCILING and postmark.sends("postmark") == []
+    # and once settled and still not found, it is sent, once
+    Delivery.objects.filter(pk=delivery.pk).update(send_after=timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda real=timezone.now: real() + timezone.timedelta(seconds=3))
+    send_due()
+    delivery.refresh_from_db()
+    assert delivery.status == D.SENT and len(postmark.sends("postmark")) == 1
+    assert list(delivery.attempts.values_list("resolution", flat=True)) == [DeliveryAttempt.Resolution.NOT_FOUND, ""]
 
 
 def test_invalid_address_422_fails_fast_to_sms(postmark):

@@ -6,22 +6,20 @@ from decimal import Decimal
 from django.utils import timezone
 
 from notifications.catalogue import ensure_catalogue
-from notifications.models import Event, PipelineSettings
+from notifications.models import Event
 from notifications.selectors import deliveries_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from preferences.models import CustomerPreferences
 from tests.factories import CustomerFactory, SalesChannelFactory
+from tests import knobs
 
 
-def instant_pipeline(*, fail_rate: float = 0.0) -> PipelineSettings:
+def instant_pipeline(*, fail_rate: float = 0.0) -> knobs.Knobs:
     """No waits (coalescing windows and backoff scaled to 0) and the sandbox's failure share."""
     ensure_catalogue()
-    knobs = PipelineSettings.current()
-    knobs.time_scale, knobs.sandbox_fail_rate, knobs.sandbox_latency_ms = 0, fail_rate, 0
-    knobs.save()
-    return knobs
+    return knobs.instant(sandbox_fail_rate=fail_rate)
 
 
 def process_events() -> None:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from notifications.models import Delivery, DeliveryAttempt, Notification, PipelineSettings
+from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.selectors import customer_timeline
 from preferences.models import ChannelConsent
 from tests.notifications.pipeline import (
@@ -98,9 +98,7 @@ def test_delivered_notification_shows_its_deliveries_and_attempts_in_order():
     customer, _order, shipment = customer_with_shipment()
     carrier_scan(shipment, "delivered")
     process_events()
-    knobs = PipelineSettings.current()
-    knobs.sandbox_fail_rate = 1.0
-    knobs.save()
+    knobs = instant_pipeline(fail_rate=1.0)
     assert send_round() == 3  # the order confirmation email, the "delivered" email and SMS
     knobs.sandbox_fail_rate = 0.0
     knobs.save()
@@ -121,7 +119,7 @@ def test_delivered_notification_shows_its_deliveries_and_attempts_in_order():
         attempts = [e for e in timeline if e["kind"] == "attempt" and e["pk"] in
                     set(delivery.attempts.values_list("pk", flat=True))]
         assert [(a["status"], a["why"]) for a in attempts] == [
-            ("transient", "sandbox_unavailable: Sandbox told to fail this send (fail rate)"),
+            ("transient", "sandbox_unavailable: Sandbox told to refuse this send (SANDBOX_FAIL_RATE)"),
             ("accepted", ""),
         ]
     # and the status changes behind the events are there too, before the event they caused
@@ -146,7 +144,7 @@ def test_dead_notification_shows_the_last_error():
     entry = entries_for(notification, timeline)
     assert entry["tone"] == "error"
     assert entry["why"] == ("Failed on every channel; last error (Email): "
-                            "sandbox_unavailable: Sandbox told to fail this send (fail rate)")
+                            "sandbox_unavailable: Sandbox told to refuse this send (SANDBOX_FAIL_RATE)")
     assert [e["status"] for e in timeline if e["kind"] == "attempt"] == ["transient"] * settings.DELIVERY_MAX_ATTEMPTS
 
 

@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from notifications.catalogue import ensure_catalogue
-from notifications.models import Event, PipelineSettings
+from notifications.models import Event
 from notifications.selectors import deliveries_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from preferences.models import CustomerPreferences
 from tests.factories import CustomerFactory, SalesChannelFactory
+from tests import knobs
 
 UTC = dt.timezone.utc
 
@@ -23,13 +24,10 @@ def at(zone: str, *args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(UTC)
 
 
-def instant_pipeline() -> PipelineSettings:
+def instant_pipeline() -> knobs.Knobs:
     """The catalogue installed, no coalescing waits, a sandbox that never fails."""
     ensure_catalogue()
-    knobs = PipelineSettings.current()
-    knobs.time_scale, knobs.sandbox_fail_rate, knobs.sandbox_latency_ms = 0, 0, 0
-    knobs.save()
-    return knobs
+    return knobs.instant()
 
 
 def prefs_for(customer, **fields) -> CustomerPreferences:

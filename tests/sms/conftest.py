@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.catalogue import ensure_catalogue
-from notifications.models import Event, PipelineSettings
+from notifications.models import Event
 from notifications.selectors import deliveries_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
@@ -18,6 +18,7 @@ from orders.services import LineInput, order_create, shipment_create, shipment_e
 from tests.factories import CustomerFactory, SalesChannelFactory
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.vonage import FakeVonage
+from tests import knobs
 
 SIGNATURE_SECRET = "sig-secret-for-tests-0123456789abcdef"
 TWILIO_TOKEN = "twilio-token-for-tests"
@@ -40,16 +41,17 @@ def twilio_server():
 
 @pytest.fixture
 def fake_vonage(vonage_server):
-    vonage_server.requests.clear()
-    vonage_server.script.clear()
+    vonage_server.reset()
+    vonage_server.clear_faults()
+    vonage_server.set_dlr(None)
     vonage_server.mode = "ok"
     return vonage_server
 
 
 @pytest.fixture
 def fake_twilio(twilio_server):
-    twilio_server.requests.clear()
-    twilio_server.script.clear()
+    twilio_server.reset()
+    twilio_server.clear_faults()
     twilio_server.mode = "ok"
     return twilio_server
 
@@ -74,10 +76,7 @@ def sms_providers(settings, fake_vonage, fake_twilio):
 def instant(db):
     """No waits (coalescing and backoff scaled to 0); the shipped catalogue installed."""
     ensure_catalogue()
-    knobs = PipelineSettings.current()
-    knobs.time_scale, knobs.sandbox_fail_rate, knobs.sandbox_latency_ms = 0, 0, 0
-    knobs.save()
-    return knobs
+    return knobs.instant()
 
 
 def run_pipeline(rounds: int = 30) -> None:

@@ -119,9 +119,9 @@ def test_twilio_first_for_us_and_invalid_mobile_is_permanent(sms_providers, inst
     # then Twilio was asked once with the US sender number and a status callback; no Vonage call
     [request] = fake_twilio.sent()
     assert request.body["From"] == US_NUMBER
-    assert request.body["StatusCallback"] == "http://testserver/webhooks/twilio/status/"
-    assert fake_vonage.sent() == []
     sms = _sms_deliveries().get()
+    assert request.body["StatusCallback"] == f"http://testserver/webhooks/twilio/status/?delivery={sms.pk}"
+    assert fake_vonage.sent() == []
     assert sms.status == Delivery.Status.DEAD and "twilio_21614" in sms.error  # "all" mode: no fallback left
 
 
