@@ -111,7 +111,8 @@ class ShipmentLineInline(ReadOnlyInline):
 
 class ShipmentEventInline(ReadOnlyInline):
     model = ShipmentEvent
-    fields = ("occurred_at", "status", "carrier_code", "description", "location", "applied")
+    fields = ("occurred_at", "status", "carrier_code", "description", "location", "applied",
+              "not_applied_reason")
 
 
 @admin.register(Shipment)
@@ -136,8 +137,9 @@ class ShipmentAdmin(admin.ModelAdmin):
 
 @admin.register(ShipmentEvent)
 class ShipmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("occurred_at", "shipment", "status", "carrier_code", "location", "applied", "received_at")
-    list_filter = ("status", "applied", "shipment__carrier")
+    list_display = ("occurred_at", "shipment", "status", "carrier_code", "location", "applied",
+                    "not_applied_reason", "received_at")
+    list_filter = ("status", "applied", "not_applied_reason", "shipment__carrier")
     search_fields = ("shipment__tracking_number", "carrier_code", "description", "location")
     date_hierarchy = "occurred_at"
     list_select_related = ("shipment",)

@@ -23,6 +23,20 @@ from .services import LineInput, order_receive, order_transition, shipment_creat
 CONFLICT = OpenApiResponse(
     description="Not allowed from the current status; the body lists the `allowed` next states."
 )
+EVENTS_DESCRIPTION = """Record a carrier event.
+
+- **201**: a new event, stored. It moves the shipment to its status (`applied: true`) unless it
+  is *late*, older than the newest event the shipment has taken in: a late event is stored but
+  not applied (`applied: false`, `not_applied_reason: "late"`); it changes no status and
+  notifies no one, so a shipment never moves backwards. An event with the shipment's current
+  status is stored without a move (`not_applied_reason: "same_status"`).
+- **200**: a repeat of a stored event (same status, `carrier_code` and instant): the stored
+  event, unchanged; nothing happens.
+- **409**: an event that is not late names a status the shipment cannot move to (e.g. anything
+  after delivered); the body lists the `allowed` next states and nothing is stored.
+
+An `estimated_delivery` later than the shipment's by more than the ETA-slip threshold (24 hours
+by default) then moves the shipment to `delayed` with the new date."""
 
 
 def _created_or_ok(created: bool) -> int:
@@ -139,15 +153,14 @@ class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(request=ShipmentEventInputSerializer, parameters=[IDEMPOTENCY_KEY],
                    responses={201: ShipmentEventSerializer, 200: ShipmentEventSerializer, 409: CONFLICT},
-                   description="Record a carrier event: 201 for a new event (the shipment moves to its "
-                               "status), 200 for a repeat of a stored one (nothing happens), 409 when "
-                               "the shipment cannot move to that status.")
+                   description=EVENTS_DESCRIPTION)
     @action(detail=True, methods=["post"])
     @idempotent
     def events(self, request, pk=None):
         shipment = self.get_object()
         data = ShipmentEventInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event, created = shipment_event_record(shipment=shipment, actor=self.actor, **data.validated_data)
-        event = ShipmentEvent.objects.select_related("shipment").get(pk=event.pk)
-        return Response(ShipmentEventSerializer(event).data, status=_created_or_ok(created))
+        recorded = shipment_event_record(shipment=shipment, actor=self.actor, **data.validated_data)
+        event = ShipmentEvent.objects.select_related("shipment").get(pk=recorded.event.pk)
+        return Response(ShipmentEventSerializer(event).data,
+                        status=_created_or_ok(recorded.created))

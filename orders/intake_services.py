@@ -1,7 +1,7 @@
 """Intake services: store every payload raw before it is acknowledged, process it through its
 source's adapter (idempotently, once), dead-letter what fails with its impact score, replay
-after an agent's fix; and carrier tracking: apply carrier events (mapped, deduped, never
-backwards, ETA slips raise ``delayed``) and poll carriers behind a circuit breaker."""
+after an agent's fix; and carrier tracking: carrier codes mapped to statuses and recorded
+through ``shipment_event_record``, and carriers polled behind a circuit breaker."""
 import logging
 import random
 import time
@@ -21,10 +21,7 @@ from .intake.profiles import OrderDraft, validate_order
 from .models import (
     CarrierAccount, CarrierStatusMapping, IntakeRecord, Order, SalesChannel, Shipment, ShipmentEvent,
 )
-from .services import (
-    SHIPMENT_MACHINE, LineInput, _event_dedupe_key, order_receive, order_transition, shipment_event_record,
-    shipment_transition,
-)
+from .services import LineInput, order_receive, order_transition, shipment_event_record
 
 log = logging.getLogger(__name__)
 R, S = IntakeRecord.Status, Shipment.Status
@@ -246,59 +243,28 @@ def carrier_status_for(*, keys: list[str], code: str) -> str | None:
 
 @dataclass
 class Applied:
-    outcome: str  # applied, stored, duplicate, ignored
+    outcome: str  # applied, stored (not applied), duplicate, ignored
     event: ShipmentEvent | None = None
     delayed: bool = False
 
 
-def carrier_event_apply(*, shipment: Shipment, event, mapping_keys: list[str], actor: str) -> Applied:
-    """Record one carrier event on ``shipment``.
-
-    - the code maps (per carrier, editable in the admin) to a status; unmapped codes change nothing;
-    - a repeat is a no-op (the event's dedupe key);
-    - an event older than the latest applied one, or a move the shipment machine forbids
-      (e.g. anything after delivered), is stored but not applied: never backwards;
-    - an ETA later than the shipment's by more than ``ETA_SLIP_THRESHOLD_HOURS`` moves the
-      shipment to ``delayed`` with the new date (the customer hears about the slip).
-    """
+def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
+                          actor: str) -> Applied:
+    """Take in one carrier event for ``shipment``: its code maps (per carrier, editable in the
+    admin) to a status, unmapped codes change nothing; ``shipment_event_record`` does the rest
+    (dedupe, late and not-allowed events stored unapplied, ETA slips)."""
     status = carrier_status_for(keys=mapping_keys, code=event.code)
     if not status:
         return Applied("ignored")
-    with transaction.atomic():
-        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
-        key = _event_dedupe_key(status=status, carrier_code=event.code, occurred_at=event.occurred_at)
-        if ShipmentEvent.objects.filter(shipment=locked, dedupe_key=key).exists():
-            return Applied("duplicate")
-        previous_eta = locked.estimated_delivery
-        # The newest event the shipment has taken in (applied, or a repeat of its status); events
-        # stored as late or not allowed do not count.
-        latest = (ShipmentEvent.objects.filter(shipment=locked).exclude(raw__has_key="not_applied")
-                  .order_by("-occurred_at")
-                  .values_list("occurred_at", flat=True).first())
-        late = latest is not None and event.occurred_at < latest
-        forbidden = status != locked.status and status not in SHIPMENT_MACHINE.transitions[locked.status]
-        raw = event.raw if isinstance(event.raw, dict) else {"raw": event.raw}
-        if late or forbidden:
-            stored = ShipmentEvent.objects.create(
-                shipment=locked, status=status, carrier_code=event.code, description=event.description,
-                location=event.location, occurred_at=event.occurred_at, estimated_delivery=event.estimated_delivery,
-                applied=False, dedupe_key=key, raw={**raw, "not_applied": "late" if late else "not_allowed"})
-            return Applied("stored", stored)
-        recorded, _ = shipment_event_record(
-            shipment=locked, status=status, occurred_at=event.occurred_at, carrier_code=event.code,
-            description=event.description, location=event.location,
-            estimated_delivery=event.estimated_delivery, raw=raw, actor=actor)
-        delayed = False
-        new_eta = event.estimated_delivery
-        threshold = timedelta(hours=settings.ETA_SLIP_THRESHOLD_HOURS)
-        if new_eta and previous_eta and new_eta - previous_eta > threshold:
-            current = Shipment.objects.get(pk=locked.pk)
-            if current.status != S.DELAYED and S.DELAYED in SHIPMENT_MACHINE.transitions[current.status]:
-                shipment_transition(shipment=current, to_status=S.DELAYED, actor=actor, estimated_delivery=new_eta,
-                                    reason=f"ETA slipped from {previous_eta:%Y-%m-%d %H:%M} to {new_eta:%Y-%m-%d %H:%M}")
-                delayed = True
-        # A repeat of the current status is stored without a move ("stored"), like a late one.
-        return Applied("applied" if recorded.applied else "stored", recorded, delayed)
+    raw = event.raw if isinstance(event.raw, dict) else {"raw": event.raw}
+    recorded = shipment_event_record(
+        shipment=shipment, status=status, occurred_at=event.occurred_at, carrier_code=event.code,
+        description=event.description, location=event.location,
+        estimated_delivery=event.estimated_delivery, raw=raw, actor=actor, store_not_allowed=True)
+    if not recorded.created:
+        return Applied("duplicate", recorded.event)
+    outcome = "applied" if recorded.event.applied else "stored"
+    return Applied(outcome, recorded.event, recorded.delayed)
 
 
 def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> dict[str, int]:
@@ -313,7 +279,8 @@ def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> di
         if shipment is None:
             counts["unknown_shipment"] += 1
             continue
-        applied = carrier_event_apply(shipment=shipment, event=event, mapping_keys=keys, actor=actor)
+        applied = carrier_event_receive(shipment=shipment, event=event, mapping_keys=keys,
+                                        actor=actor)
         counts[applied.outcome] += 1
         counts["delayed"] += int(applied.delayed)
     return counts

@@ -120,7 +120,13 @@ class ShipmentLine(models.Model):
 
 
 class ShipmentEvent(models.Model):
-    """One carrier scan. ``dedupe_key`` makes a repeated carrier event a no-op."""
+    """One carrier scan. ``dedupe_key`` makes a repeated carrier event a no-op; an event that did
+    not move the shipment says why in ``not_applied_reason``."""
+
+    class NotApplied(models.TextChoices):
+        LATE = "late", "Late (older than the newest event the shipment took in)"
+        NOT_ALLOWED = "not_allowed", "Not allowed from the shipment's status"
+        SAME_STATUS = "same_status", "The shipment's status already"
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=24, choices=Shipment.Status.choices)
@@ -131,12 +137,21 @@ class ShipmentEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     estimated_delivery = models.DateTimeField(null=True, blank=True)
     applied = models.BooleanField(default=False, help_text="Whether the event moved the shipment's status")
+    not_applied_reason = models.CharField(
+        max_length=20, choices=NotApplied.choices, blank=True,
+        help_text="Why the event did not move the shipment (empty when it did)")
     dedupe_key = models.CharField(max_length=64)
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="uniq_shipment_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="uniq_shipment_event"),
+            models.CheckConstraint(
+                condition=models.Q(applied=True, not_applied_reason="")
+                | models.Q(applied=False) & ~models.Q(not_applied_reason=""),
+                name="shipment_event_applied_or_reason"),
+        ]
 
     def __str__(self):
         return f"{self.shipment} {self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"

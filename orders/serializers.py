@@ -1,5 +1,6 @@
 """Partner API shapes for orders, their lines and shipments, and carrier events: what a partner
 sends (validated field by field) and what it gets back."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import PartnerChannelField, PartnerScopedPrimaryKeyField
@@ -53,14 +54,26 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class ShipmentEventSerializer(serializers.ModelSerializer):
+    applied = serializers.BooleanField(
+        read_only=True, help_text="Whether the event moved the shipment to its status")
+    not_applied_reason = serializers.SerializerMethodField(
+        help_text="Why it did not (null when it did): `late` (older than the newest event the "
+                  "shipment took in), `not_allowed` (a move the shipment cannot make), "
+                  "`same_status` (the shipment's status already)")
     shipment_status = serializers.CharField(source="shipment.status", read_only=True,
                                             help_text="The shipment's status after this event")
 
     class Meta:
         model = ShipmentEvent
         fields = ["id", "shipment", "status", "carrier_code", "description", "location", "occurred_at",
-                  "received_at", "estimated_delivery", "applied", "raw", "shipment_status"]
+                  "received_at", "estimated_delivery", "applied", "not_applied_reason", "raw",
+                  "shipment_status"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ShipmentEvent.NotApplied.choices,
+                                                 allow_null=True))
+    def get_not_applied_reason(self, event) -> str | None:
+        return event.not_applied_reason or None
 
 
 class ShipmentSerializer(serializers.ModelSerializer):

@@ -1,12 +1,16 @@
 """Order and shipment services: creation (idempotent per channel and external id), status
-transitions, carrier events, and the order status that follows its shipments."""
+transitions, carrier events (recorded once, applied only when not late and allowed, never
+backwards), and the order status that follows its shipments."""
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from core.transitions import audit, machine, transition
@@ -241,6 +245,35 @@ def _event_dedupe_key(*, status: str, carrier_code: str, occurred_at) -> str:
     return hashlib.sha256(f"{status}|{carrier_code}|{occurred_at.isoformat()}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What recording a carrier event did: the stored event (the first one, for a repeat),
+    whether it is new, and whether its ETA slip moved the shipment to ``delayed``."""
+
+    event: ShipmentEvent
+    created: bool
+    delayed: bool = False
+
+
+def _newest_taken_in(shipment: Shipment):
+    """When the newest event the shipment has taken in happened: applied, or a repeat of its
+    status. Events stored as late or not allowed do not count."""
+    taken_in = ShipmentEvent.objects.filter(shipment=shipment).filter(
+        Q(applied=True) | Q(not_applied_reason=ShipmentEvent.NotApplied.SAME_STATUS))
+    return taken_in.aggregate(newest=Max("occurred_at"))["newest"]
+
+
+def _not_applied_reason(*, shipment: Shipment, status: str, occurred_at) -> str:
+    newest = _newest_taken_in(shipment)
+    if newest is not None and occurred_at < newest:
+        return ShipmentEvent.NotApplied.LATE
+    if status == shipment.status:
+        return ShipmentEvent.NotApplied.SAME_STATUS
+    if status not in SHIPMENT_MACHINE.transitions[shipment.status]:
+        return ShipmentEvent.NotApplied.NOT_ALLOWED
+    return ""
+
+
 def shipment_event_record(
     *,
     shipment: Shipment,
@@ -252,32 +285,65 @@ def shipment_event_record(
     estimated_delivery=None,
     raw: dict | None = None,
     actor: str = "",
-) -> tuple[ShipmentEvent, bool]:
-    """Store a carrier event and move the shipment to its status.
+    store_not_allowed: bool = False,
+) -> RecordedEvent:
+    """Store a carrier event and move the shipment to its status when the event is news.
 
-    A repeat of an event already stored is a no-op (``created`` is False). An event with the
-    shipment's current status is stored without a transition. A status the machine forbids
-    raises :class:`core.transitions.InvalidTransition` and stores nothing.
+    Under the shipment's row lock, whichever door the event came through:
+
+    - a repeat of an event already stored (same status, code and instant) is a no-op:
+      the first event comes back with ``created`` False;
+    - a late event, older than the newest event the shipment has taken in, is stored but not
+      applied (``late``): no status change, no signal, the ETA is kept. Never backwards;
+    - the shipment's current status again is stored without a transition (``same_status``);
+      its ETA is taken;
+    - a move the shipment machine forbids raises :class:`core.transitions.InvalidTransition`
+      and stores nothing, or with ``store_not_allowed`` (a carrier's word cannot be refused)
+      is stored but not applied (``not_allowed``);
+    - otherwise the shipment moves to ``status`` (taking the event's ETA).
+
+    An applied or same-status event whose ETA is later than the shipment's by more than
+    ``ETA_SLIP_THRESHOLD_HOURS`` then moves the shipment to ``delayed`` with the new date.
     """
     key = _event_dedupe_key(status=status, carrier_code=carrier_code, occurred_at=occurred_at)
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         existing = ShipmentEvent.objects.filter(shipment=locked, dedupe_key=key).first()
         if existing:
-            return existing, False
-        moves = status != locked.status
-        if moves:
+            return RecordedEvent(existing, created=False)
+        reason = _not_applied_reason(shipment=locked, status=status, occurred_at=occurred_at)
+        if reason == ShipmentEvent.NotApplied.NOT_ALLOWED and not store_not_allowed:
             SHIPMENT_MACHINE.check(locked.status, status)
         event = ShipmentEvent.objects.create(
             shipment=locked, status=status, carrier_code=carrier_code, description=description,
             location=location, occurred_at=occurred_at, estimated_delivery=estimated_delivery,
-            applied=moves, dedupe_key=key, raw=raw or {},
+            applied=not reason, not_applied_reason=reason, dedupe_key=key, raw=raw or {},
         )
-        if moves:
-            shipment_transition(shipment=locked, to_status=status, actor=actor,
-                                reason=description or f"carrier event {carrier_code}".strip(),
-                                estimated_delivery=estimated_delivery)
+        if reason in (ShipmentEvent.NotApplied.LATE, ShipmentEvent.NotApplied.NOT_ALLOWED):
+            return RecordedEvent(event, created=True)
+        previous_eta = locked.estimated_delivery
+        if not reason:
+            locked = shipment_transition(
+                shipment=locked, to_status=status, actor=actor,
+                reason=description or f"carrier event {carrier_code}".strip(),
+                estimated_delivery=estimated_delivery)
         elif estimated_delivery and estimated_delivery != locked.estimated_delivery:
             locked.estimated_delivery = estimated_delivery
             locked.save(update_fields=["estimated_delivery"])
-    return event, True
+        delayed = _shipment_delay_on_eta_slip(shipment=locked, previous_eta=previous_eta,
+                                              new_eta=estimated_delivery, actor=actor)
+    return RecordedEvent(event, created=True, delayed=delayed)
+
+
+def _shipment_delay_on_eta_slip(*, shipment: Shipment, previous_eta, new_eta, actor: str) -> bool:
+    """Move the shipment to ``delayed`` when its ETA slipped past the threshold (the customer
+    hears about the slip); True when it moved."""
+    threshold = timedelta(hours=settings.ETA_SLIP_THRESHOLD_HOURS)
+    if not (new_eta and previous_eta and new_eta - previous_eta > threshold):
+        return False
+    if S.DELAYED not in SHIPMENT_MACHINE.transitions[shipment.status]:
+        return False  # already delayed, or past it (delivered, returned)
+    shipment_transition(
+        shipment=shipment, to_status=S.DELAYED, actor=actor, estimated_delivery=new_eta,
+        reason=f"ETA slipped from {previous_eta:%Y-%m-%d %H:%M} to {new_eta:%Y-%m-%d %H:%M}")
+    return True

@@ -1,8 +1,9 @@
 """The carrier adapter interface: verify a webhook, parse it into normalized ``CarrierEvent``s,
 and (for carriers that are polled) fetch events from the carrier's tracking API.
 
-Adapters only translate formats; what an event does to a shipment (status mapping, dedupe,
-late events, ETA slips) is ``orders.intake_services.carrier_event_apply``'s job."""
+Adapters only translate formats; the status a code means is
+``orders.intake_services.carrier_status_for``'s job, and what an event does to a shipment
+(dedupe, late events, ETA slips) is ``orders.services.shipment_event_record``'s."""
 import base64
 import hashlib
 import hmac

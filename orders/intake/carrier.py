@@ -1,6 +1,6 @@
 """Carrier tracking webhooks, stored like every other payload and processed here: the carrier
 account's adapter (``orders.carriers``) parses the body into events, which
-``carrier_events_receive`` applies (mapped, deduped, never backwards)."""
+``carrier_events_receive`` maps to statuses and records (deduped, never backwards)."""
 from orders.models import CarrierAccount
 
 from .base import IntakeAdapter, IntakeRejected, Issue, Outcome, register

@@ -80,7 +80,7 @@ class ShopifyAdapter(IntakeAdapter):
 
     def _fulfillment(self, *, record, actor):
         from orders.carriers.base import CarrierEvent, parse_time
-        from orders.intake_services import carrier_event_apply
+        from orders.intake_services import carrier_event_receive
         from orders.services import shipment_create
 
         p, channel = record.payload, record.sales_channel
@@ -106,8 +106,9 @@ class ShopifyAdapter(IntakeAdapter):
             event = CarrierEvent(tracking_number=str(number), code=status_code,
                                  occurred_at=parse_time(p.get("updated_at") or p.get("created_at")),
                                  description=f"Shopify: {status_code}", raw={"fulfillment_id": p.get("id")})
-            result["event"] = carrier_event_apply(shipment=shipment, event=event,
-                                                  mapping_keys=[carrier, "shopify"], actor=actor).outcome
+            received = carrier_event_receive(shipment=shipment, event=event,
+                                             mapping_keys=[carrier, "shopify"], actor=actor)
+            result["event"] = received.outcome
         return Outcome(result=result)
 
     def impact(self, *, record):

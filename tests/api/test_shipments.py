@@ -1,10 +1,13 @@
 """Shipments and carrier events through the partner API: creation on an order, order status that
-follows, duplicate events as no-ops with exact signal counts, 409s, filters and isolation."""
+follows, duplicate events as no-ops with exact signal counts, late events stored but never
+applied (nothing sent), 409s, filters and isolation."""
 import pytest
 
+from notifications.models import Event, Notification
 from orders.models import Shipment, ShipmentEvent
 from orders.signals import shipment_status_changed
 from tests.factories import OrderFactory, ShipmentFactory
+from tests.notifications.pipeline import instant_pipeline, run_pipeline
 
 ORDERS, SHIPMENTS = "/api/v1/orders/", "/api/v1/shipments/"
 
@@ -159,6 +162,103 @@ def test_event_the_machine_forbids_is_409_and_stores_nothing(partner_client, cre
     assert response.json()["current"] == "delivered" and response.json()["allowed"] == []
     assert ShipmentEvent.objects.count() == events_before
     assert shipment_signals == []
+
+
+def _post_event(client, shipment: dict, status: str, at: str):
+    return client.post(f"{SHIPMENTS}{shipment['id']}/events/", _event(status, at=at), format="json")
+
+
+def _status_of(client, shipment: dict) -> str:
+    return client.get(f"{SHIPMENTS}{shipment['id']}/").json()["status"]
+
+
+def _out_for_delivery_at_13(client, create_order) -> dict:
+    """A shipment scanned shipped at 08:00 and out for delivery at 13:00, its messages planned."""
+    instant_pipeline()
+    order = create_order("1001")
+    body = {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1"}
+    shipment = client.post(SHIPMENTS, body, format="json").json()
+    for status, at in [("shipped", "08:00"), ("out_for_delivery", "13:00")]:
+        response = _post_event(client, shipment, status, at=f"2025-05-01T{at}:00Z")
+        assert response.status_code == 201 and response.json()["applied"] is True, response.json()
+    run_pipeline()
+    return shipment
+
+
+def test_late_exception_is_stored_not_applied_and_sends_nothing(partner_client, create_order,
+                                                                shipment_signals):
+    # given a shipment shipped at 08:00 and out for delivery at 13:00
+    shipment = _out_for_delivery_at_13(partner_client, create_order)
+    shipment_signals.clear()
+    events_before, notifications_before = Event.objects.count(), Notification.objects.count()
+
+    # when the carrier's exception scan of 11:00 arrives after them
+    response = _post_event(partner_client, shipment, "delivery_exception", "2025-05-01T11:00:00Z")
+    run_pipeline()
+
+    # then it is stored but not applied, as late: the shipment stays out for delivery
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["applied"], body["not_applied_reason"], body["shipment_status"]) == (
+        False, "late", "out_for_delivery")
+    assert ShipmentEvent.objects.get(pk=body["id"]).not_applied_reason == "late"
+    assert _status_of(partner_client, shipment) == "out_for_delivery"
+    # and no signal, no outbox event, no notification: the customer hears nothing about it
+    assert shipment_signals == []
+    assert Event.objects.count() == events_before
+    assert not Event.objects.filter(type="shipment.delivery_exception").exists()
+    assert Notification.objects.count() == notifications_before
+    assert not Notification.objects.filter(notification_type__key="shipment_exception").exists()
+
+
+def test_late_in_transit_never_moves_the_shipment_back(partner_client, create_order,
+                                                       shipment_signals):
+    # given a shipment out for delivery at 13:00 (back to in transit is a move it may make)
+    shipment = _out_for_delivery_at_13(partner_client, create_order)
+    shipment_signals.clear()
+
+    # when an in-transit scan of 10:00 arrives late
+    response = _post_event(partner_client, shipment, "in_transit", at="2025-05-01T10:00:00Z")
+
+    # then it is stored as late and the shipment does not go backwards
+    assert response.status_code == 201
+    assert (response.json()["applied"], response.json()["not_applied_reason"]) == (False, "late")
+    assert _status_of(partner_client, shipment) == "out_for_delivery"
+    assert shipment_signals == []
+
+
+def test_exception_on_time_is_applied_and_notifies(partner_client, create_order, shipment_signals):
+    # given a shipment shipped at 08:00 and out for delivery at 13:00
+    shipment = _out_for_delivery_at_13(partner_client, create_order)
+    shipment_signals.clear()
+
+    # when the carrier's exception scan of 15:00 arrives
+    response = _post_event(partner_client, shipment, "delivery_exception", "2025-05-01T15:00:00Z")
+    run_pipeline()
+
+    # then it is applied: the shipment moved once and the customer is told
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["applied"], body["not_applied_reason"], body["shipment_status"]) == (
+        True, None, "delivery_exception")
+    assert shipment_signals == [(shipment["id"], "out_for_delivery", "delivery_exception")]
+    exceptions = Event.objects.filter(type="shipment.delivery_exception", subject_id=shipment["id"])
+    assert exceptions.count() == 1
+    assert Notification.objects.filter(notification_type__key="shipment_exception").count() == 1
+
+
+def test_a_repeat_of_a_late_event_is_200_with_the_stored_event(partner_client, create_order):
+    # given a late event already stored
+    shipment = _out_for_delivery_at_13(partner_client, create_order)
+    first = _post_event(partner_client, shipment, "in_transit", at="2025-05-01T10:00:00Z")
+
+    # when the carrier sends it again
+    again = _post_event(partner_client, shipment, "in_transit", at="2025-05-01T10:00:00Z")
+
+    # then the answer is the stored event, still not applied
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert (again.json()["applied"], again.json()["not_applied_reason"]) == (False, "late")
 
 
 def test_event_validation(partner_client, create_order):

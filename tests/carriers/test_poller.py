@@ -72,7 +72,7 @@ def test_duplicate_and_out_of_order_events_never_move_a_shipment_backwards(fake_
     shipment.refresh_from_db()
     assert shipment.status == "out_for_delivery"
     late = ShipmentEvent.objects.get(shipment=shipment, status="in_transit")
-    assert (late.applied, late.raw["not_applied"]) == (False, "late")
+    assert (late.applied, late.not_applied_reason) == (False, "late")
 
 
 def test_eta_slipping_past_the_threshold_raises_delayed_with_the_new_date(fake_carrier, account_for, shipment_of,

@@ -1,9 +1,11 @@
 """Carrier webhooks in Waypost's normalized format and AfterShip's format: verified, stored raw,
-processed into shipment events through the per-carrier status mapping (editable)."""
+processed into shipment events through the per-carrier status mapping (editable); a late event
+is stored but not applied."""
 import json
 
 import pytest
 
+from notifications.models import Event
 from orders.intake_services import intake_record_process
 from orders.models import CarrierAccount, CarrierStatusMapping, IntakeRecord, Shipment
 from tests.intake.samples import b64_hmac, hex_hmac
@@ -72,6 +74,40 @@ def test_generic_webhook_uses_the_admin_edited_mapping(client, shipment_of):
     shipment.refresh_from_db()
     assert shipment.status == "out_for_delivery"
     assert shipment.events.get().occurred_at.isoformat() == "2025-05-02T07:00:00+00:00"
+
+
+def post_generic(client, *events):
+    body = json.dumps({"events": [{"tracking_number": number, "code": code, "occurred_at": at}
+                                  for number, code, at in events]}).encode()
+    response = client.generic("POST", "/webhooks/carriers/acme-post/", body,
+                              content_type="application/json",
+                              HTTP_X_WAYPOST_SIGNATURE=f"sha256={hex_hmac(SECRET, body)}")
+    assert response.status_code == 202
+
+
+def test_late_exception_by_webhook_is_stored_not_applied_and_writes_no_event(client, shipment_of):
+    # given a shipment the carrier reported shipped at 08:00 and out for delivery at 13:00
+    CarrierAccount.objects.create(carrier="acme-post", adapter="generic", webhook_secret=SECRET,
+                                  has_webhooks=True)
+    shipment = shipment_of(carrier="acme-post", number="AP10", status="label_created")
+    post_generic(client, ("AP10", "shipped", "2025-05-01T08:00:00Z"),
+                 ("AP10", "out_for_delivery", "2025-05-01T13:00:00Z"))
+    assert process_all()[0].result["applied"] == 2
+    events_before = Event.objects.count()
+
+    # when its exception scan of 11:00 comes in a later webhook
+    post_generic(client, ("AP10", "exception", "2025-05-01T11:00:00Z"))
+    [record] = process_all()
+
+    # then it is stored but not applied, as late: no move, no outbox event
+    assert record.status == "processed"
+    assert (record.result["stored"], record.result["applied"]) == (1, 0)
+    shipment.refresh_from_db()
+    assert shipment.status == "out_for_delivery"
+    late = shipment.events.get(status="delivery_exception")
+    assert (late.applied, late.not_applied_reason) == (False, "late")
+    assert "not_applied" not in late.raw
+    assert Event.objects.count() == events_before
 
 
 def test_unknown_carrier_is_404(client):

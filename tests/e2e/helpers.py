@@ -41,10 +41,10 @@ def ship(order, *, status=S.SHIPPED) -> Shipment:
 
 
 def scan(shipment, status) -> None:
-    _event, created = shipment_event_record(shipment=shipment, status=status, occurred_at=timezone.now(),
-                                            carrier_code=status.upper(), description=f"Scan: {status}",
-                                            actor="carrier:e2e")
-    assert created
+    recorded = shipment_event_record(shipment=shipment, status=status, occurred_at=timezone.now(),
+                                     carrier_code=status.upper(), description=f"Scan: {status}",
+                                     actor="carrier:e2e")
+    assert recorded.created
 
 
 def deliveries_by_channel(notification: Notification) -> dict[str, str]:

@@ -118,6 +118,29 @@ def test_fulfillment_update_with_a_shipment_status_moves_the_shipment(channel_of
     assert Order.objects.get().status == "delivered"
 
 
+def test_late_fulfillment_update_is_stored_but_never_moves_the_shipment_back(channel_of, catalogue,
+                                                                             post_shopify):
+    # given a Shopify shipment out for delivery since an update of 2025-05-03 08:00
+    shop = channel_of("shopify")
+    post_shopify(shop, "orders/create", body_of(shopify_order()))
+    post_shopify(shop, "fulfillments/create", body_of(SHOPIFY_FULFILLMENT))
+    process_received()
+    out = {**SHOPIFY_FULFILLMENT, "shipment_status": "out_for_delivery",
+           "updated_at": "2025-05-03T08:00:00-04:00"}
+    post_shopify(shop, "fulfillments/update", body_of(out))
+    process_received()
+    # when an "in transit" update of the day before is delivered after it
+    late = {**SHOPIFY_FULFILLMENT, "shipment_status": "in_transit",
+            "updated_at": "2025-05-02T18:00:00-04:00"}
+    post_shopify(shop, "fulfillments/update", body_of(late))
+    [record] = process_received()
+    # then it is stored as late and the shipment stays out for delivery
+    assert record.result["event"] == "stored"
+    shipment = Shipment.objects.get()
+    assert shipment.status == "out_for_delivery"
+    assert shipment.events.get(status="in_transit").not_applied_reason == "late"
+
+
 def test_orders_cancelled_cancels_the_order(channel_of, catalogue, post_shopify):
     shop = channel_of("shopify")
     post_shopify(shop, "orders/create", body_of(shopify_order()))

@@ -74,4 +74,5 @@ def carrier_scan(shipment, status: str, *, minutes_ago: int = 0):
     """A carrier event for ``shipment`` recorded by the domain service (as the webhook would)."""
     occurred_at = timezone.now() - timezone.timedelta(minutes=minutes_ago)
     return shipment_event_record(shipment=shipment, status=status, occurred_at=occurred_at,
-                                 carrier_code=status.upper()[:6], description=f"carrier says {status}")[0]
+                                 carrier_code=status.upper()[:6],
+                                 description=f"carrier says {status}").event

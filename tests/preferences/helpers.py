@@ -74,7 +74,8 @@ def customer_with_shipment(*, channel=None, prefs=None, **customer_fields):
 def carrier_scan(shipment, status: str, *, minutes_ago: int = 0):
     occurred_at = timezone.now() - timezone.timedelta(minutes=minutes_ago)
     return shipment_event_record(shipment=shipment, status=status, occurred_at=occurred_at,
-                                 carrier_code=status.upper()[:6], description=f"carrier says {status}")[0]
+                                 carrier_code=status.upper()[:6],
+                                 description=f"carrier says {status}").event
 
 
 def make_due(queryset) -> None:

@@ -112,7 +112,8 @@ def customer_with_shipment(**customer_fields):
 
 def scan(shipment, status: str):
     return shipment_event_record(shipment=shipment, status=status, occurred_at=timezone.now(),
-                                 carrier_code=status.upper()[:6], description=f"carrier says {status}")[0]
+                                 carrier_code=status.upper()[:6],
+                                 description=f"carrier says {status}").event
 
 
 def signed_vonage(params: dict, **kwargs) -> dict:
