@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test migrate demo lock bench clean
+.PHONY: install run test migrate demo lock bench chaos clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,3 +41,8 @@ clean:
 ## make bench [SCENARIOS=throughput,email_only,latency,spike,growth,intake,postoffice,floor] [SIZE=10000] [BENCH_ARGS=...]
 bench: install
 	WAYPOST_DATA_DIR=$(CURDIR)/var/bench/data $(BIN)/python -m bench $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SIZE),--size $(SIZE)) $(BENCH_ARGS)
+
+## Fault run on PostgreSQL + Redis with real workers and fake providers, counted at the providers
+## (not part of `make test`): make chaos [CHAOS_ARGS="--scenarios sigkill,brownout_email --events 150"]
+chaos: install
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)

@@ -31,9 +31,15 @@ def make_brand(label: str) -> tuple[Brand, SalesChannel]:
     return brand, channel
 
 
-def make_shipments(brand: Brand, channel: SalesChannel, n: int, *, sms: bool = True) -> list[dict]:
+PHONES = {"GB": "+4477{:08d}", "US": "+1415{:07d}"}
+
+
+def make_shipments(brand: Brand, channel: SalesChannel, n: int, *, sms: bool = True, country: str = "GB") -> list[dict]:
     """``n`` customers, each with an order of one line and a shipment; ``sms=False``: no phone on
-    file, so the two-channel rule plans email only (SMS skipped: no contact)."""
+    file, so the two-channel rule plans email only (SMS skipped: no contact). ``country``: where
+    their phones are (SMS routes by country)."""
+    phone = PHONES[country]
+    digits = 10 ** (8 if country == "GB" else 7)
     now = timezone.now()
     base = Customer.objects.count()
     rows = []
@@ -42,8 +48,8 @@ def make_shipments(brand: Brand, channel: SalesChannel, n: int, *, sms: bool = T
         customers = Customer.objects.bulk_create([
             Customer(brand=brand, name=f"Bench Customer {base + start + i}",
                      email=f"c{base + start + i}@{brand.slug}.example",
-                     phone=f"+4477{(base + start + i) % 10**8:08d}" if sms else "", language="en",
-                     time_zone="Europe/London", country="GB") for i in range(count)])
+                     phone=phone.format(2_000_000 + (base + start + i) % (digits // 2)) if sms else "",
+                     language="en", time_zone="Europe/London", country=country) for i in range(count)])
         orders = Order.objects.bulk_create([
             Order(sales_channel=channel, external_id=f"B-{c.pk}", customer=c, currency="GBP", subtotal=Decimal("49.00"),
                   total=Decimal("49.00"), placed_at=now, status="shipped", shipping_address={"country": "GB"})

@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.template import TemplateSyntaxError
@@ -409,14 +409,32 @@ def _calls(claims: list[Claim], messages: list):
             yield None  # nothing came back meanwhile: a chance to record what did
 
 
+def _record_results(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
+    """Record results; if the database connection died meanwhile (a restart, a terminated
+    backend), once more on a new one: the failed transaction was rolled back whole, and the
+    providers' answers are worth keeping (else the sends wait for their leases to run out)."""
+    try:
+        return _record_many(sent)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return _record_many(sent)
+
+
 def _send(claims: list[Claim]) -> list[Delivery]:
     """Compose every claimed message, call the providers, and record each result as it comes
     back (gathered for at most ``SEND_RECORD_EVERY_SECONDS``, so a slow call does not hold the
     record of the fast ones past their leases)."""
     started = time.monotonic()
-    messages: list[OutboundMessage | Exception] = compose_messages([c.delivery for c in claims])
+    try:
+        messages: list[OutboundMessage | Exception] = compose_messages([c.delivery for c in claims])
+        _keep_body_digests(claims, messages)
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away before any call was made: these were provably not sent.
+        not_sent = SendResult(SendStatus.NOT_SENT, error_code="database", error_text=f"before the call: {exc}")
+        return _record_results([(claim, not_sent, 0) for claim in claims])
     compose_ms = int((time.monotonic() - started) * 1000 / len(claims))
-    _keep_body_digests(claims, messages)
     follow_up: list[Delivery] = []
     waiting: list = []
     waiting_since = None
@@ -426,10 +444,10 @@ def _send(claims: list[Claim]) -> list[Delivery]:
             waiting.append((claim, result, ms + compose_ms))
             waiting_since = waiting_since or time.monotonic()
         if waiting and time.monotonic() - waiting_since >= settings.SEND_RECORD_EVERY_SECONDS:
-            follow_up += _record_many(waiting)
+            follow_up += _record_results(waiting)
             waiting, waiting_since = [], None
     if waiting:
-        follow_up += _record_many(waiting)
+        follow_up += _record_results(waiting)
     return follow_up
 
 
