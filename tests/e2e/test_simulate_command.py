@@ -3,6 +3,7 @@ WAYPOST_DATA_DIR; on PostgreSQL a database created and dropped here), its own wo
 JSON line at the end with nothing duplicated and nothing lost."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -57,3 +58,36 @@ def test_simulate_reports_nothing_duplicated_and_nothing_lost(simulate_env):
     assert (report["duplicates"], report["lost"], report["drained"]) == (0, 0, True), report
     assert report["orders"] == 20 and report["events"] > 100
     assert report["latency_ms"]["count"] > 0
+
+
+SETTINGS_PROBE = """
+import datetime as dt
+from django.conf import settings
+from django.utils import timezone
+from notifications.channels.base import OutboundMessage
+from notifications.channels.sandbox import SandboxProvider
+from notifications.waits import scaled
+message = OutboundMessage(channel="email", to="probe@example.com", subject="probe")
+results = {SandboxProvider(channel="email").send(message, idempotency_key=f"probe-{i}").status for i in range(40)}
+print(scaled(300) == dt.timedelta(seconds=300), sorted(r.value for r in results))
+"""
+
+
+def test_killing_simulate_half_way_leaves_the_pipeline_as_it_was(simulate_env):
+    # given a migrated database
+    assert _manage("migrate", "--noinput", "-v0", env=simulate_env, timeout=300).returncode == 0
+
+    # when a simulation with compressed waits and a failing sandbox is SIGKILLed half-way
+    run = subprocess.Popen([sys.executable, "manage.py", "simulate", "--orders", "30", "--fail-rate", "0.5",
+                            "--time-scale", "0.01"], cwd=settings.BASE_DIR, env=simulate_env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    for line in run.stderr:
+        if "shipping" in line:  # its worker runs and the scenario is half placed
+            break
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+
+    # then any other process of the installation waits in real time and its sandbox never fails
+    probe = _manage("shell", "-c", SETTINGS_PROBE, env=simulate_env, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert probe.stdout.strip().splitlines()[-1] == "True ['delivered']"
