@@ -125,22 +125,9 @@ class Chaos:
             procs.wait_for_line(VAR / "logs" / f"{name}.log", "listening", proc=proc)
 
     def start_web(self) -> None:
-        import requests
-
         web_env = {**self.env, "DATABASE_URL": _with_app(self.env["DATABASE_URL"], "chaos-web")}
-        self.web = self._spawn("gunicorn", [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b",
-                                            f"127.0.0.1:{self.ports['web']}", "-w", "2", "--log-level", "warning"],
-                               env=web_env)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{self.env['SITE_URL']}/healthz", timeout=2).status_code < 500:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or self.web.poll() is not None:
-                raise RuntimeError(f"gunicorn did not start; see {VAR / 'logs' / 'gunicorn.log'}")
-            time.sleep(0.3)
+        self.web = procs.start_gunicorn(port=self.ports["web"], env=web_env, log=VAR / "logs" / "gunicorn.log",
+                                        cwd=ROOT, workers=2)
 
     def start_worker(self) -> None:
         from django.conf import settings

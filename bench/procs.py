@@ -112,3 +112,22 @@ def cpu_seconds(pid: int) -> float:
 
 def tree_cpu(pids) -> float:
     return sum(cpu_seconds(p) for p in pids)
+
+
+def start_gunicorn(*, port: int, env: dict, log: Path, cwd, workers: int) -> subprocess.Popen:
+    """Waypost's web app under gunicorn (sync workers) on 127.0.0.1:``port``, once it answers."""
+    import requests
+
+    proc = spawn([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
+                  "-w", str(workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
+                 cwd=str(cwd), env=env, log=log)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+                return proc
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError(f"gunicorn did not start; see {log}")
+        time.sleep(0.3)

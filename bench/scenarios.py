@@ -6,7 +6,6 @@ the summary table."""
 import datetime as dt
 import os
 import signal
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -240,21 +239,9 @@ def intake(bench) -> dict:
     bench.label, bench.brand_ids = label, [brand.pk]
     port = bench_free_port()
     workers = 2 * (os.cpu_count() or 1) + 1
-    log = VAR / "logs" / "gunicorn.log"
-    g = procs.spawn([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-                     "-w", str(workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
-                    cwd=str(VAR.parent.parent), env=bench.env, log=log)
+    g = procs.start_gunicorn(port=port, env=bench.env, log=VAR / "logs" / "gunicorn.log", cwd=VAR.parent.parent,
+                             workers=workers)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code < 500:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline or g.poll() is not None:
-            raise RuntimeError(f"gunicorn did not start; see {log}")
-        time.sleep(0.3)
     local = threading.local()
 
     def session():

@@ -4,7 +4,6 @@ directory, which every worker process on the machine shares. Over the limit a se
 nothing is dropped."""
 import fcntl
 import json
-import os
 import threading
 import time
 from pathlib import Path

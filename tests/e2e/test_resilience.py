@@ -8,7 +8,6 @@ import time
 import pytest
 
 from notifications.models import Delivery, DeliveryAttempt, Event, Notification, SandboxMessage
-from notifications.selectors import pipeline_busy
 
 from .helpers import S, assert_each_sent_delivery_sent_once, place_order, scan, ship, shop
 
@@ -26,6 +25,22 @@ def _journeys(channel, numbers):
         shipment = ship(order)
         scan(shipment, S.IN_TRANSIT)
         scan(shipment, S.DELIVERED)
+
+
+def _delivered_orders(worker, settle, knobs, **faults):
+    """A worker restarted with the sandbox's ``faults``, then 25 orders placed, shipped and
+    delivered; the brand and its report once idle."""
+    worker.stop()
+    for name, value in faults.items():
+        setattr(knobs, name, value)
+    knobs.save()
+    worker.start()
+    brand, channel = shop()
+    for number in range(25):
+        order = place_order(channel=channel, number=number)
+        shipment = ship(order)
+        scan(shipment, S.DELIVERED)
+    return brand, settle(brand, timeout=180)
 
 
 def _wait_for(condition, *, timeout: float, poll: float = 0.02) -> bool:
@@ -84,18 +99,8 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_sends_nothing_twice(worker,
 
 def test_a_fifth_of_sends_failing_still_delivers_every_notification(worker, settle, knobs):
     # given a provider that refuses 20% of sends (not sent, so retried)
-    worker.stop()
-    knobs.sandbox_fail_rate = 0.2
-    knobs.save()
-    worker.start()
-    brand, channel = shop()
-
     # when 25 orders are placed, shipped and delivered
-    for number in range(25):
-        order = place_order(channel=channel, number=number)
-        shipment = ship(order)
-        scan(shipment, S.DELIVERED)
-    report = settle(brand, timeout=180)
+    brand, report = _delivered_orders(worker, settle, knobs, sandbox_fail_rate=0.2)
 
     # then retries happened (transient attempts) and every notification ended delivered or superseded
     transient = DeliveryAttempt.objects.filter(delivery__notification__brand=brand, outcome=A.TRANSIENT).count()
@@ -114,18 +119,8 @@ def test_a_fifth_of_sends_failing_still_delivers_every_notification(worker, sett
 def test_a_tenth_of_sends_dropped_after_the_provider_took_them_are_never_sent_twice(worker, settle, knobs):
     # given a provider that takes every message but drops the connection before answering for
     # a tenth of them (the sender cannot know whether they arrived)
-    worker.stop()
-    knobs.sandbox_unknown_rate = 0.1
-    knobs.save()
-    worker.start()
-    brand, channel = shop()
-
     # when 25 orders are placed, shipped and delivered
-    for number in range(25):
-        order = place_order(channel=channel, number=number)
-        shipment = ship(order)
-        scan(shipment, S.DELIVERED)
-    report = settle(brand, timeout=180)
+    brand, report = _delivered_orders(worker, settle, knobs, sandbox_unknown_rate=0.1)
 
     # then those sends were reconciled (found at the provider), none was sent again
     unknown = DeliveryAttempt.objects.filter(delivery__notification__brand=brand, outcome=A.ACCEPTED,
