@@ -72,7 +72,7 @@ def independent_kpis() -> dict:
     for created, channel in _rows("SELECT created_at, channel FROM notifications_delivery"):
         volume[(timezone.localtime(_when(created)).date(), channel)] += 1
     failures = Counter(code or "unknown" for (code,) in _rows(
-        "SELECT error_code FROM notifications_deliveryattempt WHERE outcome IN ('transient', 'permanent')"))
+        "SELECT error_code FROM notifications_deliveryattempt WHERE outcome IN ('transient', 'permanent', 'unknown')"))
     first_update, first_n = _first_after_event("shipment.", "delivered_at")
     stock_alert, stock_n = _first_after_event("stock.", "sent_at")
     return {

@@ -217,12 +217,15 @@ def volume_per_day(f: KpiFilters) -> list[dict]:
                 .annotate(deliveries=Count("id")).order_by("day", "channel"))
 
 
+FAILED_OUTCOMES = [DeliveryAttempt.Outcome.TRANSIENT, DeliveryAttempt.Outcome.PERMANENT, DeliveryAttempt.Outcome.UNKNOWN]
+
+
 def failure_reasons(f: KpiFilters) -> list[dict]:
-    """Failed provider attempts (outcome ``transient`` or ``permanent``) per day of
+    """Failed provider attempts (not sent, refused, or whose outcome stayed unknown) per day of
     ``started_at`` and ``error_code`` (empty code: "unknown"); the channel, brand and type filters
     apply to the attempt's delivery, the provider filter to the attempt's provider."""
     qs = DeliveryAttempt.objects.filter(_period("started_at", f),
-                                        outcome__in=[DeliveryAttempt.Outcome.TRANSIENT, DeliveryAttempt.Outcome.PERMANENT])
+                                        outcome__in=FAILED_OUTCOMES)
     if f.brand_id:
         qs = qs.filter(delivery__notification__brand_id=f.brand_id)
     if f.channel:

@@ -212,6 +212,7 @@ SKIP_REASONS = {
 _TONES = {
     "delivered": "ok", "sent": "ok", "accepted": "ok", "processed": "ok",
     "superseded": "warn", "not_sent": "warn", "suppressed": "warn", "failed": "warn", "transient": "warn",
+    "unknown": "warn", "reconciling": "warn",
     "dead": "error", "bounced": "error", "permanent": "error", "rejected": "error", "complained": "error",
     "expired": "error", "opened": "ok", "clicked": "ok",
 }
@@ -331,7 +332,8 @@ def _attempt_entry(a: DeliveryAttempt, d: Delivery, n: Notification) -> dict:
         status=a.outcome, status_label=a.get_outcome_display(), why=error,
         details=[f"Delivery #{d.pk} of notification #{n.pk} ({n.notification_type.name})",
                  f"Provider message id {a.provider_message_id}" if a.provider_message_id else "",
-                 f"{a.latency_ms} ms" if a.latency_ms is not None else ""],
+                 f"{a.latency_ms} ms" if a.latency_ms is not None else "",
+                 f"Outcome settled: {a.get_resolution_display().lower()}" if a.resolution else ""],
     )
 
 
