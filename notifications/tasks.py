@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.publishing import publish
+
 from .models import Delivery, Event, PipelineSettings
 from .selectors import deliveries_due, deliveries_stuck_sending, events_to_requeue, sweep_pick
 from .services.dispatch import deliveries_send, delivery_send
@@ -16,19 +18,22 @@ SWEEP_BATCH = 2000
 COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
 
 
-def enqueue_event(event_id: int) -> None:
-    process_event.apply_async((event_id,), queue="events")
+def enqueue_event(event_id: int) -> bool:
+    return publish(process_event, (event_id,), queue="events")
 
 
 def enqueue_events(event_ids: list[int]) -> None:
-    """Queue planning for events, up to ``EVENT_BATCH_SIZE`` a message."""
+    """Queue planning for events, up to ``EVENT_BATCH_SIZE`` a message. A broker that refuses
+    one message gets no more from this call: ``sweep_events`` queues the rest later."""
     size = max(1, settings.EVENT_BATCH_SIZE)
     for start in range(0, len(event_ids), size):
         chunk = event_ids[start:start + size]
         if len(chunk) == 1:
-            enqueue_event(chunk[0])
+            sent = enqueue_event(chunk[0])
         else:
-            process_events.apply_async((chunk,), queue="events")
+            sent = publish(process_events, (chunk,), queue="events")
+        if not sent:
+            return
 
 
 def enqueue_event_on_commit(event_id: int) -> None:
@@ -57,7 +62,8 @@ def enqueue_event_on_commit(event_id: int) -> None:
 def enqueue_deliveries(deliveries) -> None:
     """Queue sends on each channel's queue, up to ``SEND_BATCH_SIZE`` deliveries a message (those
     due within the same second share one). Short waits ride a countdown; long ones wait for the
-    ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout)."""
+    ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout), as
+    do all of a call's sends once the broker refused one."""
     now = timezone.now()
     groups: dict[tuple[str, int], list] = {}
     for d in deliveries:
@@ -68,7 +74,9 @@ def enqueue_deliveries(deliveries) -> None:
     for (channel, wait), ids in groups.items():
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
-            send_deliveries.apply_async((chunk,), {"channel": channel}, queue=channel, countdown=wait or None)
+            if not publish(send_deliveries, (chunk,), {"channel": channel}, queue=channel,
+                           countdown=wait or None):
+                return
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -147,7 +155,8 @@ def dispatch_due() -> int:
         d.send_after = now  # due now: batched per channel
     enqueue_deliveries(due)
     for d in stuck:
-        send_delivery.apply_async((d.pk, True), queue=d.channel)
+        if not publish(send_delivery, (d.pk, True), queue=d.channel):
+            break
     return len(due) + len(stuck)
 
 

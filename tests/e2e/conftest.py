@@ -58,10 +58,12 @@ def purge_broker() -> None:
 
 class Worker:
     """A Celery worker process for one test: ``start()``, ``kill()`` (SIGKILL to its process
-    group, as a machine crash would), ``stop()`` (warm shutdown)."""
+    group, as a machine crash would), ``stop()`` (warm shutdown); ``supervised``: under
+    ``config.supervise`` (``process`` is the supervisor's; ``kill()`` kills the supervisor, and
+    the worker, sent SIGTERM when it dies, shuts down warm)."""
 
-    def __init__(self, *, log_dir: Path, env: dict):
-        self.log_dir, self.env = log_dir, env
+    def __init__(self, *, log_dir: Path, env: dict, supervised: bool = False):
+        self.log_dir, self.env, self.supervised = log_dir, env, supervised
         self.process = None
         self.starts = 0
 
@@ -69,7 +71,8 @@ class Worker:
         assert self.process is None, "a worker is already running"
         self.starts += 1
         log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
-        self.process = start_worker(concurrency=2, env=self.env, loglevel="info", logfile=log)
+        self.process = start_worker(concurrency=2, env=self.env, loglevel="info", logfile=log,
+                                    supervised=self.supervised)
         log.close()  # the child holds its own descriptor
         return self
 
