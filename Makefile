@@ -20,7 +20,8 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
-## Web server, Celery worker and beat in the foreground; one Ctrl-C stops all three.
+## Web server, Celery worker and beat in the foreground (worker and beat started again if they
+## exit, config/supervise.py); one Ctrl-C stops all three.
 run: demo
 	$(BIN)/honcho start -f Procfile
 

@@ -6,9 +6,11 @@ from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
 from .broker import register as register_filesystem_broker
+from .redis_transport import register as register_redis_transport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 register_filesystem_broker()
+register_redis_transport()  # survives broker restarts (see config/redis_transport.py)
 
 app = Celery("waypost")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -106,6 +106,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, rate limits) ----------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://waypost")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Unreachable Redis: answer as an empty cache (throttles and cooldowns let the request
+    # through, with a warning) within half a second instead of failing the request.
+    CACHES["default"]["BACKEND"] = "core.cache.FailOpenRedisCache"
+    for _option in ("socket_connect_timeout", "socket_timeout"):
+        CACHES["default"].setdefault("OPTIONS", {}).setdefault(_option, 0.5)
 
 # --- Static -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -143,7 +149,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport has no fanout exchange: no remote control / events.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A broker that is down or unreachable answers within these (Redis transport options).
+        "socket_connect_timeout": env.float("BROKER_CONNECT_TIMEOUT", default=0.5),
+        "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=2.0),
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -153,7 +164,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_PREFETCH_MULTIPLIER", default=4)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Broker outages. Workers and beat wait for the broker forever, at start-up too. A publish (the
+# on-commit hooks of the outbox, the sweepers) tries for about a second, then
+# core.publishing.publish logs and counts it and the beat sweepers queue the work again later.
+# Redis restarts: config/redis_transport.py works around a crash of the worker in kombu's Redis
+# transport ("'NoneType' object has no attribute 'hostname'" restoring unacked messages: kombu's
+# channel close meets the connection close added by celery#10242; kombu#582 is the same failure)
+# for redis:// and rediss:// broker URLs. Worked around, not pinned: no fixed release exists
+# (celery 5.7.0 and kombu 5.7.0 are the newest, and celery 5.7 needs kombu 5.7).
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4,
+                                    "interval_max": 0.6}
 # Tasks recycle their database connections after this many tasks, otherwise as CONN_MAX_AGE
 # says (config/celery.py); unset, Celery would open a new connection for every task.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)

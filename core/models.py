@@ -1,5 +1,5 @@
-"""Platform models: the append-only audit trail, partners with hashed API tokens, and
-stored responses for ``Idempotency-Key`` requests."""
+"""Platform models: the append-only audit trail, partners with hashed API tokens, stored
+responses for ``Idempotency-Key`` requests, and the count of messages the broker did not take."""
 import hashlib
 import secrets
 
@@ -77,3 +77,15 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["partner", "key"], name="uniq_partner_idem_key")]
+
+
+class PublishFailure(models.Model):
+    """Messages the broker did not take, per task, counted by ``core.publishing.publish`` in every
+    web and worker process (``waypost_broker_publish_failures_total`` on ``/metrics``)."""
+
+    task = models.CharField(max_length=200, unique=True)
+    count = models.PositiveBigIntegerField(default=0)
+    last_failed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.task}: {self.count}"

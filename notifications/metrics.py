@@ -1,14 +1,17 @@
 """``/metrics`` in the Prometheus text format (version 0.0.4): events, notifications and
 deliveries by status, provider attempts and latency histograms, queue depths (pending
-deliveries, unprocessed events, and the broker's queue lengths when it is Redis), retries and
-dead letters. Readable only with ``Authorization: Bearer <METRICS_TOKEN>``; with no token
-configured the endpoint does not exist (404). Every figure is one aggregate query."""
+deliveries, unprocessed events, and the broker's queue lengths when it is Redis), retries, dead
+letters, and messages the broker did not take (counted in the database by every process).
+Readable only with ``Authorization: Bearer <METRICS_TOKEN>``; with no token configured the
+endpoint does not exist (404). Every figure is one aggregate query."""
 import hmac
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
+
+from core.models import PublishFailure
 
 from .models import Delivery, DeliveryAttempt, Event, Notification
 
@@ -85,6 +88,10 @@ def metrics_text() -> str:
                [("", {}, DeliveryAttempt.objects.filter(number__gt=1).count())])
     out.family("waypost_dead_letters", "gauge", "Deliveries that failed on every channel, waiting for an agent.",
                [("", {}, Delivery.objects.filter(status=Delivery.Status.DEAD).count())])
+    out.family("waypost_broker_publish_failures_total", "counter",
+               "Messages the broker did not take, by task (the sweepers queue their work again).",
+               [("", {"task": task}, n) for task, n in
+                PublishFailure.objects.order_by("task").values_list("task", "count")])
     return out.text()
 
 

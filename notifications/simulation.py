@@ -162,8 +162,11 @@ def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float 
     return False
 
 
-def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str = "warning", logfile=None):
-    """Start a Celery worker process consuming every Waypost queue (its own process group)."""
+def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str = "warning",
+                 logfile=None, supervised: bool = False):
+    """Start a Celery worker process consuming every Waypost queue (its own process group);
+    ``supervised``: under ``config.supervise``, which starts it again if it exits (the process
+    returned is then the supervisor's, and stopping it stops the worker)."""
     import os
     import subprocess
     import sys
@@ -172,6 +175,8 @@ def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str
 
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", loglevel, "--without-mingle",
            "--without-gossip", "-Q", settings.WAYPOST_QUEUES, f"--concurrency={concurrency}"]
+    if supervised:
+        cmd = [sys.executable, "-m", "config.supervise", "--backoff", "0.5", "--", *cmd]
     return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, start_new_session=True,
                             stdout=logfile, stderr=logfile)
 

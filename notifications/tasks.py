@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.publishing import publish
+
 from .models import Delivery, Event
 from .selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
 from .services.dispatch import deliveries_send
@@ -19,19 +21,22 @@ SWEEP_BATCH = 2000
 COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
 
 
-def enqueue_event(event_id: int) -> None:
-    process_event.apply_async((event_id,), queue="events")
+def enqueue_event(event_id: int) -> bool:
+    return publish(process_event, (event_id,), queue="events")
 
 
 def enqueue_events(event_ids: list[int]) -> None:
-    """Queue planning for events, up to ``EVENT_BATCH_SIZE`` a message."""
+    """Queue planning for events, up to ``EVENT_BATCH_SIZE`` a message. A broker that refuses
+    one message gets no more from this call: ``sweep_events`` queues the rest later."""
     size = max(1, settings.EVENT_BATCH_SIZE)
     for start in range(0, len(event_ids), size):
         chunk = event_ids[start:start + size]
         if len(chunk) == 1:
-            enqueue_event(chunk[0])
+            sent = enqueue_event(chunk[0])
         else:
-            process_events.apply_async((chunk,), queue="events")
+            sent = publish(process_events, (chunk,), queue="events")
+        if not sent:
+            return
 
 
 def enqueue_event_on_commit(event_id: int) -> None:
@@ -61,7 +66,8 @@ def enqueue_deliveries(deliveries) -> None:
     """Queue what each delivery needs next on its channel's queue: a send (pending) or a look-up
     at the provider (reconciling), up to ``SEND_BATCH_SIZE`` deliveries a message (those due
     within the same second share one). Short waits ride a countdown; long ones wait for the
-    ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout)."""
+    ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout), as
+    do all of a call's deliveries once the broker refused one."""
     now = timezone.now()
     groups: dict[tuple[bool, str, int], list] = {}
     for d in deliveries:
@@ -74,7 +80,8 @@ def enqueue_deliveries(deliveries) -> None:
         task = reconcile_deliveries if reconciling else send_deliveries
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
-            task.apply_async((chunk,), {"channel": channel}, queue=channel, countdown=wait or None)
+            if not publish(task, (chunk,), {"channel": channel}, queue=channel, countdown=wait or None):
+                return
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

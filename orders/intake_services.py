@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.publishing import publish
 from core.transitions import InvalidTransition, audit
 
 from .intake.base import IntakeDeferred, IntakeRejected, Issue, Outcome, get_adapter
@@ -36,7 +37,8 @@ def _enqueue(record_ids: list[int]) -> None:
 
     def send():
         for pk in record_ids:
-            process_intake_record.apply_async((pk,))
+            if not publish(process_intake_record, (pk,)):
+                return  # the broker is away: sweep_intake queues the records later
 
     transaction.on_commit(send)
 

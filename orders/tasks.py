@@ -10,6 +10,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from core.publishing import publish
+
 from .intake_services import carrier_poll, carrier_poll_due, intake_record_process
 from .models import CarrierAccount, IntakeRecord
 
@@ -25,7 +27,8 @@ def sweep_intake() -> int:
     ids = list(IntakeRecord.objects.filter(status=IntakeRecord.Status.RECEIVED, received_at__lt=cutoff)
                .order_by("received_at").values_list("pk", flat=True)[:settings.INTAKE_SWEEP_BATCH])
     for pk in ids:
-        process_intake_record.apply_async((pk,))
+        if not publish(process_intake_record, (pk,)):
+            break
     return len(ids)
 
 

@@ -30,7 +30,8 @@ class IsPartner(permissions.BasePermission):
 
 
 class PartnerRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per token; over the limit DRF answers 429 with ``Retry-After``."""
+    """Requests per token; over the limit DRF answers 429 with ``Retry-After``. It counts in the
+    cache, which fails open when Redis is unreachable (``core.cache``): requests go through."""
 
     scope = "partner"
 

@@ -59,10 +59,12 @@ def purge_broker() -> None:
 
 class Worker:
     """A Celery worker process for one test: ``start()``, ``kill()`` (SIGKILL to its process
-    group, as a machine crash would), ``stop()`` (warm shutdown)."""
+    group, as a machine crash would), ``stop()`` (warm shutdown); ``supervised``: under
+    ``config.supervise`` (``process`` is the supervisor's; ``kill()`` kills the supervisor, and
+    the worker, sent SIGTERM when it dies, shuts down warm)."""
 
-    def __init__(self, *, log_dir: Path, env: dict, knobs: Knobs):
-        self.log_dir, self.env, self.knobs = log_dir, env, knobs
+    def __init__(self, *, log_dir: Path, env: dict, knobs: Knobs | None = None, supervised: bool = False):
+        self.log_dir, self.env, self.knobs, self.supervised = log_dir, env, knobs, supervised
         self.process = None
         self.starts = 0
 
@@ -70,8 +72,9 @@ class Worker:
         assert self.process is None, "a worker is already running"
         self.starts += 1
         log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
-        self.process = start_worker(concurrency=2, env={**self.env, **self.knobs.as_env()}, loglevel="info",
-                                    logfile=log)
+        env = {**self.env, **(self.knobs.as_env() if self.knobs else {})}
+        self.process = start_worker(concurrency=2, env=env, loglevel="info", logfile=log,
+                                    supervised=self.supervised)
         log.close()  # the child holds its own descriptor
         return self
 
