@@ -162,11 +162,27 @@ def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float 
     return False
 
 
+def _own_session_killed_with_parent() -> None:
+    """Run in the worker between fork and exec: its own session, and SIGKILL when the process
+    that started it dies (Linux; its pool processes follow their main process)."""
+    import ctypes
+    import os
+    import signal
+
+    os.setsid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stop it with the simulation by hand
+        pass
+
+
 def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str = "warning",
-                 logfile=None, supervised: bool = False):
+                 logfile=None, supervised: bool = False, die_with_parent: bool = False):
     """Start a Celery worker process consuming every Waypost queue (its own process group);
     ``supervised``: under ``config.supervise``, which starts it again if it exits (the process
-    returned is then the supervisor's, and stopping it stops the worker)."""
+    returned is then the supervisor's, and stopping it stops the worker); ``die_with_parent``:
+    killed with the process that started it (a simulation's worker, whose compressed waits and
+    faults must not outlive the simulation)."""
     import os
     import subprocess
     import sys
@@ -177,8 +193,8 @@ def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str
            "--without-gossip", "-Q", settings.WAYPOST_QUEUES, f"--concurrency={concurrency}"]
     if supervised:
         cmd = [sys.executable, "-m", "config.supervise", "--backoff", "0.5", "--", *cmd]
-    return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, start_new_session=True,
-                            stdout=logfile, stderr=logfile)
+    session = {"preexec_fn": _own_session_killed_with_parent} if die_with_parent else {"start_new_session": True}
+    return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=logfile, stderr=logfile, **session)
 
 
 def stop_worker(worker, *, kill: bool = False) -> None:

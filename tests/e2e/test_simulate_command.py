@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.redis_server import wait_until
+
 from .conftest import purge_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -87,7 +89,27 @@ def test_killing_simulate_half_way_leaves_the_pipeline_as_it_was(simulate_env):
     os.killpg(run.pid, signal.SIGKILL)
     run.wait(timeout=30)
 
-    # then any other process of the installation waits in real time and its sandbox never fails
+    # then its worker, with the simulation's settings, is gone with it
+    assert wait_until(lambda: not _simulation_workers(simulate_env["WAYPOST_DATA_DIR"]), timeout=15)
+    # and any other process of the installation waits in real time and its sandbox never fails
     probe = _manage("shell", "-c", SETTINGS_PROBE, env=simulate_env, timeout=120)
     assert probe.returncode == 0, probe.stderr[-2000:]
     assert probe.stdout.strip().splitlines()[-1] == "True ['delivered']"
+
+
+def _simulation_workers(data_dir: str) -> list[int]:
+    """Celery worker processes whose environment names this test's data folder and compressed
+    waits (the simulation's own worker)."""
+    from pathlib import Path
+
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"celery" in cmdline and f"WAYPOST_DATA_DIR={data_dir}".encode() in environ \
+                and b"SIMULATION_TIME_SCALE=0.01" in environ:
+            pids.append(int(proc.name))
+    return pids

@@ -39,8 +39,8 @@ class Command(BaseCommand):
         worker = None
         if not opts["external_worker"]:
             self._log(f"starting a Celery worker ({opts['concurrency']} processes)")
-            worker = start_worker(concurrency=opts["concurrency"],
-                                  env={k: str(v) for k, v in scoped.items()})
+            worker = start_worker(concurrency=opts["concurrency"], env={k: str(v) for k, v in scoped.items()},
+                                  die_with_parent=True)
         elif os.environ.get("SIMULATION_TIME_SCALE") is None:
             self._log("the external worker keeps its own time scale (start it with SIMULATION_TIME_SCALE)")
         try:
