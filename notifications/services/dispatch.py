@@ -8,11 +8,12 @@ machine: sent; not sent: retry with backoff and jitter; refused: fall back to th
 dead; unknown: reconcile with the provider before anything else is sent, see ``reconcile``). A
 batch costs a handful of queries whatever its size: locks, checks and updates are set-wise."""
 import os
+import queue
 import random
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -236,7 +237,7 @@ def delivery_fail(*, delivery: Delivery, notification: Notification, error: str,
 _ATTEMPT_FIELDS = ["outcome", "finished_at", "latency_ms", "provider_message_id", "error_code", "error_text", "cost",
                    "resolution", "resolved_at"]
 _SENT_FIELDS = ["status", "sent_at", "delivered_at", "provider_message_id", "cost", "error", "updated_at",
-                "lease_until", "send_after"]
+                "lease_until"]
 _OUTCOMES = {SendStatus.NOT_SENT: A.TRANSIENT, SendStatus.UNKNOWN: A.UNKNOWN, SendStatus.PERMANENT: A.PERMANENT}
 
 
@@ -388,25 +389,27 @@ def _keep_body_digests(claims: list[Claim], messages: list) -> None:
 
 def _calls(claims: list[Claim], messages: list):
     """Each claim's provider call, yielded as it finishes: calls to providers that allow it on
-    the send threads, the others one after another on this thread meanwhile."""
+    the send threads, the others one after another on this thread meanwhile. ``None`` is
+    yielded when nothing came back for ``SEND_RECORD_EVERY_SECONDS`` (a chance to record)."""
     parallel = [i for i, c in enumerate(claims)
                 if getattr(provider_named(c.delivery.channel, c.attempt.provider), "parallel", False)]
     if len(parallel) < 2 or settings.SEND_THREADS < 2:
         parallel = []
-    pending = {executor().submit(_provider_call, claims[i], messages[i]) for i in parallel}
-    chosen = set(parallel)
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    for i in parallel:
+        executor().submit(_provider_call, claims[i], messages[i]).add_done_callback(finished.put)
+    chosen, waiting = set(parallel), len(parallel)
     for i, claim in enumerate(claims):
         if i not in chosen:
             yield _provider_call(claim, messages[i])
-        for future in [f for f in pending if f.done()]:
-            pending.discard(future)
-            yield future.result()
-    while pending:
-        done, pending = wait(pending, timeout=settings.SEND_RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
-        for future in done:
-            yield future.result()
-        if not done:
-            yield None  # nothing came back meanwhile: a chance to record what did
+    while waiting:
+        try:
+            future = finished.get(timeout=settings.SEND_RECORD_EVERY_SECONDS)
+        except queue.Empty:
+            yield None
+            continue
+        waiting -= 1
+        yield future.result()
 
 
 def _record_results(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
