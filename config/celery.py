@@ -5,8 +5,8 @@ import os
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
-from .broker import register as register_filesystem_broker
-from .redis_transport import register as register_redis_transport
+from config.broker import register as register_filesystem_broker
+from config.redis_transport import register as register_redis_transport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 register_filesystem_broker()

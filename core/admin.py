@@ -17,9 +17,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
-from .models import AuditLog, IdempotencyKey, Partner
-from .services import partner_create, partner_token_rotate
-from .transitions import InvalidTransition, StateMachine
+from core.models import AuditLog, IdempotencyKey, Partner
+from core.services import partner_create, partner_token_rotate
+from core.transitions import InvalidTransition, StateMachine
 
 # Past this many objects, successes are summarised in one message instead of one per object.
 MAX_PER_OBJECT_MESSAGES = 20

@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # The console's groups get the permissions of models added after their migration (core/roles.py).
-        from .roles import sync_after_migrate
+        from core.roles import sync_after_migrate
 
         post_migrate.connect(sync_after_migrate, dispatch_uid="core.roles")

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from .models import PublishFailure
+from core.models import PublishFailure
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ only its hash is stored.
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from .models import Partner
-from .transitions import audit
+from core.models import Partner
+from core.transitions import audit
 
 
 def partner_create(*, name: str, sales_channels, is_active: bool = True, actor: str = "") -> tuple[Partner, str]:

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.dispatch import Signal
 
-from .models import AuditLog
+from core.models import AuditLog
 
 
 class InvalidTransition(Exception):

@@ -6,8 +6,8 @@ from django.contrib import admin
 
 from core.admin import AuditLogInline, ReadOnlyInline, admin_actor, reason_form, run_form_action
 
-from .models import BackInStockSubscription, Product, StockLevel
-from .services import stock_level_update
+from inventory.models import BackInStockSubscription, Product, StockLevel
+from inventory.services import stock_level_update
 
 StockDeltaForm = reason_form(
     name="StockDeltaForm",

@@ -9,12 +9,9 @@ from rest_framework.response import Response
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 
-from .models import Product, StockLevel
-from .serializers import (
-    ProductCreateSerializer, ProductSerializer, StockLevelResultSerializer, StockLevelSerializer,
-    StockLevelUpdateSerializer,
-)
-from .services import product_create, stock_level_update
+from inventory.models import Product, StockLevel
+from inventory.serializers import ProductCreateSerializer, ProductSerializer, StockLevelResultSerializer, StockLevelSerializer, StockLevelUpdateSerializer
+from inventory.services import product_create, stock_level_update
 
 
 class BrandScopedMixin(PartnerScopedMixin):

@@ -1,5 +1,5 @@
 """Reads of products and stock."""
-from .models import Product
+from inventory.models import Product
 
 
 def products_by_sku(*, brand_id: int, skus: list[str]) -> dict[str, Product]:

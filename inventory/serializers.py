@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from core.api.fields import PartnerChannelField
 
-from .models import Product, StockLevel, StockThreshold
+from inventory.models import Product, StockLevel, StockThreshold
 
 CHANNEL_HELP = "Slug of one of your channels; picks the brand. Optional when all your channels share one brand."
 

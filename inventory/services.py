@@ -4,8 +4,8 @@ from django.db import transaction
 
 from core.transitions import audit
 
-from .models import Product, StockLevel, StockThreshold
-from .signals import stock_level_changed
+from inventory.models import Product, StockLevel, StockThreshold
+from inventory.signals import stock_level_changed
 
 _UNSET = object()
 

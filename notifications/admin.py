@@ -26,17 +26,14 @@ from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin
 from core.transitions import audit
 from preferences.models import ChannelConsent, Customer, TypePreference
 
-from .forms import LiftSuppressionForm, RequeueForm, RuleAdminForm, TemplateAdminForm
-from .queues import QueueActionsMixin, ResendForm
-from .models import (
-    CallbackRequest, Delivery, DeliveryAttempt, Digest, Event, InboundMessage, Notification, NotificationType,
-    ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template, TemplateVersion,
-)
-from .rendering import TEMPLATE_LANGUAGES, sample_context_for
-from .selectors import customer_timeline, notification_why, skipped_text
-from .services.dispatch import delivery_requeue
-from .services.receipts import suppression_lift
-from .tasks import enqueue_deliveries
+from notifications.forms import LiftSuppressionForm, RequeueForm, RuleAdminForm, TemplateAdminForm
+from notifications.queues import QueueActionsMixin, ResendForm
+from notifications.models import CallbackRequest, Delivery, DeliveryAttempt, Digest, Event, InboundMessage, Notification, NotificationType, ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template, TemplateVersion
+from notifications.rendering import TEMPLATE_LANGUAGES, sample_context_for
+from notifications.selectors import customer_timeline, notification_why, skipped_text
+from notifications.services.dispatch import delivery_requeue
+from notifications.services.receipts import suppression_lift
+from notifications.tasks import enqueue_deliveries
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
@@ -57,7 +54,7 @@ RESENDABLE = ("sent", "delivered", "failed", "bounced", "dead", "suppressed")
 
 
 def mask_contact_entry(entry: dict) -> dict:
-    from .console_masking import mask_contact
+    from notifications.console_masking import mask_contact
 
     return {**entry, "title": mask_contact(entry["title"]), "details": [mask_contact(d) for d in entry["details"]],
             "why": mask_contact(entry["why"])}
@@ -110,7 +107,7 @@ class RuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        from .studio import warn_about_rule  # issue 8: flag a rule matching nothing or everything
+        from notifications.studio import warn_about_rule  # issue 8: flag a rule matching nothing or everything
 
         warn_about_rule(request, obj)
 
@@ -139,7 +136,7 @@ class TemplateAdmin(TranslationAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        from .services.templates import template_version_record
+        from notifications.services.templates import template_version_record
 
         if change and not obj.versions.exists():  # issue 8: the state before the first edit is version 1
             template_version_record(template=Template.objects.get(pk=obj.pk), actor="system", reason="as found")
@@ -411,7 +408,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Resend (a new delivery linked to this one, due now)", permissions=["requeue"])
     def resend(self, request, queryset):
-        from .services.console import delivery_resend
+        from notifications.services.console import delivery_resend
 
         def apply(delivery, data):
             new = delivery_resend(delivery=delivery, actor=admin_actor(request), reason=data["reason"])

@@ -14,8 +14,8 @@ from core.admin import admin_actor, validation_text
 from orders.models import Order, Shipment
 from preferences.models import Customer
 
-from .models import Delivery, Template
-from .services.console import delivery_resend, message_send_oneoff
+from notifications.models import Delivery, Template
+from notifications.services.console import delivery_resend, message_send_oneoff
 
 SEARCH_LIMIT = 50
 

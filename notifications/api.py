@@ -5,9 +5,9 @@ from rest_framework import mixins, viewsets
 
 from core.api.auth import PartnerScopedMixin
 
-from .models import Notification
-from .selectors import notifications_for_partner
-from .serializers import NotificationSerializer
+from notifications.models import Notification
+from notifications.selectors import notifications_for_partner
+from notifications.serializers import NotificationSerializer
 
 
 class NotificationFilter(django_filters.FilterSet):

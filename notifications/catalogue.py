@@ -1,6 +1,6 @@
 """The shipped catalogue: notification types for every milestone of the three journeys and the
 default rules mapping events to them. ``ensure_catalogue()`` installs what is missing (idempotent)."""
-from .models import NotificationType, Rule, Template
+from notifications.models import NotificationType, Rule, Template
 
 SHIPPING, BACKORDER, RETURNS = "shipping", "backorder", "returns"
 
@@ -61,7 +61,7 @@ def context_parts(type_key: str, category: str) -> tuple[str, ...]:
 
 def ensure_catalogue() -> dict:
     """Create missing types, rules and default templates; never overwrite a merchant's edits."""
-    from .default_templates import DEFAULT_TEMPLATES
+    from notifications.default_templates import DEFAULT_TEMPLATES
 
     created = {"types": 0, "rules": 0, "templates": 0}
     types = {}

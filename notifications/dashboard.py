@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 
 from preferences.models import Brand, Channel
 
-from . import kpis
-from .models import NotificationType
+from notifications import kpis
+from notifications.models import NotificationType
 
 TABLES = {  # name: (title, function, columns)
     "kpis": ("KPIs", kpis.kpi_summary, ("label", "value", "display", "target", "ok", "n", "formula")),

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from qrcode.image.pure import PyPNGImage
 
-from .channels.base import OutboundMessage
-from .snapshots import brand_snapshot
+from notifications.channels.base import OutboundMessage
+from notifications.snapshots import brand_snapshot
 
 # The HTML names the QR image by this content id; the provider swaps in the real cid it attaches.
 QR_CID_PLACEHOLDER = "waypost-return-qr"

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from preferences.models import Channel
 
-from .models import Rule, Template
-from .rendering import TEMPLATE_LANGUAGES, template_errors
+from notifications.models import Rule, Template
+from notifications.rendering import TEMPLATE_LANGUAGES, template_errors
 
 TEMPLATE_FIELDS = ("subject", "preheader", "body_text", "body_html", "link")
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import kpis
+from notifications import kpis
 
 
 def _rows(sql: str, params=()) -> list[tuple]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from preferences.models import ChannelConsent, ConsentLog
 
-from .models import Delivery, DeliveryAttempt, Notification
+from notifications.models import Delivery, DeliveryAttempt, Notification
 
 D = Delivery.Status
 ACCEPTED = (D.SENT, D.DELIVERED)                                 # a provider took it and never reported it lost

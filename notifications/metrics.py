@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from core.models import PublishFailure
 
-from .models import Delivery, DeliveryAttempt, Event, Notification
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification
 
 LATENCY_BUCKETS_MS = (50, 100, 250, 500, 1000, 2500, 5000, 10000)
 QUEUES = ("events", "email", "sms", "whatsapp", "push", "celery")

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import requests
 from django.conf import settings
 
-from .channels import provider_named
-from .channels.base import Found, Lookup
-from .models import Delivery, DeliveryAttempt, SandboxMessage
+from notifications.channels import provider_named
+from notifications.channels.base import Found, Lookup
+from notifications.models import Delivery, DeliveryAttempt, SandboxMessage
 
 
 def fake_address(provider: str) -> tuple[str, object] | None:

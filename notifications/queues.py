@@ -49,7 +49,7 @@ class QueueActionsMixin:
 
     @admin.action(description="Assign to me", permissions=["work"])
     def assign_to_me(self, request, queryset):
-        from .services.console import queue_item_assign
+        from notifications.services.console import queue_item_assign
 
         username = request.user.get_username()
         apply_each(self, request, queryset,
@@ -58,7 +58,7 @@ class QueueActionsMixin:
 
     @admin.action(description="Resolve (with a note)", permissions=["work"])
     def resolve(self, request, queryset):
-        from .services.console import queue_item_resolve
+        from notifications.services.console import queue_item_resolve
 
         def apply(item, data):
             return f"{queue_item_resolve(item=item, actor=admin_actor(request), reason=data['reason'])} resolved."

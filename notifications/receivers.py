@@ -1,14 +1,14 @@
 """Domain signal receivers: each writes an Event row (the outbox) in the sender's transaction and
 queues its processing on commit. Connected in NotificationsConfig.ready()."""
-from . import snapshots
-from .models import Event
+from notifications import snapshots
+from notifications.models import Event
 
 
 def _record(*, type_: str, subject_type: str, subject_id: int, payload: dict, brand_id=None, customer_id=None,
             order_id=None) -> Event:
     event = Event.objects.create(type=type_, subject_type=subject_type, subject_id=subject_id, payload=payload,
                                  brand_id=brand_id, customer_id=customer_id, order_id=order_id)
-    from .tasks import enqueue_event_on_commit
+    from notifications.tasks import enqueue_event_on_commit
 
     enqueue_event_on_commit(event.pk)
     return event

@@ -13,8 +13,8 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, Variable
 from django.template.defaulttags import ForNode, WithNode
 
-from . import snapshots
-from .catalogue import context_parts
+from notifications import snapshots
+from notifications.catalogue import context_parts
 
 TEXT_ENGINE = Engine(autoescape=False, libraries={})
 HTML_ENGINE = Engine(autoescape=True, libraries={})
@@ -230,7 +230,7 @@ def sms_rule_errors(source: str, *, type_key: str, category: str) -> list[str]:
 
     from django.conf import settings
 
-    from .sms_encoding import sms_stats
+    from notifications.sms_encoding import sms_stats
 
     errors = []
     rendered = render_string(source, sample_context_for(type_key, category))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.models import AuditLog
 from preferences.models import Channel, Customer, CustomerIdentity
 
-from .models import Delivery, DeliveryAttempt, Event, Notification, ProviderEvent, Rule
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification, ProviderEvent, Rule
 
 
 def event_recipients(*, event: Event) -> list[Customer]:
@@ -124,8 +124,8 @@ def pipeline_report(*, brand_ids=None, at_provider: bool = True) -> dict:
 
     from django.db.models import Count, Min
 
-    from .models import DeliveryAttempt, Notification
-    from .provider_ledger import accepted_copies
+    from notifications.models import DeliveryAttempt, Notification
+    from notifications.provider_ledger import accepted_copies
 
     events = Event.objects.all()
     notifications = Notification.objects.all()

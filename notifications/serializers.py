@@ -2,7 +2,7 @@
 channel's delivery, its status and timestamps. Read-only."""
 from rest_framework import serializers
 
-from .models import Delivery, Notification
+from notifications.models import Delivery, Notification
 
 
 class DeliverySerializer(serializers.ModelSerializer):

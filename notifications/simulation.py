@@ -141,8 +141,8 @@ def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float 
     delivery) for ``quiet_seconds``, doing beat's sweeps meanwhile: ``sweep_events`` and
     ``dispatch_due`` at most every ``sweep_every`` seconds (beat's periods; 0: every poll, which
     a scaled-time simulation wants). False on timeout."""
-    from .selectors import pipeline_busy
-    from .tasks import dispatch_due, sweep_events
+    from notifications.selectors import pipeline_busy
+    from notifications.tasks import dispatch_due, sweep_events
 
     deadline = time.monotonic() + timeout
     quiet_since = None

@@ -19,15 +19,15 @@ from django.views.decorators.http import require_POST
 from core.admin import admin_actor, validation_text
 from core.transitions import audit
 
-from . import snapshots
-from .channels import provider_for
-from .channels.base import OutboundMessage, SendStatus
-from .email_layout import render_layout
-from .forms import event_types
-from .models import Event, Notification, Rule, Template, TemplateVersion
-from .rendering import TEMPLATE_LANGUAGES, build_context, render_string, sample_context_for, sample_links, template_errors
-from .services.templates import TEMPLATE_FIELDS, template_revert, template_save, version_diff_html
-from .sms_encoding import estimated_cost, sms_stats
+from notifications import snapshots
+from notifications.channels import provider_for
+from notifications.channels.base import OutboundMessage, SendStatus
+from notifications.email_layout import render_layout
+from notifications.forms import event_types
+from notifications.models import Event, Notification, Rule, Template, TemplateVersion
+from notifications.rendering import TEMPLATE_LANGUAGES, build_context, render_string, sample_context_for, sample_links, template_errors
+from notifications.services.templates import TEMPLATE_FIELDS, template_revert, template_save, version_diff_html
+from notifications.sms_encoding import estimated_cost, sms_stats
 
 FIELDS_BY_CHANNEL = {
     "email": ("subject", "preheader", "body_text", "body_html"),
@@ -218,7 +218,7 @@ def rule_warnings(rule: Rule) -> list[str]:
     """Warnings for a saved rule: an event type no domain signal produces, conditions that none of
     the last 500 events of its type (30 days) satisfies, or no conditions at all (every event of
     the type, for every customer of every brand)."""
-    from .selectors import _matches
+    from notifications.selectors import _matches
 
     subject, _, status = rule.event_type.partition(".")
     known = event_types()

@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from core.publishing import publish
 
-from .models import Delivery, Event
-from .selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
-from .services.dispatch import deliveries_send
-from .services.planning import events_process
-from .services.reconcile import deliveries_lease_expired, deliveries_reconcile
-from .waits import scaled
+from notifications.models import Delivery, Event
+from notifications.selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
+from notifications.services.dispatch import deliveries_send
+from notifications.services.planning import events_process
+from notifications.services.reconcile import deliveries_lease_expired, deliveries_reconcile
+from notifications.waits import scaled
 
 SWEEP_BATCH = 2000
 COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
@@ -165,7 +165,7 @@ def dispatch_due() -> int:
 @shared_task(ignore_result=True)
 def build_digests() -> int:
     """Collect held notifications whose digest time has come into daily digests and queue them."""
-    from .services.digests import digests_build_due
+    from notifications.services.digests import digests_build_due
 
     deliveries = digests_build_due()
     enqueue_deliveries(deliveries)

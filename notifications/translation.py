@@ -1,7 +1,7 @@
 """django-modeltranslation registration: translated template and type fields (en, es, fr, de)."""
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import NotificationType, Template
+from notifications.models import NotificationType, Template
 
 
 @register(Template)

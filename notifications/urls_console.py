@@ -3,7 +3,7 @@ the KPI dashboard, customer search and agent actions, and the template studio.""
 from django.contrib import admin
 from django.urls import path
 
-from . import agent, dashboard, studio
+from notifications import agent, dashboard, studio
 
 app_name = "console"
 v = admin.site.admin_view

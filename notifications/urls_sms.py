@@ -1,7 +1,7 @@
 """Webhook URLs for SMS and WhatsApp providers (mounted under ``/webhooks/``)."""
 from django.urls import path
 
-from . import webhooks_sms as views
+from notifications import webhooks_sms as views
 
 urlpatterns = [
     path("vonage/sms/dlr/", views.vonage_sms_dlr, name="webhooks-vonage-sms-dlr"),

@@ -19,7 +19,7 @@ from django.http import HttpResponseForbidden
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 
-from .services import receipts as r
+from notifications.services import receipts as r
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def on_tracking(sender, event, esp_name, **kwargs):
     from preferences.models import ChannelConsent
     from preferences.services import consent_set
 
-    from .tasks import enqueue_deliveries
+    from notifications.tasks import enqueue_deliveries
 
     receipt = receipt_from_event(event, esp_name=esp_name)
     with transaction.atomic():

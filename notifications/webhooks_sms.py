@@ -16,9 +16,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from .services.inbound import inbound_receive
-from .services.receipts import (DELIVERED, EXPIRED, FAILED, QUEUED, REJECTED, SENT, UNKNOWN, Receipt,
-                                receipt_apply)
+from notifications.services.inbound import inbound_receive
+from notifications.services.receipts import DELIVERED, EXPIRED, FAILED, QUEUED, REJECTED, SENT, UNKNOWN, Receipt, receipt_apply
 
 VONAGE_DLR_KINDS = {"delivered": DELIVERED, "expired": EXPIRED, "failed": FAILED, "rejected": REJECTED,
                     "unknown": UNKNOWN, "accepted": SENT, "buffered": QUEUED}
@@ -47,8 +46,8 @@ def _int(value) -> int | None:
 
 
 def _apply(receipt: Receipt) -> None:
-    from .models import Delivery
-    from .tasks import enqueue_deliveries
+    from notifications.models import Delivery
+    from notifications.tasks import enqueue_deliveries
 
     if receipt.delivery_id and not Delivery.objects.filter(pk=receipt.delivery_id).exists():
         receipt.delivery_id = None  # not one of ours: find it by the provider's message id

@@ -6,11 +6,8 @@ from django.utils.html import format_html
 
 from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, transition_actions
 
-from .models import Order, OrderLine, SalesChannel, Shipment, ShipmentEvent, ShipmentLine
-from .services import (
-    BACKORDER_MACHINE, ORDER_MACHINE, SHIPMENT_MACHINE, order_line_backorder_transition, order_transition,
-    shipment_transition,
-)
+from orders.models import Order, OrderLine, SalesChannel, Shipment, ShipmentEvent, ShipmentLine
+from orders.services import BACKORDER_MACHINE, ORDER_MACHINE, SHIPMENT_MACHINE, order_line_backorder_transition, order_transition, shipment_transition
 
 
 def _order_transition(order, target, **kwargs):
@@ -144,4 +141,4 @@ class ShipmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "occurred_at"
     list_select_related = ("shipment",)
 
-from . import admin_intake  # noqa: E402,F401  (intake, dead letters, carriers)
+from orders import admin_intake  # noqa: E402,F401  (intake, dead letters, carriers)

@@ -13,11 +13,9 @@ from django.utils.html import format_html
 
 from core.admin import admin_actor, validation_text
 
-from .intake_selectors import source_health
-from .intake_services import (
-    carrier_poll, intake_file_receive, intake_record_replay, intake_record_update_payload, intake_records_replay,
-)
-from .models import CarrierAccount, CarrierStatusMapping, ChannelIntakeSettings, IntakeRecord, SalesChannel
+from orders.intake_selectors import source_health
+from orders.intake_services import carrier_poll, intake_file_receive, intake_record_replay, intake_record_update_payload, intake_records_replay
+from orders.models import CarrierAccount, CarrierStatusMapping, ChannelIntakeSettings, IntakeRecord, SalesChannel
 
 R = IntakeRecord.Status
 
@@ -157,7 +155,7 @@ class CarrierAccountForm(forms.ModelForm):
         widgets = {"webhook_secret": forms.PasswordInput(render_value=True), "api_key": forms.PasswordInput(render_value=True)}
 
     def clean_adapter(self):
-        from .carriers import registered_adapters
+        from orders.carriers import registered_adapters
 
         name = self.cleaned_data["adapter"]
         if name not in registered_adapters():

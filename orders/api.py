@@ -11,14 +11,10 @@ from rest_framework.response import Response
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 
-from .models import Order, Shipment, ShipmentEvent, ShipmentLine
-from .selectors import orders_for_channels, shipments_for_channels
-from .serializers import (
-    OrderCreateSerializer, OrderSerializer, OrderTransitionSerializer, ShipmentCreateSerializer,
-    ShipmentCreateWithOrderSerializer, ShipmentEventInputSerializer, ShipmentEventSerializer,
-    ShipmentSerializer,
-)
-from .services import LineInput, order_receive, order_transition, shipment_create, shipment_event_record
+from orders.models import Order, Shipment, ShipmentEvent, ShipmentLine
+from orders.selectors import orders_for_channels, shipments_for_channels
+from orders.serializers import OrderCreateSerializer, OrderSerializer, OrderTransitionSerializer, ShipmentCreateSerializer, ShipmentCreateWithOrderSerializer, ShipmentEventInputSerializer, ShipmentEventSerializer, ShipmentSerializer
+from orders.services import LineInput, order_receive, order_transition, shipment_create, shipment_event_record
 
 CONFLICT = OpenApiResponse(
     description="Not allowed from the current status; the body lists the `allowed` next states."

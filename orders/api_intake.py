@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.api.auth import PartnerScopedMixin
 
-from .intake_services import intake_file_receive, intake_record_receive
+from orders.intake_services import intake_file_receive, intake_record_receive
 
 
 class IntakeAccepted(serializers.Serializer):

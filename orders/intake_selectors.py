@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from .models import CarrierAccount, IntakeRecord
+from orders.models import CarrierAccount, IntakeRecord
 
 R = IntakeRecord.Status
 

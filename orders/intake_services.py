@@ -17,12 +17,10 @@ from django.utils import timezone
 from core.publishing import publish
 from core.transitions import InvalidTransition, audit
 
-from .intake.base import IntakeDeferred, IntakeRejected, Issue, Outcome, get_adapter
-from .intake.profiles import OrderDraft, validate_order
-from .models import (
-    CarrierAccount, CarrierStatusMapping, IntakeRecord, Order, SalesChannel, Shipment, ShipmentEvent,
-)
-from .services import LineInput, order_receive, order_transition, shipment_event_record
+from orders.intake.base import IntakeDeferred, IntakeRejected, Issue, Outcome, get_adapter
+from orders.intake.profiles import OrderDraft, validate_order
+from orders.models import CarrierAccount, CarrierStatusMapping, IntakeRecord, Order, SalesChannel, Shipment, ShipmentEvent
+from orders.services import LineInput, order_receive, order_transition, shipment_event_record
 
 log = logging.getLogger(__name__)
 R, S = IntakeRecord.Status, Shipment.Status
@@ -33,7 +31,7 @@ FINAL_SHIPMENT = {S.DELIVERED, S.RETURNED_TO_SENDER}
 # --- Receiving --------------------------------------------------------------------------------
 
 def _enqueue(record_ids: list[int]) -> None:
-    from .tasks import process_intake_record
+    from orders.tasks import process_intake_record
 
     def send():
         for pk in record_ids:
@@ -230,7 +228,7 @@ def carrier_status_for(*, keys: list[str], code: str) -> str | None:
     """The Waypost status a carrier code means: the admin-editable mapping for the first key
     that has one (carrier slug, then adapter name), else the adapter's built-in default.
     ``""`` means known and ignored; ``None`` means unknown."""
-    from .carriers import registered_adapters
+    from orders.carriers import registered_adapters
 
     rows = dict(CarrierStatusMapping.objects.filter(carrier__in=keys, code=code).values_list("carrier", "status"))
     for key in keys:
@@ -299,7 +297,7 @@ def carrier_poll_due(*, account: CarrierAccount, now=None) -> bool:
 
 
 def _fetch_with_retries(*, adapter, session, account, numbers, sleep):
-    from .carriers.base import TransientCarrierError
+    from orders.carriers.base import TransientCarrierError
 
     import requests
 
@@ -319,8 +317,8 @@ def carrier_poll(*, account: CarrierAccount, force: bool = False, sleep=time.sle
     ``cooldown_seconds``), then one trial poll (half open) closes it again or re-opens it."""
     import requests
 
-    from .carriers import get_adapter as carrier_adapter
-    from .carriers.base import PermanentCarrierError, TransientCarrierError
+    from orders.carriers import get_adapter as carrier_adapter
+    from orders.carriers.base import PermanentCarrierError, TransientCarrierError
 
     now = timezone.now()
     account = CarrierAccount.objects.get(pk=account.pk)
@@ -366,7 +364,7 @@ def carrier_poll(*, account: CarrierAccount, force: bool = False, sleep=time.sle
 def sales_channel_add(*, brand, name: str, slug: str, kind: str, webhook_secret: str = "",
                       actor: str = "") -> SalesChannel:
     """A sales channel with its intake settings (webhook secret), audited."""
-    from .models import ChannelIntakeSettings
+    from orders.models import ChannelIntakeSettings
 
     with transaction.atomic():
         channel = SalesChannel.objects.create(brand=brand, name=name, slug=slug, kind=kind)

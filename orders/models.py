@@ -158,6 +158,4 @@ class ShipmentEvent(models.Model):
 
 
 # Intake and carrier tracking models live in their own module (registered with this app).
-from .models_intake import (  # noqa: E402,F401
-    CarrierAccount, CarrierStatusMapping, ChannelIntakeSettings, IntakeRecord,
-)
+from orders.models_intake import CarrierAccount, CarrierStatusMapping, ChannelIntakeSettings, IntakeRecord

@@ -3,7 +3,7 @@ sales channel's intake settings (webhook secret, validation overrides), and carr
 accounts (webhook secret, poll settings, circuit breaker) with their status-code mappings."""
 from django.db import models
 
-from .models import SalesChannel, Shipment
+from orders.models import SalesChannel, Shipment
 
 
 class ChannelIntakeSettings(models.Model):

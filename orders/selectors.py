@@ -1,7 +1,7 @@
 """Reads of orders and shipments that are more than a filter."""
 from django.db.models import Prefetch, QuerySet
 
-from .models import Order, SalesChannel, Shipment
+from orders.models import Order, SalesChannel, Shipment
 
 
 def orders_for_channels(*, channels) -> QuerySet[Order]:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from core.api.fields import PartnerChannelField, PartnerScopedPrimaryKeyField
 from preferences.serializers import ContactFieldsSerializer
 
-from .models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
+from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
 
 
 def _partner_orders(view):

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from core.transitions import audit, machine, transition
 
-from . import signals
-from .models import Order, OrderLine, SalesChannel, Shipment, ShipmentEvent, ShipmentLine
+from orders import signals
+from orders.models import Order, OrderLine, SalesChannel, Shipment, ShipmentEvent, ShipmentLine
 
 S, O, B = Shipment.Status, Order.Status, OrderLine.Backorder
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from core.publishing import publish
 
-from .intake_services import carrier_poll, carrier_poll_due, intake_record_process
-from .models import CarrierAccount, IntakeRecord
+from orders.intake_services import carrier_poll, carrier_poll_due, intake_record_process
+from orders.models import CarrierAccount, IntakeRecord
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, rate_limit=settings.INTAKE_RATE_LIMIT)

@@ -2,8 +2,8 @@
 API's intake endpoints (token-authenticated like the rest of ``/api/v1/``)."""
 from django.urls import path
 
-from .api_intake import MarketplaceReportView, OrderIntakeView
-from .webhooks import carrier_webhook, shopify_webhook, woocommerce_webhook
+from orders.api_intake import MarketplaceReportView, OrderIntakeView
+from orders.webhooks import carrier_webhook, shopify_webhook, woocommerce_webhook
 
 urlpatterns = [
     path("intake/shopify/<slug:channel_slug>/", shopify_webhook, name="intake-shopify"),

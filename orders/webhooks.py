@@ -12,10 +12,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .carriers import get_adapter as carrier_adapter
-from .intake import get_adapter
-from .intake_services import intake_record_receive
-from .models import CarrierAccount, ChannelIntakeSettings, SalesChannel
+from orders.carriers import get_adapter as carrier_adapter
+from orders.intake import get_adapter
+from orders.intake_services import intake_record_receive
+from orders.models import CarrierAccount, ChannelIntakeSettings, SalesChannel
 
 KEPT_HEADERS = ("Content-Type", "User-Agent")
 

@@ -9,11 +9,10 @@ from django.utils.html import format_html
 
 from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin_actor
 
-from .links import preference_link_for
-from .models import (Brand, ChannelConsent, ConsentLog, Customer, CustomerIdentity, CustomerPreferences, PushSubscription,
-                     TypePreference)
-from .services import CONTACT_FIELDS, customer_update
-from .validators import normalize_phone, validate_language
+from preferences.links import preference_link_for
+from preferences.models import Brand, ChannelConsent, ConsentLog, Customer, CustomerIdentity, CustomerPreferences, PushSubscription, TypePreference
+from preferences.services import CONTACT_FIELDS, customer_update
+from preferences.validators import normalize_phone, validate_language
 
 
 @admin.register(Brand)
@@ -87,7 +86,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send a fresh preference link (to the address on file)")
     def send_preference_link(self, request, queryset):
-        from .services import preference_link_send
+        from preferences.services import preference_link_send
 
         sent = sum(1 for customer in queryset.select_related("brand") if preference_link_send(customer=customer))
         self.message_user(request, f"Sent a fresh preference link to {sent} customer(s).")

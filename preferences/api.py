@@ -9,11 +9,10 @@ from rest_framework.response import Response
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 
-from .models import Customer
-from .selectors import customers_for_channels, preferences_snapshot
-from .serializers import (AppPresenceSerializer, CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer,
-                          PreferencesSerializer)
-from .services import app_presence_report, customer_update, customer_upsert, preferences_save
+from preferences.models import Customer
+from preferences.selectors import customers_for_channels, preferences_snapshot
+from preferences.serializers import AppPresenceSerializer, CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer, PreferencesSerializer
+from preferences.services import app_presence_report, customer_update, customer_upsert, preferences_save
 
 
 class CustomerFilter(django_filters.FilterSet):

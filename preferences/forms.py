@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import NotificationType
 from notifications.rendering import TEMPLATE_LANGUAGES
 
-from .selectors import CHANNELS
-from .validators import known_time_zones
+from preferences.selectors import CHANNELS
+from preferences.validators import known_time_zones
 
 CHANNEL_LABELS = {"email": _("Email"), "sms": _("SMS"), "whatsapp": _("WhatsApp"), "push": _("Push notifications")}
 CATEGORY_LABELS = {"shipping": _("Orders and shipping"), "backorder": _("Backorders"), "returns": _("Returns and refunds")}

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from .models import Customer
+from preferences.models import Customer
 
 SALT = "preferences"
 
@@ -46,7 +46,7 @@ def short_preference_link_for(customer: Customer) -> str:
     from django.db import IntegrityError
     from django.utils import timezone
 
-    from .models import ShortLink
+    from preferences.models import ShortLink
 
     fresh_since = timezone.now() - max_age() / 2
     link = ShortLink.objects.filter(customer=customer, created_at__gte=fresh_since).order_by("-id").first()
@@ -61,7 +61,7 @@ def short_preference_link_for(customer: Customer) -> str:
 def customer_for_short_code(code: str) -> Customer | None:
     from django.utils import timezone
 
-    from .models import ShortLink
+    from preferences.models import ShortLink
 
     link = (ShortLink.objects.select_related("customer__brand")
             .filter(code=code, created_at__gte=timezone.now() - max_age()).first())

@@ -1,7 +1,7 @@
 """Brands (on whose behalf every message is sent) and customers (the recipients)."""
 from django.db import models
 
-from .validators import validate_country, validate_language, validate_time_zone
+from preferences.validators import validate_country, validate_language, validate_time_zone
 
 
 class Brand(models.Model):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import ChannelConsent, Customer, CustomerIdentity, CustomerPreferences, PushSubscription, TypePreference
+from preferences.models import ChannelConsent, Customer, CustomerIdentity, CustomerPreferences, PushSubscription, TypePreference
 
 
 def customers_for_channels(*, channels) -> QuerySet[Customer]:

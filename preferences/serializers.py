@@ -6,8 +6,8 @@ from rest_framework import serializers
 
 from core.api.fields import PartnerChannelField
 
-from .models import Customer
-from .validators import normalize_phone, validate_country, validate_language, validate_time_zone
+from preferences.models import Customer
+from preferences.validators import normalize_phone, validate_country, validate_language, validate_time_zone
 
 
 def _django_to_drf(func, value):

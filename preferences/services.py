@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 
 from core.transitions import audit
 
-from .models import Customer, CustomerIdentity
-from .validators import normalize_phone, validate_country, validate_language, validate_time_zone
+from preferences.models import Customer, CustomerIdentity
+from preferences.validators import normalize_phone, validate_country, validate_language, validate_time_zone
 
 CONTACT_FIELDS = ("name", "email", "phone", "language", "time_zone", "country", "tier", "tags")
 
@@ -83,7 +83,7 @@ def consent_set(*, customer: Customer, channel: str, state: str, source: str, ac
     """Set a customer's consent for a whole channel (``type_key`` empty: ``ChannelConsent``, the
     legal one) or for one notification type on it (``TypePreference``; state ``opted_in`` /
     ``opted_out``), and append the change to the consent log. Returns whether anything changed."""
-    from .models import ChannelConsent, ConsentLog, TypePreference
+    from preferences.models import ChannelConsent, ConsentLog, TypePreference
 
     with transaction.atomic():
         if type_key:
@@ -114,9 +114,9 @@ def consent_set(*, customer: Customer, channel: str, state: str, source: str, ac
 # --- The preference center's writes (issue 6): one service for the center and the partner API ------
 
 def preferences_of_for_update(customer: Customer):
-    from .models import CustomerPreferences
+    from preferences.models import CustomerPreferences
 
-    from .selectors import default_preferences
+    from preferences.selectors import default_preferences
 
     prefs, _ = CustomerPreferences.objects.select_for_update().get_or_create(customer=customer,
                                                                            defaults=default_preferences())
@@ -132,7 +132,7 @@ def preferences_save(*, customer: Customer, data: dict, source: str, actor: str 
     ``digest_hour`` 0-23. Validation is the caller's (forms, serializers)."""
     from notifications.models import NotificationType
 
-    from .models import ChannelConsent, TypePreference
+    from preferences.models import ChannelConsent, TypePreference
 
     opted = ChannelConsent.State
     with transaction.atomic():
@@ -192,14 +192,14 @@ def app_presence_report(*, customer: Customer, seen_at=None) -> None:
 def push_subscription_save(*, customer: Customer, endpoint: str, p256dh: str, auth: str, user_agent: str = ""):
     """Store a browser's Web Push subscription for ``customer`` (the same endpoint again updates
     its keys and makes it live again)."""
-    from .models import PushSubscription
+    from preferences.models import PushSubscription
 
     with transaction.atomic():
         sub, created = PushSubscription.objects.update_or_create(
             endpoint=endpoint, defaults={"customer": customer, "p256dh": p256dh, "auth": auth,
                                          "user_agent": user_agent[:300], "expired_at": None})
         if created:
-            from .models import ChannelConsent
+            from preferences.models import ChannelConsent
 
             consent_set(customer=customer, channel="push", state=ChannelConsent.State.OPTED_IN, source="center",
                         actor="customer", reference="browser push subscription")
@@ -215,7 +215,7 @@ def preference_link_send(*, customer: Customer) -> str:
     from notifications.channels import provider_for
     from notifications.channels.base import OutboundMessage
 
-    from .links import preference_link_for, short_preference_link_for
+    from preferences.links import preference_link_for, short_preference_link_for
 
     brand = customer.brand
     channel = "email" if customer.email else "sms" if customer.phone else ""

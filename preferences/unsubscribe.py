@@ -15,8 +15,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from .links import preference_link_for
-from .models import ChannelConsent, Customer
+from preferences.links import preference_link_for
+from preferences.models import ChannelConsent, Customer
 
 SALT = "preferences.unsubscribe"
 SOURCE = "email_unsubscribe"
@@ -54,7 +54,7 @@ def unsubscribe_target(token: str):
 def email_type_unsubscribe(*, customer: Customer, type_key: str, reference: str = "") -> bool:
     """Turn ``type_key`` off on email for ``customer`` (a consent-log row records it). Returns
     whether anything changed (a second click changes nothing)."""
-    from .services import consent_set
+    from preferences.services import consent_set
 
     return consent_set(customer=customer, channel="email", state=ChannelConsent.State.OPTED_OUT, source=SOURCE,
                        actor=f"customer:{customer.pk}", type_key=type_key, reference=reference)

@@ -2,7 +2,7 @@
 expired ones, and the browser push subscription endpoint."""
 from django.urls import path
 
-from . import views
+from preferences import views
 
 app_name = "preferences"
 

@@ -6,8 +6,8 @@ from django.forms import fields_for_model
 
 from core.admin import AuditLogInline, ReadOnlyInline, reason_form, transition_actions
 
-from .models import ReturnLine, ReturnRequest
-from .services import REQUIRED_FIELDS, RETURN_MACHINE, TRANSITION_FIELDS, return_transition
+from returns.models import ReturnLine, ReturnRequest
+from returns.services import REQUIRED_FIELDS, RETURN_MACHINE, TRANSITION_FIELDS, return_transition
 
 R = ReturnRequest.Status
 

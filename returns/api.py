@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from core.api.auth import PartnerScopedMixin
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 
-from .models import ReturnRequest
-from .serializers import ReturnCreateSerializer, ReturnSerializer, ReturnTransitionSerializer
-from .services import return_create, return_transition
+from returns.models import ReturnRequest
+from returns.serializers import ReturnCreateSerializer, ReturnSerializer, ReturnTransitionSerializer
+from returns.services import return_create, return_transition
 
 CONFLICT = OpenApiResponse(
     description="Not allowed from the current status; the body lists the `allowed` next states."

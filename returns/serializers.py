@@ -5,7 +5,7 @@ from rest_framework import serializers
 from core.api.fields import PartnerScopedPrimaryKeyField
 from orders.models import Order
 
-from .models import ReturnLine, ReturnRequest
+from returns.models import ReturnLine, ReturnRequest
 
 
 def _partner_orders(view):

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from core.transitions import audit, machine, transition
 
-from .models import ReturnLine, ReturnRequest
-from .signals import return_status_changed
+from returns.models import ReturnLine, ReturnRequest
+from returns.signals import return_status_changed
 
 R = ReturnRequest.Status
 

@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import Provider
+from notifications.channels.base import Provider
 
 _REGISTRY = {
     "sandbox": "notifications.channels.sandbox.SandboxProvider",
@@ -22,7 +22,7 @@ def provider_for(channel: str, *, to: str = "", attempt_number: int = 1) -> Prov
     follows ``SMS_ROUTES`` when set: the route for ``to``'s country, the next provider on each
     attempt (so a failed attempt is retried through another provider)."""
     if channel == "sms" and settings.SMS_ROUTES:
-        from .routing import sms_provider_name
+        from notifications.channels.routing import sms_provider_name
 
         return provider_named(channel, sms_provider_name(to, attempt_number=attempt_number))
     return provider_named(channel, settings.WAYPOST_PROVIDERS.get(channel, "sandbox"))

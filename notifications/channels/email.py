@@ -21,10 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from ..email_layout import QR_CID_PLACEHOLDER, qr_png
-from . import esp_lookup
-from .base import Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus
-from .outcomes import failed_call
+from notifications.email_layout import QR_CID_PLACEHOLDER, qr_png
+from notifications.channels import esp_lookup
+from notifications.channels.base import Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus
+from notifications.channels.outcomes import failed_call
 
 # The ESPs anymail ships a backend for (``anymail.backends.<name>.EmailBackend``).
 ANYMAIL_ESPS = ("amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal",

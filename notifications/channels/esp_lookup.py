@@ -5,7 +5,7 @@ once the ESP has settled (``RECONCILE_SETTLE_SECONDS``: their indexes lag behind
 
 from datetime import timedelta
 
-from .base import Found, Lookup, Reconciliation
+from notifications.channels.base import Found, Lookup, Reconciliation
 
 PAGE = 50
 MAX_PAGES = 10

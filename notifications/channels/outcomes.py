@@ -12,7 +12,7 @@ import ssl
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from .base import SendResult, SendStatus
+from notifications.channels.base import SendResult, SendStatus
 
 _NEVER_CONNECTED = (NewConnectionError, NameResolutionError, ConnectTimeoutError,
                     ssl.SSLCertVerificationError, ConnectionRefusedError)

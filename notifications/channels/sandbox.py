@@ -13,8 +13,8 @@ import time
 
 from django.conf import settings
 
-from ..models import SandboxMessage
-from .base import Found, Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus
+from notifications.models import SandboxMessage
+from notifications.channels.base import Found, Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus
 
 # Addresses the sandbox treats as permanently undeliverable (to exercise fallback).
 INVALID_MARKERS = ("@invalid.example", "+1500555")
@@ -64,7 +64,7 @@ class SandboxProvider(Provider):
             return None
         import phonenumbers
 
-        from ..sms_encoding import estimated_cost
+        from notifications.sms_encoding import estimated_cost
 
         try:
             country = phonenumbers.region_code_for_number(phonenumbers.parse(message.to)) or ""

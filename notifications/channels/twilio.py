@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.urls import reverse
 
-from ..ratelimit import throttle
-from .base import Found, Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus, body_digest
-from .outcomes import failed_call
+from notifications.ratelimit import throttle
+from notifications.channels.base import Found, Lookup, OutboundMessage, Provider, Reconciliation, SendResult, SendStatus, body_digest
+from notifications.channels.outcomes import failed_call
 
 TWILIO_API = "https://api.twilio.com"
 # Error codes that mean this recipient cannot get this text from any provider.

@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from ..ratelimit import throttle
-from ..sms_encoding import sms_stats
-from .base import OutboundMessage, Provider, SendResult, SendStatus
-from .outcomes import failed_call
+from notifications.ratelimit import throttle
+from notifications.sms_encoding import sms_stats
+from notifications.channels.base import OutboundMessage, Provider, SendResult, SendStatus
+from notifications.channels.outcomes import failed_call
 
 # SMS API status codes (https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms).
 THROTTLED, INTERNAL_ERROR = "1", "5"

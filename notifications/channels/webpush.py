@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 from pywebpush import WebPushException, webpush
 
-from .base import OutboundMessage, Provider, SendResult, SendStatus
-from .outcomes import request_never_sent
+from notifications.channels.base import OutboundMessage, Provider, SendResult, SendStatus
+from notifications.channels.outcomes import request_never_sent
 
 GONE = (404, 410)
 
@@ -45,7 +45,7 @@ class WebPushProvider(Provider):
         from preferences.models import PushSubscription
         from preferences.vapid import vapid_private_key
 
-        from ..models import Notification
+        from notifications.models import Notification
 
         notification = Notification.objects.select_related("customer").get(pk=message.metadata["notification_id"])
         subscriptions = list(PushSubscription.objects.filter(customer=notification.customer, expired_at__isnull=True))

@@ -4,10 +4,10 @@ message carries. A batch is read with two queries (its deliveries with what they
 their templates), however many messages it holds."""
 from django.conf import settings
 
-from ..channels.base import OutboundMessage
-from ..models import Delivery, Template
-from ..rendering import Rendered, build_context, render_template
-from ..snapshots import customer_snapshot
+from notifications.channels.base import OutboundMessage
+from notifications.models import Delivery, Template
+from notifications.rendering import Rendered, build_context, render_template
+from notifications.snapshots import customer_snapshot
 
 
 def message_links(*, notification, delivery: Delivery) -> dict:
@@ -50,11 +50,11 @@ def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
                   "type": notification.notification_type.key, "site": settings.SITE_URL},
     )
     if delivery.channel == "email":  # the brand layout, QR image and List-Unsubscribe headers
-        from ..email_layout import email_dress
+        from notifications.email_layout import email_dress
 
         email_dress(message, notification=notification, links=links)
     if delivery.channel == "sms":
-        from ..sms_compose import sms_finish
+        from notifications.sms_compose import sms_finish
 
         sms_finish(message, delivery=delivery)  # sender per country, STOP footer, encoding
     return message

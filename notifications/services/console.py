@@ -9,16 +9,16 @@ from core.transitions import audit
 from preferences.models import Customer
 from preferences.selectors import address_for
 
-from ..models import CallbackRequest, Delivery, Event, InboundMessage, Notification, RescheduleRequest, Template
-from ..rendering import ALWAYS
-from ..catalogue import context_parts
+from notifications.models import CallbackRequest, Delivery, Event, InboundMessage, Notification, RescheduleRequest, Template
+from notifications.rendering import ALWAYS
+from notifications.catalogue import context_parts
 
 D, N = Delivery.Status, Notification.Status
 QUEUE_MODELS = (InboundMessage, RescheduleRequest, CallbackRequest)
 
 
 def _enqueue_on_commit(delivery: Delivery) -> None:
-    from ..tasks import enqueue_deliveries
+    from notifications.tasks import enqueue_deliveries
 
     transaction.on_commit(lambda: enqueue_deliveries([delivery]))
 
@@ -60,7 +60,7 @@ def delivery_resend(*, delivery: Delivery, actor: str, reason: str) -> Delivery:
 def _one_off_payload(customer: Customer, template: Template) -> dict:
     """The snapshot a one-off message renders from: the customer's latest event that notified them
     of this type, else their latest event with an order, else the type's realistic sample."""
-    from .. import snapshots
+    from notifications import snapshots
 
     ntype = template.notification_type
     latest = (Notification.objects.filter(customer=customer, notification_type=ntype)
@@ -78,7 +78,7 @@ def message_send_oneoff(*, customer: Customer, template: Template, actor: str, r
     """Send ``template`` to ``customer`` once, now, on the template's channel, through the normal
     dispatch (suppressions and SMS consent still apply). Recorded as a processed ``console.one_off``
     event with its own notification, so the timeline shows it like any other message."""
-    from .planning import resolve_language
+    from notifications.services.planning import resolve_language
 
     reason = _require_reason(reason)
     to = address_for(customer=customer, channel=template.channel)

@@ -26,15 +26,15 @@ from django.utils import timezone
 from core.bulk import update_rows
 from core.transitions import machine
 
-from ..channels import provider_for, provider_named
-from ..channels.base import OutboundMessage, SendResult, SendStatus, body_digest
-from ..channels.outcomes import failed_call
-from ..models import Delivery, DeliveryAttempt, Notification, Suppression
-from ..ratelimit import StartTooLate
-from ..selectors import deliveries_due
-from ..waits import scaled
-from . import inflight, sms_policy
-from .compose import compose_messages
+from notifications.channels import provider_for, provider_named
+from notifications.channels.base import OutboundMessage, SendResult, SendStatus, body_digest
+from notifications.channels.outcomes import failed_call
+from notifications.models import Delivery, DeliveryAttempt, Notification, Suppression
+from notifications.ratelimit import StartTooLate
+from notifications.selectors import deliveries_due
+from notifications.waits import scaled
+from notifications.services import inflight, sms_policy
+from notifications.services.compose import compose_messages
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
 
@@ -116,7 +116,7 @@ def backoff(attempt_number: int) -> timezone.timedelta:
 
 
 def _enqueue(deliveries) -> None:
-    from ..tasks import enqueue_deliveries
+    from notifications.tasks import enqueue_deliveries
 
     enqueue_deliveries(deliveries)
 

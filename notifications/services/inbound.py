@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from preferences.models import ChannelConsent, ConsentLog, Customer
 
-from ..channels import provider_named
-from ..channels.base import OutboundMessage, SendStatus
-from ..models import CallbackRequest, Delivery, InboundMessage, RescheduleRequest
+from notifications.channels import provider_named
+from notifications.channels.base import OutboundMessage, SendStatus
+from notifications.models import CallbackRequest, Delivery, InboundMessage, RescheduleRequest
 
 K = InboundMessage.Kind
 
@@ -158,7 +158,7 @@ def inbound_reply_send(*, inbound_id: int) -> InboundMessage:
     try:
         result = provider_named(inbound.channel, inbound.provider).send(message, idempotency_key=f"wp-in-{inbound.pk}")
     except Exception as exc:  # never lose the record of what happened
-        from ..channels.outcomes import failed_call
+        from notifications.channels.outcomes import failed_call
 
         result = failed_call(exc)
     ok = result.status in (SendStatus.ACCEPTED, SendStatus.DELIVERED)

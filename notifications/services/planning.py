@@ -10,10 +10,10 @@ from core.bulk import update_rows
 from preferences.models import Customer
 from preferences.selectors import address_for, effective_plan
 
-from ..models import Delivery, Event, Notification, Rule
-from ..rendering import TEMPLATE_LANGUAGES
-from ..selectors import event_recipients, rules_for
-from ..waits import scaled
+from notifications.models import Delivery, Event, Notification, Rule
+from notifications.rendering import TEMPLATE_LANGUAGES
+from notifications.selectors import event_recipients, rules_for
+from notifications.waits import scaled
 
 N, D = Notification.Status, Delivery.Status
 
@@ -280,7 +280,7 @@ def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
 
 def _enqueue_after(deliveries: list[Delivery]) -> None:
     """Queue what was planned before a failing event stops the task (the task cannot)."""
-    from ..tasks import enqueue_deliveries
+    from notifications.tasks import enqueue_deliveries
 
     enqueue_deliveries(deliveries)
 

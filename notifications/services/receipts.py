@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from core.transitions import audit
 
-from ..models import Delivery, Notification, ProviderEvent, Suppression
-from .dispatch import delivery_fail, delivery_set_status, notification_refresh_status
-from .reconcile import attempts_settle_by_receipt
+from notifications.models import Delivery, Notification, ProviderEvent, Suppression
+from notifications.services.dispatch import delivery_fail, delivery_set_status, notification_refresh_status
+from notifications.services.reconcile import attempts_settle_by_receipt
 
 D = Delivery.Status
 

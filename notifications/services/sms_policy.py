@@ -9,8 +9,8 @@ from django.db.models import Min, Q
 
 from preferences.models import ChannelConsent
 
-from ..models import Delivery, Notification
-from ..waits import scaled
+from notifications.models import Delivery, Notification
+from notifications.waits import scaled
 
 MESSAGING_CHANNELS = ("sms", "whatsapp")
 

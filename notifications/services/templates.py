@@ -7,8 +7,8 @@ from django.db import transaction
 
 from core.transitions import audit
 
-from ..models import Template, TemplateVersion
-from ..rendering import TEMPLATE_LANGUAGES, template_errors
+from notifications.models import Template, TemplateVersion
+from notifications.rendering import TEMPLATE_LANGUAGES, template_errors
 
 TEMPLATE_FIELDS = ("subject", "preheader", "body_text", "body_html", "link")
 TRANSLATED = tuple(f"{f}_{lang}" for lang in TEMPLATE_LANGUAGES for f in TEMPLATE_FIELDS)

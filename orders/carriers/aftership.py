@@ -11,7 +11,7 @@
 Every checkpoint becomes an event (the ones already stored are dropped by the dedupe key);
 the code is the checkpoint's ``tag``.
 """
-from .base import CarrierAdapter, CarrierEvent, parse_time, register
+from orders.carriers.base import CarrierAdapter, CarrierEvent, parse_time, register
 
 
 @register

@@ -11,7 +11,7 @@
 A 404 means DHL does not know the number yet (no events, not a failure). The code is the
 event's ``statusCode`` (pre-transit, transit, delivered, failure, unknown).
 """
-from .base import CarrierAdapter, CarrierEvent, check_response, parse_time, register
+from orders.carriers.base import CarrierAdapter, CarrierEvent, check_response, parse_time, register
 
 
 @register

@@ -16,7 +16,7 @@ import hmac
 
 from orders.models import Shipment
 
-from .base import CarrierAdapter, CarrierEvent, check_response, parse_time, register
+from orders.carriers.base import CarrierAdapter, CarrierEvent, check_response, parse_time, register
 
 
 def event_from_dict(item: dict) -> CarrierEvent:

@@ -3,7 +3,7 @@ account's adapter (``orders.carriers``) parses the body into events, which
 ``carrier_events_receive`` maps to statuses and records (deduped, never backwards)."""
 from orders.models import CarrierAccount
 
-from .base import IntakeAdapter, IntakeRejected, Issue, Outcome, register
+from orders.intake.base import IntakeAdapter, IntakeRejected, Issue, Outcome, register
 
 
 @register

@@ -11,8 +11,8 @@ import csv
 import io
 import json
 
-from .base import IntakeAdapter, money, register
-from .profiles import OrderDraft
+from orders.intake.base import IntakeAdapter, money, register
+from orders.intake.profiles import OrderDraft
 
 ALIASES = {
     "order_id": "amazon-order-id", "order-id": "amazon-order-id", "purchase_date": "purchase-date",

@@ -10,8 +10,8 @@
 """
 from orders.models import Shipment
 
-from .base import IntakeAdapter, money, register
-from .profiles import OrderDraft
+from orders.intake.base import IntakeAdapter, money, register
+from orders.intake.profiles import OrderDraft
 
 
 def order_draft(p: dict) -> OrderDraft:

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.dateparse import parse_datetime
 
-from .base import IntakeRejected, Issue
+from orders.intake.base import IntakeRejected, Issue
 
 MASKED = re.compile(r"\*{2,}|^x{3,}@|^redacted@", re.IGNORECASE)
 RELAY_DOMAINS = ["marketplace.amazon.com", "marketplace.amazon.co.uk", "marketplace.amazon.de",

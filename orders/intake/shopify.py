@@ -13,8 +13,8 @@ from django.utils.text import slugify
 
 from orders.models import Order, Shipment
 
-from .base import IntakeAdapter, IntakeDeferred, IntakeRejected, Issue, Outcome, money, register
-from .profiles import OrderDraft
+from orders.intake.base import IntakeAdapter, IntakeDeferred, IntakeRejected, Issue, Outcome, money, register
+from orders.intake.profiles import OrderDraft
 
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
 FULFILLMENT_TOPICS = ("fulfillments/create", "fulfillments/update")

@@ -7,8 +7,8 @@ from django.utils.text import slugify
 
 from orders.models import Order, Shipment
 
-from .base import IntakeAdapter, Outcome, money, register
-from .profiles import OrderDraft
+from orders.intake.base import IntakeAdapter, Outcome, money, register
+from orders.intake.profiles import OrderDraft
 
 CANCELLED = {"cancelled", "refunded", "failed", "trash"}
 
