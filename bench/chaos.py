@@ -197,7 +197,7 @@ def _terminate_worker_connections(db_name: str) -> int:
 def run_scenario(chaos: Chaos, name: str) -> dict:
     from django.utils import timezone
 
-    from notifications.simulation import drain
+    from demo.simulation import drain
 
     from bench import fixtures
 
@@ -259,7 +259,7 @@ def _figures(name, brand, *, drained, seconds, recovery, sms_via, notes) -> dict
     from django.db.models import Q
 
     from notifications.models import DeliveryAttempt
-    from notifications.selectors import pipeline_report
+    from demo.report import pipeline_report
 
     report = pipeline_report(brand_ids=[brand.pk])
     attempts = DeliveryAttempt.objects.filter(delivery__notification__brand=brand)

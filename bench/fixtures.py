@@ -12,11 +12,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import snapshots
+from catalogue import snapshots
 from notifications.models import Event
 from notifications.tasks import enqueue_event_on_commit
-from orders.models import Order, OrderLine, SalesChannel, Shipment
-from preferences.models import Brand, Customer
+from orders.models import Order, OrderLine, Shipment
+from customers.models import SalesChannel
+from customers.models import Brand, Customer
 
 BATCH = 2000
 

@@ -188,7 +188,7 @@ class Bench:
         work belongs to that burst, not to the next scenario. Returns the seconds waited."""
         import redis
 
-        from notifications.metrics import QUEUES
+        from insights.metrics import QUEUES
 
         r = redis.Redis.from_url(self.env["BENCH_REDIS_URL"])
         started = time.monotonic()

@@ -129,8 +129,8 @@ class Profiler:
 def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False) -> dict:
     """Commit ``n`` shipment.delivered events as fast as possible; deliveries/s from the first
     commit to the last provider acceptance, cost per delivery, lost and duplicates."""
-    from notifications.selectors import pipeline_report
-    from notifications.simulation import drain
+    from demo.report import pipeline_report
+    from demo.simulation import drain
 
     brand, channel = fixtures.make_brand(label)
     t = time.monotonic()
@@ -175,8 +175,8 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
 
 
 def latency(bench, rate: float, duration: float, *, profile: bool = False) -> dict:
-    from notifications.selectors import pipeline_report
-    from notifications.simulation import drain
+    from demo.report import pipeline_report
+    from demo.simulation import drain
 
     label = f"latency-{int(rate)}"
     brand, channel = fixtures.make_brand(label)
@@ -226,7 +226,7 @@ def intake(bench) -> dict:
     """Partner API posts (orders, then shipment events) through gunicorn, from client threads."""
     import requests
 
-    from core.models import Partner
+    from partners.models import Partner
 
     args = bench.args
     label = "intake"
@@ -293,7 +293,7 @@ def intake(bench) -> dict:
                       "orders": run("orders", orders), "shipment_events": run("shipment events", events)}
     finally:
         procs.stop(g)
-    from notifications.simulation import drain
+    from demo.simulation import drain
 
     result["pipeline_drained_after"] = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=300, quiet_seconds=1.0)
     return result

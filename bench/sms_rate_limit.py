@@ -27,8 +27,8 @@ def worker(netloc, ca_path, sends, rate, results):
     settings.VONAGE_REST_HOST = settings.VONAGE_API_HOST = netloc
     settings.VONAGE_CA_BUNDLE = ca_path
     settings.SMS_RATE_LIMITS = {"vonage": rate}
-    from notifications.channels.base import OutboundMessage
-    from notifications.channels.vonage import VonageProvider
+    from channels.base import OutboundMessage
+    from channels.vonage import VonageProvider
 
     provider = VonageProvider(channel="sms")
     ok = 0

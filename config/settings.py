@@ -53,11 +53,19 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "core",
-    "preferences",
+    "customers",
+    "partners",
     "orders",
     "returns",
     "inventory",
+    "intake",
+    "catalogue",
+    "preferences",
+    "channels",
     "notifications",
+    "console",
+    "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -184,9 +192,9 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.PartnerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["core.api.auth.IsPartner"],
-    "DEFAULT_THROTTLE_CLASSES": ["core.api.auth.PartnerRateThrottle"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.auth.PartnerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["partners.auth.IsPartner"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.auth.PartnerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"partner": env.str("API_THROTTLE_RATE", default="600/minute")},
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -367,10 +375,10 @@ CELERY_BEAT_SCHEDULE["build-digests"] = {
 
 # --- Intake: order sources and carrier tracking (issue 7) ---------------------------------------
 INTAKE_ADAPTER_MODULES = env.list("INTAKE_ADAPTER_MODULES", default=[
-    "orders.intake.shopify", "orders.intake.woocommerce", "orders.intake.marketplace", "orders.intake.partner",
-    "orders.intake.carrier"])
+    "intake.sources.shopify", "intake.sources.woocommerce", "intake.sources.marketplace", "intake.sources.partner",
+    "intake.sources.carrier"])
 CARRIER_ADAPTER_MODULES = env.list("CARRIER_ADAPTER_MODULES", default=[
-    "orders.carriers.generic", "orders.carriers.aftership", "orders.carriers.dhl"])
+    "intake.carriers.generic", "intake.carriers.aftership", "intake.carriers.dhl"])
 INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="200/s")  # per worker process (Celery rate_limit)
 INTAKE_SWEEP_GRACE_SECONDS = env.int("INTAKE_SWEEP_GRACE_SECONDS", default=30)
 INTAKE_SWEEP_BATCH = env.int("INTAKE_SWEEP_BATCH", default=500)
@@ -380,11 +388,11 @@ INTAKE_ERROR_RATE_DEGRADED = env.float("INTAKE_ERROR_RATE_DEGRADED", default=0.2
 INTAKE_ERROR_RATE_MIN_RECORDS = env.int("INTAKE_ERROR_RATE_MIN_RECORDS", default=10)
 ETA_SLIP_THRESHOLD_HOURS = env.float("ETA_SLIP_THRESHOLD_HOURS", default=24.0)
 CELERY_BEAT_SCHEDULE["sweep-intake"] = {
-    "task": "orders.tasks.sweep_intake", "schedule": env.float("SWEEP_INTAKE_EVERY", default=30.0),
+    "task": "intake.tasks.sweep_intake", "schedule": env.float("SWEEP_INTAKE_EVERY", default=30.0),
 }
 # Each carrier's own interval (CarrierAccount.poll_interval_minutes, default 15) is checked every tick.
 CELERY_BEAT_SCHEDULE["poll-carriers"] = {
-    "task": "orders.tasks.poll_carriers", "schedule": env.float("POLL_CARRIERS_TICK", default=60.0),
+    "task": "intake.tasks.poll_carriers", "schedule": env.float("POLL_CARRIERS_TICK", default=60.0),
 }
 # Quiet hours for customers who never chose ("HH:MM-HH:MM" local time; empty: none) and the
 # channels they hold (email is not held by default).

@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.health import healthz, readyz
-from notifications.metrics import metrics_view
-from notifications.webhooks_email import webhook_urlpatterns
+from channels.webhooks_email import webhook_urlpatterns
+from config.health import healthz, readyz
+from insights.metrics import metrics_view
 from preferences.unsubscribe import unsubscribe_view
 
 admin.site.site_header = "Waypost"
@@ -13,7 +13,8 @@ admin.site.site_title = "Waypost console"
 admin.site.index_title = "Notifications for orders, backorders and returns"
 
 urlpatterns = [
-    path("admin/console/", include("notifications.urls_console")),  # KPI dashboard, agent search, template studio
+    path("admin/console/", include("console.urls")),  # KPI dashboard, agent search, template studio
+    path("admin/", include("config.moved_admin")),  # old addresses of models that moved app
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
@@ -23,8 +24,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),  # Prometheus; bearer METRICS_TOKEN
     path("p/", include("preferences.urls")),
-    path("", include("orders.urls_intake")),  # /intake/<source>/<channel>/, /webhooks/carriers/<carrier>/
-    path("webhooks/", include("notifications.urls_sms")),  # SMS/WhatsApp receipts and inbound texts
+    path("", include("intake.urls")),  # /intake/<source>/<channel>/, /webhooks/carriers/<carrier>/
+    path("webhooks/", include("channels.urls")),  # SMS/WhatsApp receipts and inbound texts
     path("anymail/", include((webhook_urlpatterns(), "anymail"))),  # email provider webhooks
     path("u/<str:token>/", unsubscribe_view, name="unsubscribe"),  # one-click unsubscribe (RFC 8058)
 ]

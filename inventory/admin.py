@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin
 
 from core.admin import AuditLogInline, ReadOnlyInline, admin_actor, reason_form, run_form_action
-
 from inventory.models import BackInStockSubscription, Product, StockLevel
 from inventory.services import stock_level_update
 

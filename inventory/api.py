@@ -6,12 +6,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api.auth import PartnerScopedMixin
-from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-
 from inventory.models import Product, StockLevel
-from inventory.serializers import ProductCreateSerializer, ProductSerializer, StockLevelResultSerializer, StockLevelSerializer, StockLevelUpdateSerializer
+from inventory.serializers import (
+    ProductCreateSerializer,
+    ProductSerializer,
+    StockLevelResultSerializer,
+    StockLevelSerializer,
+    StockLevelUpdateSerializer,
+)
 from inventory.services import product_create, stock_level_update
+from partners.auth import PartnerScopedMixin
+from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 
 
 class BrandScopedMixin(PartnerScopedMixin):

@@ -3,7 +3,7 @@ from django.db import models
 
 
 class Product(models.Model):
-    brand = models.ForeignKey("preferences.Brand", on_delete=models.PROTECT, related_name="products")
+    brand = models.ForeignKey("customers.Brand", on_delete=models.PROTECT, related_name="products")
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
     image_url = models.URLField(blank=True, max_length=500)
@@ -48,7 +48,7 @@ class BackInStockSubscription(models.Model):
         WHATSAPP = "whatsapp", "WhatsApp"
         PUSH = "push", "Push"
 
-    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="stock_subscriptions")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="stock_subscriptions")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="subscriptions")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ANY)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,9 +2,8 @@
 and an absolute or delta stock update with the thresholds it crossed."""
 from rest_framework import serializers
 
-from core.api.fields import PartnerChannelField
-
 from inventory.models import Product, StockLevel, StockThreshold
+from partners.fields import PartnerChannelField
 
 CHANNEL_HELP = "Slug of one of your channels; picks the brand. Optional when all your channels share one brand."
 

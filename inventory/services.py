@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.transitions import audit
-
 from inventory.models import Product, StockLevel, StockThreshold
 from inventory.signals import stock_level_changed
 

@@ -3,11 +3,10 @@ when, and why something was not sent; scoped to the partner's sales channels."""
 import django_filters
 from rest_framework import mixins, viewsets
 
-from core.api.auth import PartnerScopedMixin
-
 from notifications.models import Notification
 from notifications.selectors import notifications_for_partner
 from notifications.serializers import NotificationSerializer
+from partners.auth import PartnerScopedMixin
 
 
 class NotificationFilter(django_filters.FilterSet):

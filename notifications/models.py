@@ -1,10 +1,11 @@
-"""The pipeline's tables: events (the outbox), the catalogue (types, rules, templates),
-notifications, deliveries, provider attempts and the sandbox outbox."""
+"""The pipeline's tables: events (the outbox), notifications, deliveries, provider attempts and
+receipts, suppressions, inbound messages and digests."""
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from preferences.models import Channel
+from catalogue.models import Rule
+from core.channels import Channel
 
 
 class Event(models.Model):
@@ -14,8 +15,8 @@ class Event(models.Model):
     type = models.CharField(max_length=60, db_index=True)
     subject_type = models.CharField(max_length=20)  # order, shipment, order_line, return, stock
     subject_id = models.BigIntegerField()
-    brand = models.ForeignKey("preferences.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
-    customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    brand = models.ForeignKey("customers.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -33,81 +34,6 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.type} #{self.subject_id}"
-
-
-class NotificationType(models.Model):
-    class Category(models.TextChoices):
-        SHIPPING = "shipping", "Shipping"
-        BACKORDER = "backorder", "Backorder"
-        RETURNS = "returns", "Returns"
-        DIGEST = "digest", "Digest (held updates collected)"
-
-    key = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120)
-    description = models.CharField(max_length=300, blank=True)
-    category = models.CharField(max_length=12, choices=Category.choices)
-    critical = models.BooleanField(default=False, help_text="Critical types bypass per-type opt-outs (never consent law)")
-    coalesce_group = models.CharField(
-        max_length=40, blank=True,
-        help_text="Types sharing a group supersede each other's pending notifications for the same subject",
-    )
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the milestone in its journey")
-
-    class Meta:
-        ordering = ["category", "position"]
-
-    def __str__(self):
-        return self.name
-
-
-class Rule(models.Model):
-    """Which events notify whom, through which type, on which channels, with what priority."""
-
-    class Mode(models.TextChoices):
-        FALLBACK = "fallback", "First channel that works, in order"
-        ALL = "all", "Every channel at once"
-
-    name = models.CharField(max_length=120)
-    event_type = models.CharField(max_length=60, db_index=True)
-    notification_type = models.ForeignKey(NotificationType, on_delete=models.PROTECT, related_name="rules")
-    channels = models.JSONField(default=list, help_text='Ordered channels, e.g. ["sms", "email"]')
-    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.FALLBACK)
-    conditions = models.JSONField(
-        default=dict, blank=True,
-        help_text='Optional: {"brands": ["slug"], "sales_channels": ["slug"], "countries": ["US"], '
-                  '"min_order_value": "50", "max_order_value": "500", "customer_tags": ["vip"]}',
-    )
-    coalesce_seconds = models.PositiveIntegerField(default=0, help_text="Wait this long for a newer update before sending")
-    priority = models.PositiveSmallIntegerField(default=5, help_text="1 = most urgent")
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["event_type", "priority", "id"]
-
-    def __str__(self):
-        return self.name
-
-
-class Template(models.Model):
-    """Subject and bodies for one notification type on one channel; translated fields per language.
-    Email uses subject, body_html and body_text; SMS/WhatsApp body_text; push subject (title),
-    body_text and link."""
-
-    notification_type = models.ForeignKey(NotificationType, on_delete=models.CASCADE, related_name="templates")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    subject = models.CharField(max_length=200, blank=True)
-    preheader = models.CharField(max_length=200, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    link = models.CharField(max_length=500, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["notification_type", "channel"]
-        constraints = [models.UniqueConstraint(fields=["notification_type", "channel"], name="uniq_template")]
-
-    def __str__(self):
-        return f"{self.notification_type.key} / {self.channel}"
 
 
 class Notification(models.Model):
@@ -128,10 +54,10 @@ class Notification(models.Model):
         CAP = "cap", "Frequency cap (next digest)"
 
     dedupe_key = models.CharField(max_length=200, unique=True)
-    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="notifications")
-    brand = models.ForeignKey("preferences.Brand", on_delete=models.PROTECT, related_name="+")
-    notification_type = models.ForeignKey(NotificationType, on_delete=models.PROTECT, related_name="notifications")
-    rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notifications")
+    brand = models.ForeignKey("customers.Brand", on_delete=models.PROTECT, related_name="+")
+    notification_type = models.ForeignKey("catalogue.NotificationType", on_delete=models.PROTECT, related_name="notifications")
+    rule = models.ForeignKey("catalogue.Rule", null=True, on_delete=models.SET_NULL, related_name="+")
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notifications")
     subject_key = models.CharField(max_length=60, db_index=True, help_text="e.g. shipment:12; coalescing scope")
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
@@ -341,29 +267,6 @@ class Suppression(models.Model):
         return f"{self.channel} {self.address} ({self.reason})"
 
 
-class SandboxMessage(models.Model):
-    """What the sandbox provider 'sent': the rendered message, kept for the admin's outbox. A
-    repeated send is a second row, as a real provider would hold a second message."""
-
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    to = models.CharField(max_length=254)
-    subject = models.CharField(max_length=300, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    link = models.CharField(max_length=500, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=80, db_index=True)
-    delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL, related_name="sandbox_messages")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-id"]
-        verbose_name = "sandbox outbox message"
-
-    def __str__(self):
-        return f"{self.channel} to {self.to}: {self.subject or self.body_text[:40]}"
-
-
 # --- Two-way SMS: what customers text back ------------------------------------------------------
 
 class InboundMessage(models.Model):
@@ -393,7 +296,7 @@ class InboundMessage(models.Model):
     to_number = models.CharField(max_length=40, blank=True, help_text="Our number or sender it was sent to")
     text = models.TextField(blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="inbound_messages")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     handled_at = models.DateTimeField(null=True, blank=True, help_text="When an agent dealt with it")
@@ -415,51 +318,12 @@ class InboundMessage(models.Model):
         return f"{self.from_number}: {self.text[:40]}"
 
 
-class AgentQueueItem(models.Model):
-    """What every agents' queue row carries: when it came, who works on it, when it was handled."""
-
-    created_at = models.DateTimeField(default=timezone.now)
-    handled_at = models.DateTimeField(null=True, blank=True)
-    handled_by = models.CharField(max_length=120, blank=True)
-    assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
-    assigned_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
-        abstract = True
-
-
-class RescheduleRequest(AgentQueueItem):
-    """A customer asked (by replying RESCHEDULE) to move the delivery of a shipment."""
-
-    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="reschedule_requests")
-    shipment = models.ForeignKey("orders.Shipment", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reschedule_requests")
-    inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="reschedule_request")
-    link = models.CharField(max_length=500, blank=True, help_text="The carrier's reschedule link we replied with")
-
-    def __str__(self):
-        return f"Reschedule shipment {self.shipment_id} for {self.customer}"
-
-
-class CallbackRequest(AgentQueueItem):
-    """A customer asked (CALL ME) to be called back; the agents' queue."""
-
-    customer = models.ForeignKey("preferences.Customer", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="callback_requests")
-    phone = models.CharField(max_length=20)
-    inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="callback_request")
-
-    def __str__(self):
-        return f"Call {self.phone}"
-
-
 class Digest(models.Model):
     """One daily digest for one customer on one channel: the held notifications it carries are its
     ``items``; it is sent as its own notification (``notification``). Unique per customer, channel
     and local day, so a second build of the same digest finds it and sends nothing."""
 
-    customer = models.ForeignKey("preferences.Customer", on_delete=models.CASCADE, related_name="digests")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="digests")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     day = models.DateField(help_text="The customer's local date of the digest")
     key = models.CharField(max_length=80, unique=True, help_text="customer:channel:day")
@@ -475,21 +339,3 @@ class Digest(models.Model):
         return f"digest {self.key}"
 
 
-class TemplateVersion(models.Model):
-    """One saved state of a template (every translated field), numbered per template; a revert
-    saves an old state again as a new version, so history only grows."""
-
-    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    fields = models.JSONField(default=dict, help_text='{"subject_en": "...", "body_text_es": "...", ...}')
-    created_by = models.CharField(max_length=150, blank=True, help_text="user:…, system")
-    reason = models.CharField(max_length=300, blank=True)
-    reverted_from = models.PositiveIntegerField(null=True, blank=True, help_text="The version a revert restored")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["template", "-number"]
-        constraints = [models.UniqueConstraint(fields=["template", "number"], name="uniq_template_version")]
-
-    def __str__(self):
-        return f"{self.template} v{self.number}"

@@ -1,6 +1,6 @@
 """Domain signal receivers: each writes an Event row (the outbox) in the sender's transaction and
 queues its processing on commit. Connected in NotificationsConfig.ready()."""
-from notifications import snapshots
+from catalogue import snapshots
 from notifications.models import Event
 
 

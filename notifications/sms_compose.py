@@ -3,10 +3,10 @@ alphanumeric id where allowed, a number where not), the HELP/STOP footer on the 
 number in countries that require it, and the encoding/segments/estimated cost in the metadata."""
 from django.conf import settings
 
-from notifications.channels.base import OutboundMessage
-from notifications.channels.routing import country_of, sms_route, sms_sender
+from channels.base import OutboundMessage
+from channels.routing import country_of, sms_route, sms_sender
+from channels.sms_encoding import estimated_cost, sms_stats
 from notifications.models import Delivery
-from notifications.sms_encoding import estimated_cost, sms_stats
 
 STOP_FOOTERS = {
     "en": "Reply STOP to opt out, HELP for help.",

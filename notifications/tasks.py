@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.publishing import publish
-
 from notifications.models import Delivery, Event
 from notifications.selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
 from notifications.services.dispatch import deliveries_send

@@ -5,9 +5,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, transition_actions
-
-from orders.models import Order, OrderLine, SalesChannel, Shipment, ShipmentEvent, ShipmentLine
-from orders.services import BACKORDER_MACHINE, ORDER_MACHINE, SHIPMENT_MACHINE, order_line_backorder_transition, order_transition, shipment_transition
+from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
+from orders.services import (
+    BACKORDER_MACHINE,
+    ORDER_MACHINE,
+    SHIPMENT_MACHINE,
+    order_line_backorder_transition,
+    order_transition,
+    shipment_transition,
+)
 
 
 def _order_transition(order, target, **kwargs):
@@ -20,15 +26,6 @@ def _shipment_transition(shipment, target, **kwargs):
 
 def _backorder_transition(line, target, **kwargs):
     return order_line_backorder_transition(line=line, to_state=target, **kwargs)
-
-
-@admin.register(SalesChannel)
-class SalesChannelAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "kind", "brand", "is_active")
-    list_filter = ("kind", "is_active", "brand")
-    search_fields = ("name", "slug")
-    list_select_related = ("brand",)
-    prepopulated_fields = {"slug": ("name",)}
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -141,4 +138,3 @@ class ShipmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "occurred_at"
     list_select_related = ("shipment",)
 
-from orders import admin_intake  # noqa: E402,F401  (intake, dead letters, carriers)

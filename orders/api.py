@@ -8,13 +8,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api.auth import PartnerScopedMixin
-from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-
 from orders.models import Order, Shipment, ShipmentEvent, ShipmentLine
 from orders.selectors import orders_for_channels, shipments_for_channels
-from orders.serializers import OrderCreateSerializer, OrderSerializer, OrderTransitionSerializer, ShipmentCreateSerializer, ShipmentCreateWithOrderSerializer, ShipmentEventInputSerializer, ShipmentEventSerializer, ShipmentSerializer
+from orders.serializers import (
+    OrderCreateSerializer,
+    OrderSerializer,
+    OrderTransitionSerializer,
+    ShipmentCreateSerializer,
+    ShipmentCreateWithOrderSerializer,
+    ShipmentEventInputSerializer,
+    ShipmentEventSerializer,
+    ShipmentSerializer,
+)
 from orders.services import LineInput, order_receive, order_transition, shipment_create, shipment_event_record
+from partners.auth import PartnerScopedMixin
+from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 
 CONFLICT = OpenApiResponse(
     description="Not allowed from the current status; the body lists the `allowed` next states."

@@ -1,27 +1,5 @@
-"""Sales channels, orders, order lines, shipments and carrier tracking events."""
+"""Orders, order lines, shipments and carrier tracking events."""
 from django.db import models
-
-
-class SalesChannel(models.Model):
-    class Kind(models.TextChoices):
-        WEB = "web", "Web shop"
-        SHOPIFY = "shopify", "Shopify"
-        WOOCOMMERCE = "woocommerce", "WooCommerce"
-        MARKETPLACE = "marketplace", "Marketplace"
-        POS = "pos", "Point of sale"
-        API = "api", "Partner API"
-
-    brand = models.ForeignKey("preferences.Brand", on_delete=models.PROTECT, related_name="sales_channels")
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WEB)
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class Order(models.Model):
@@ -33,9 +11,9 @@ class Order(models.Model):
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
 
-    sales_channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders")
+    sales_channel = models.ForeignKey("customers.SalesChannel", on_delete=models.PROTECT, related_name="orders")
     external_id = models.CharField(max_length=120, help_text="The order number in its sales channel")
-    customer = models.ForeignKey("preferences.Customer", on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders")
     currency = models.CharField(max_length=3, default="USD")
     subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -156,6 +134,3 @@ class ShipmentEvent(models.Model):
     def __str__(self):
         return f"{self.shipment} {self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"
 
-
-# Intake and carrier tracking models live in their own module (registered with this app).
-from orders.models_intake import CarrierAccount, CarrierStatusMapping, ChannelIntakeSettings, IntakeRecord

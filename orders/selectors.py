@@ -1,7 +1,8 @@
 """Reads of orders and shipments that are more than a filter."""
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Order, SalesChannel, Shipment
+from customers.models import SalesChannel
+from orders.models import Order, Shipment
 
 
 def orders_for_channels(*, channels) -> QuerySet[Order]:

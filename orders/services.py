@@ -14,9 +14,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from core.transitions import audit, machine, transition
-
+from customers.models import SalesChannel
 from orders import signals
-from orders.models import Order, OrderLine, SalesChannel, Shipment, ShipmentEvent, ShipmentLine
+from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
 
 S, O, B = Shipment.Status, Order.Status, OrderLine.Backorder
 
@@ -119,7 +119,7 @@ def order_receive(*, sales_channel: SalesChannel, external_id: str, customer_dat
     """Take in an order from any source: upsert its customer (by their id in the channel, given as
     ``customer_data["external_id"]``) and create the order, in one transaction. A repeat of an
     order already taken in returns it unchanged (``created`` False) and touches nothing."""
-    from preferences.services import customer_upsert
+    from customers.services import customer_upsert
 
     existing = Order.objects.filter(sales_channel=sales_channel, external_id=external_id).first()
     if existing:

@@ -6,13 +6,19 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.auth import PartnerScopedMixin
-from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-
-from preferences.models import Customer
+from customers.models import Customer
+from customers.services import customer_update, customer_upsert
+from partners.auth import PartnerScopedMixin
+from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 from preferences.selectors import customers_for_channels, preferences_snapshot
-from preferences.serializers import AppPresenceSerializer, CustomerSerializer, CustomerUpdateSerializer, CustomerUpsertSerializer, PreferencesSerializer
-from preferences.services import app_presence_report, customer_update, customer_upsert, preferences_save
+from preferences.serializers import (
+    AppPresenceSerializer,
+    CustomerSerializer,
+    CustomerUpdateSerializer,
+    CustomerUpsertSerializer,
+    PreferencesSerializer,
+)
+from preferences.services import app_presence_report, preferences_save
 
 
 class CustomerFilter(django_filters.FilterSet):

@@ -6,11 +6,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import NotificationType
-from notifications.rendering import TEMPLATE_LANGUAGES
-
+from catalogue.models import NotificationType
+from catalogue.rendering import TEMPLATE_LANGUAGES
+from customers.validators import known_time_zones
 from preferences.selectors import CHANNELS
-from preferences.validators import known_time_zones
 
 CHANNEL_LABELS = {"email": _("Email"), "sms": _("SMS"), "whatsapp": _("WhatsApp"), "push": _("Push notifications")}
 CATEGORY_LABELS = {"shipping": _("Orders and shipping"), "backorder": _("Backorders"), "returns": _("Returns and refunds")}

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from preferences.models import Customer
+from customers.models import Customer
 
 SALT = "preferences"
 

@@ -1,78 +1,9 @@
-"""Brands (on whose behalf every message is sent) and customers (the recipients)."""
+"""A customer's choices about being told: consent per channel (with its log), per-type channel
+choices, language, quiet hours and digest rhythm, browser push subscriptions, and the short links
+of the preference center."""
 from django.db import models
 
-from preferences.validators import validate_country, validate_language, validate_time_zone
-
-
-class Brand(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(unique=True)
-    logo_url = models.URLField(blank=True)
-    primary_color = models.CharField(max_length=7, default="#1f4e79", help_text="Hex, e.g. #1f4e79")
-    accent_color = models.CharField(max_length=7, default="#f5a623")
-    sender_email = models.EmailField()
-    sender_name = models.CharField(max_length=120)
-    sms_sender_id = models.CharField(max_length=11, blank=True, help_text="Alphanumeric sender id (max 11)")
-    sms_sender_number = models.CharField(max_length=20, blank=True, help_text="E.164 number for countries without alphanumeric ids")
-    support_email = models.EmailField()
-    support_phone = models.CharField(max_length=20, blank=True)
-    support_url = models.URLField(blank=True)
-    company_address = models.CharField(max_length=300, blank=True)
-    default_language = models.CharField(max_length=16, default="en", validators=[validate_language])
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Customer(models.Model):
-    """A recipient of notifications. Identified per sales channel by :class:`CustomerIdentity`."""
-
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="customers")
-    name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True, db_index=True)
-    phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164")
-    language = models.CharField(max_length=16, blank=True, validators=[validate_language], help_text="BCP 47, e.g. es-MX")
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    country = models.CharField(max_length=2, blank=True, validators=[validate_country])
-    tier = models.CharField(max_length=20, default="standard", choices=[("standard", "Standard"), ("vip", "VIP")])
-    tags = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-id"]
-
-    def __str__(self):
-        return self.name or self.email or self.phone or f"Customer {self.pk}"
-
-
-class CustomerIdentity(models.Model):
-    """The customer's id in one sales channel (a shop's customer id, a marketplace buyer id)."""
-
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    sales_channel = models.ForeignKey("orders.SalesChannel", on_delete=models.CASCADE, related_name="customer_identities")
-    external_id = models.CharField(max_length=120)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["sales_channel", "external_id"], name="uniq_customer_per_channel")
-        ]
-        verbose_name_plural = "customer identities"
-
-    def __str__(self):
-        return f"{self.sales_channel}:{self.external_id}"
-
-
-class Channel(models.TextChoices):
-    """The ways Waypost can reach a customer."""
-
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    PUSH = "push", "Push"
+from core.channels import Channel
 
 
 class ChannelConsent(models.Model):
@@ -83,7 +14,7 @@ class ChannelConsent(models.Model):
         OPTED_IN = "opted_in", "Opted in"
         OPTED_OUT = "opted_out", "Opted out"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_consents")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="channel_consents")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     state = models.CharField(max_length=10, choices=State.choices)
     source = models.CharField(max_length=60, blank=True, help_text="sms_keyword, email_unsubscribe, agent, api, center")
@@ -100,7 +31,7 @@ class TypePreference(models.Model):
     """The customer's choice for one notification type on one channel (critical types ignore
     an ``enabled=False`` here; consent law does not)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="type_preferences")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="type_preferences")
     type_key = models.CharField(max_length=60, help_text="A notification type key, e.g. shipment_shipped")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     enabled = models.BooleanField(default=True)
@@ -126,7 +57,7 @@ class ConsentLog(models.Model):
         API = "api", "Partner API"
         EMAIL_UNSUBSCRIBE = "email_unsubscribe", "Email unsubscribe"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_log")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="consent_log")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     type_key = models.CharField(max_length=60, blank=True, help_text="Empty: the whole channel")
     old_state = models.CharField(max_length=10, blank=True)
@@ -158,7 +89,7 @@ class CustomerPreferences(models.Model):
         INSTANT = "instant", "Instant"
         DAILY = "daily", "Daily digest"
 
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="preferences")
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="preferences")
     channel_order = models.JSONField(default=list, blank=True,
                                      help_text='Preferred channels, first that works wins, e.g. ["push", "sms", "email"]; '
                                                "empty: the rule's order")
@@ -186,7 +117,7 @@ class PushSubscription(models.Model):
     """A browser's Web Push subscription (from the preference center). Live until the push service
     answers 404/410, then ``expired_at`` is set and it is never used again."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="push_subscriptions")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="push_subscriptions")
     endpoint = models.URLField(max_length=1000, unique=True)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
@@ -210,7 +141,7 @@ class ShortLink(models.Model):
     while it is younger than the link lifetime."""
 
     code = models.CharField(max_length=16, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="short_links")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="short_links")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self):

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from preferences.models import ChannelConsent, Customer, CustomerIdentity, CustomerPreferences, PushSubscription, TypePreference
+from customers.models import Customer, CustomerIdentity
+from preferences.models import ChannelConsent, CustomerPreferences, PushSubscription, TypePreference
 
 
 def customers_for_channels(*, channels) -> QuerySet[Customer]:
@@ -250,7 +251,7 @@ def _fmt(moment: dt.datetime, zone: dt.tzinfo) -> str:
 
 def preferences_snapshot(*, customer: Customer, now=None) -> dict:
     """Everything the customer chose, in the partner API's shape (the same keys ``preferences_save`` takes)."""
-    from notifications.models import NotificationType
+    from catalogue.models import NotificationType
 
     prefs = preferences_of(customer)
     consents = dict(ChannelConsent.objects.filter(customer=customer).values_list("channel", "state"))

@@ -4,10 +4,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import PartnerChannelField
-
-from preferences.models import Customer
-from preferences.validators import normalize_phone, validate_country, validate_language, validate_time_zone
+from customers.models import Customer
+from customers.validators import normalize_phone, validate_country, validate_language, validate_time_zone
+from partners.fields import PartnerChannelField
 
 
 def _django_to_drf(func, value):
@@ -134,7 +133,7 @@ class PreferencesSerializer(serializers.Serializer):
         return value
 
     def validate_types(self, value):
-        from notifications.models import NotificationType
+        from catalogue.models import NotificationType
 
         known = set(NotificationType.objects.exclude(category="digest").values_list("key", flat=True))
         errors = [f"unknown type {k}" for k in value if k not in known]

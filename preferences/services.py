@@ -1,80 +1,10 @@
-"""Customer services: create or update a customer by their id in a sales channel."""
-from django.core.exceptions import ValidationError
+"""Preference services: consent per channel (logged), the preference center's choices, browser push
+subscriptions and app presence, and fresh preference links."""
 from django.db import IntegrityError, transaction
 
 from core.transitions import audit
-
-from preferences.models import Customer, CustomerIdentity
-from preferences.validators import normalize_phone, validate_country, validate_language, validate_time_zone
-
-CONTACT_FIELDS = ("name", "email", "phone", "language", "time_zone", "country", "tier", "tags")
-
-
-def _clean(data: dict, *, country_hint: str = "") -> dict:
-    """Validate and normalise contact fields; raises ValidationError keyed by field."""
-    cleaned, errors = {}, {}
-    country = data.get("country", country_hint) or ""
-    for field in CONTACT_FIELDS:
-        if field not in data or data[field] is None:
-            continue
-        value = data[field]
-        try:
-            if field == "phone":
-                value = normalize_phone(value, country)
-            elif field == "language" and value:
-                value = validate_language(value)
-            elif field == "time_zone":
-                value = validate_time_zone(value)
-            elif field == "country":
-                value = validate_country(value)
-        except ValidationError as exc:
-            errors[field] = exc.messages
-            continue
-        cleaned[field] = value
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def customer_upsert(*, sales_channel, external_id: str, data: dict, actor: str = "") -> tuple[Customer, bool]:
-    """Create the customer known as ``external_id`` in ``sales_channel``, or update it.
-
-    Returns ``(customer, created)``. Safe under concurrent calls: the identity's unique
-    constraint decides which call creates.
-    """
-    cleaned = _clean(data)
-    with transaction.atomic():
-        identity = (
-            CustomerIdentity.objects.select_for_update()
-            .select_related("customer")
-            .filter(sales_channel=sales_channel, external_id=external_id)
-            .first()
-        )
-        if identity:
-            return customer_update(customer=identity.customer, data=cleaned, actor=actor, _cleaned=True), False
-        try:
-            with transaction.atomic():
-                customer = Customer.objects.create(brand_id=sales_channel.brand_id, **cleaned)
-                CustomerIdentity.objects.create(customer=customer, sales_channel=sales_channel, external_id=external_id)
-        except IntegrityError:
-            identity = CustomerIdentity.objects.select_related("customer").get(
-                sales_channel=sales_channel, external_id=external_id
-            )
-            return customer_update(customer=identity.customer, data=cleaned, actor=actor, _cleaned=True), False
-        audit(obj=customer, action="created", actor=actor, data={"channel": sales_channel.slug, "external_id": external_id})
-        return customer, True
-
-
-def customer_update(*, customer: Customer, data: dict, actor: str = "", _cleaned: bool = False) -> Customer:
-    cleaned = data if _cleaned else _clean(data, country_hint=customer.country)
-    changed = {k: v for k, v in cleaned.items() if getattr(customer, k) != v}
-    if not changed:
-        return customer
-    for k, v in changed.items():
-        setattr(customer, k, v)
-    customer.save(update_fields=[*changed, "updated_at"])
-    audit(obj=customer, action="updated", actor=actor, data={"fields": sorted(changed)})
-    return customer
+from customers.models import Customer
+from customers.services import customer_update
 
 
 def consent_set(*, customer: Customer, channel: str, state: str, source: str, actor: str = "",
@@ -115,7 +45,6 @@ def consent_set(*, customer: Customer, channel: str, state: str, source: str, ac
 
 def preferences_of_for_update(customer: Customer):
     from preferences.models import CustomerPreferences
-
     from preferences.selectors import default_preferences
 
     prefs, _ = CustomerPreferences.objects.select_for_update().get_or_create(customer=customer,
@@ -130,8 +59,7 @@ def preferences_save(*, customer: Customer, data: dict, source: str, actor: str 
     (critical types are ignored: they cannot be switched off), ``channel_order`` [channels],
     ``quiet_hours`` {enabled, start, end, channels}, ``rhythm`` {category: instant|daily},
     ``digest_hour`` 0-23. Validation is the caller's (forms, serializers)."""
-    from notifications.models import NotificationType
-
+    from catalogue.models import NotificationType
     from preferences.models import ChannelConsent, TypePreference
 
     opted = ChannelConsent.State
@@ -212,9 +140,8 @@ def preference_link_send(*, customer: Customer) -> str:
     from django.utils import timezone, translation
     from django.utils.translation import gettext as _
 
-    from notifications.channels import provider_for
-    from notifications.channels.base import OutboundMessage
-
+    from channels import provider_for
+    from channels.base import OutboundMessage
     from preferences.links import preference_link_for, short_preference_link_for
 
     brand = customer.brand

@@ -15,8 +15,9 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from customers.models import Customer
 from preferences.links import preference_link_for
-from preferences.models import ChannelConsent, Customer
+from preferences.models import ChannelConsent
 
 SALT = "preferences.unsubscribe"
 SOURCE = "email_unsubscribe"
@@ -38,7 +39,7 @@ def unsubscribe_link_for(*, customer: Customer, notification_type) -> str:
 
 def unsubscribe_target(token: str):
     """(customer, notification type) a token was signed for, or None if tampered or unknown."""
-    from notifications.models import NotificationType
+    from catalogue.models import NotificationType
 
     try:
         data = signing.loads(token, salt=SALT)

@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from preferences.forms import CATEGORY_LABELS, CHANNEL_LABELS, TYPE_LABELS, PreferenceCenterForm, center_types
-from preferences.links import customer_for_expired_token, customer_for_short_code, customer_for_token, preference_token_for
+from preferences.links import (
+    customer_for_expired_token,
+    customer_for_short_code,
+    customer_for_token,
+    preference_token_for,
+)
 from preferences.models import ChannelConsent, PushSubscription, TypePreference
 from preferences.selectors import CHANNELS, customer_zone, preferences_of
 from preferences.services import preference_link_send, preferences_save, push_subscription_save

@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.forms import fields_for_model
 
 from core.admin import AuditLogInline, ReadOnlyInline, reason_form, transition_actions
-
 from returns.models import ReturnLine, ReturnRequest
 from returns.services import REQUIRED_FIELDS, RETURN_MACHINE, TRANSITION_FIELDS, return_transition
 

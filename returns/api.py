@@ -6,9 +6,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.auth import PartnerScopedMixin
-from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-
+from partners.auth import PartnerScopedMixin
+from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 from returns.models import ReturnRequest
 from returns.serializers import ReturnCreateSerializer, ReturnSerializer, ReturnTransitionSerializer
 from returns.services import return_create, return_transition

@@ -2,9 +2,8 @@
 milestones (with the fields each milestone carries), and the return as read back."""
 from rest_framework import serializers
 
-from core.api.fields import PartnerScopedPrimaryKeyField
 from orders.models import Order
-
+from partners.fields import PartnerScopedPrimaryKeyField
 from returns.models import ReturnLine, ReturnRequest
 
 

@@ -7,7 +7,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.transitions import audit, machine, transition
-
 from returns.models import ReturnLine, ReturnRequest
 from returns.signals import return_status_changed
 

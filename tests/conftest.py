@@ -3,7 +3,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from core.models import Partner
+from partners.models import Partner
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,8 +5,9 @@ import factory
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
-from orders.models import Order, OrderLine, SalesChannel, Shipment
-from preferences.models import Brand, Customer
+from orders.models import Order, OrderLine, Shipment
+from customers.models import SalesChannel
+from customers.models import Brand, Customer
 from returns.models import ReturnRequest
 
 

@@ -1,25 +1,7 @@
-"""The console's groups (Support agent, Merchant editor, Administrator) and the two custom
-permissions (core/roles.py). Permissions are normally created after ``migrate`` (post_migrate),
-so on a fresh database they are created here first, for every app already migrated."""
-from django.contrib.auth.management import create_permissions
+"""Once created the console's groups here; they are the console app's now (its migration
+``0002_roles`` creates them, after every model has reached its app). Kept, empty, for the
+databases that applied it."""
 from django.db import migrations
-
-
-def create_roles(apps, schema_editor):
-    from core.roles import roles_sync
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True  # create_permissions skips apps without a models module
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    roles_sync(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"),
-               ContentType=apps.get_model("contenttypes", "ContentType"))
-
-
-def remove_roles(apps, schema_editor):
-    from core.roles import ROLES
-
-    apps.get_model("auth", "Group").objects.filter(name__in=list(ROLES)).delete()
 
 
 class Migration(migrations.Migration):
@@ -35,4 +17,4 @@ class Migration(migrations.Migration):
         ("inventory", "0002_initial"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = []

@@ -4,10 +4,11 @@ message carries. A batch is read with two queries (its deliveries with what they
 their templates), however many messages it holds."""
 from django.conf import settings
 
-from notifications.channels.base import OutboundMessage
-from notifications.models import Delivery, Template
-from notifications.rendering import Rendered, build_context, render_template
-from notifications.snapshots import customer_snapshot
+from catalogue.models import Template
+from catalogue.rendering import Rendered, build_context, render_template
+from catalogue.snapshots import customer_snapshot
+from channels.base import OutboundMessage
+from notifications.models import Delivery
 
 
 def message_links(*, notification, delivery: Delivery) -> dict:
@@ -50,7 +51,7 @@ def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
                   "type": notification.notification_type.key, "site": settings.SITE_URL},
     )
     if delivery.channel == "email":  # the brand layout, QR image and List-Unsubscribe headers
-        from notifications.email_layout import email_dress
+        from catalogue.email_layout import email_dress
 
         email_dress(message, notification=notification, links=links)
     if delivery.channel == "sms":

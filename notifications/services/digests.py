@@ -10,13 +10,13 @@ from babel.dates import format_date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from preferences.models import Customer
+from catalogue.digest_templates import DIGEST_TEMPLATES, DIGEST_TYPE_KEY, DIGEST_TYPE_NAME
+from catalogue.models import NotificationType, Template
+from catalogue.rendering import babel_locale, build_context, render_template
+from catalogue.snapshots import brand_snapshot, customer_snapshot
+from customers.models import Customer
+from notifications.models import Delivery, Digest, Event, Notification
 from preferences.selectors import address_for, customer_zone, next_digest_at, preferences_of
-
-from notifications.digest_templates import DIGEST_TEMPLATES, DIGEST_TYPE_KEY, DIGEST_TYPE_NAME
-from notifications.models import Delivery, Digest, Event, Notification, NotificationType, Template
-from notifications.rendering import babel_locale, build_context, render_template
-from notifications.snapshots import brand_snapshot, customer_snapshot
 
 N = Notification.Status
 HELD = (Notification.Hold.DIGEST, Notification.Hold.CAP)

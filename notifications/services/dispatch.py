@@ -23,18 +23,17 @@ from django.db.models.functions import Upper
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 
+from channels import provider_for, provider_named
+from channels.base import OutboundMessage, SendResult, SendStatus, body_digest
+from channels.outcomes import failed_call
+from channels.ratelimit import StartTooLate
 from core.bulk import update_rows
 from core.transitions import machine
-
-from notifications.channels import provider_for, provider_named
-from notifications.channels.base import OutboundMessage, SendResult, SendStatus, body_digest
-from notifications.channels.outcomes import failed_call
 from notifications.models import Delivery, DeliveryAttempt, Notification, Suppression
-from notifications.ratelimit import StartTooLate
 from notifications.selectors import deliveries_due
-from notifications.waits import scaled
 from notifications.services import inflight, sms_policy
 from notifications.services.compose import compose_messages
+from notifications.waits import scaled
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
 

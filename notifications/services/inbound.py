@@ -8,11 +8,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from preferences.models import ChannelConsent, ConsentLog, Customer
-
-from notifications.channels import provider_named
-from notifications.channels.base import OutboundMessage, SendStatus
-from notifications.models import CallbackRequest, Delivery, InboundMessage, RescheduleRequest
+from channels import provider_named
+from channels.base import OutboundMessage, SendStatus
+from console.models import CallbackRequest, RescheduleRequest
+from customers.models import Customer
+from notifications.models import Delivery, InboundMessage
+from preferences.models import ChannelConsent, ConsentLog
 
 K = InboundMessage.Kind
 
@@ -158,7 +159,7 @@ def inbound_reply_send(*, inbound_id: int) -> InboundMessage:
     try:
         result = provider_named(inbound.channel, inbound.provider).send(message, idempotency_key=f"wp-in-{inbound.pk}")
     except Exception as exc:  # never lose the record of what happened
-        from notifications.channels.outcomes import failed_call
+        from channels.outcomes import failed_call
 
         result = failed_call(exc)
     ok = result.status in (SendStatus.ACCEPTED, SendStatus.DELIVERED)

@@ -6,14 +6,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
+from catalogue.models import Rule
+from catalogue.rendering import TEMPLATE_LANGUAGES
 from core.bulk import update_rows
-from preferences.models import Customer
-from preferences.selectors import address_for, effective_plan
-
-from notifications.models import Delivery, Event, Notification, Rule
-from notifications.rendering import TEMPLATE_LANGUAGES
+from customers.models import Customer
+from notifications.models import Delivery, Event, Notification
 from notifications.selectors import event_recipients, rules_for
 from notifications.waits import scaled
+from preferences.selectors import address_for, effective_plan
 
 N, D = Notification.Status, Delivery.Status
 

@@ -7,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.transitions import audit
-
 from notifications.models import Delivery, Notification, ProviderEvent, Suppression
 from notifications.services.dispatch import delivery_fail, delivery_set_status, notification_refresh_status
 from notifications.services.reconcile import attempts_settle_by_receipt

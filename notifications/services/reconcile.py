@@ -18,13 +18,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from channels import provider_named
+from channels.base import Found, Lookup, Reconciliation
 from core.bulk import update_rows
-
-from notifications.channels import provider_named
-from notifications.channels.base import Found, Lookup, Reconciliation
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import inflight
-from notifications.services.dispatch import DELIVERY_MACHINE, delivery_fail, delivery_set_status, executor, notifications_refresh_status
+from notifications.services.dispatch import (
+    DELIVERY_MACHINE,
+    delivery_fail,
+    delivery_set_status,
+    executor,
+    notifications_refresh_status,
+)
 
 D, A = Delivery.Status, DeliveryAttempt.Outcome
 R = DeliveryAttempt.Resolution

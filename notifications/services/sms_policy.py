@@ -7,10 +7,9 @@ from collections import Counter
 from django.conf import settings
 from django.db.models import Min, Q
 
-from preferences.models import ChannelConsent
-
 from notifications.models import Delivery, Notification
 from notifications.waits import scaled
+from preferences.models import ChannelConsent
 
 MESSAGING_CHANNELS = ("sms", "whatsapp")
 

@@ -8,12 +8,12 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import IdempotencyKey
-from core.services import partner_create
+from partners.models import IdempotencyKey
+from partners.services import partner_create
 from inventory.models import BackInStockSubscription
 from inventory.services import stock_level_update
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
-from preferences.models import CustomerIdentity
+from customers.models import CustomerIdentity
 from returns.services import return_create
 from tests.factories import CustomerFactory, ProductFactory, SalesChannelFactory
 

@@ -21,7 +21,7 @@ def test_national_phone_is_saved_in_e164_through_the_service(admin_client_as):
     # Given a customer in Mexico
     customer = CustomerFactory(country="MX", phone="+525512345678", language="es",
                                time_zone="America/Mexico_City")
-    url = f"/admin/preferences/customer/{customer.pk}/change/"
+    url = f"/admin/customers/customer/{customer.pk}/change/"
     inlines = management_forms(admin_client_as.get(url))
 
     # When an agent types a national number and a lower-case language tag
@@ -38,7 +38,7 @@ def test_national_phone_is_saved_in_e164_through_the_service(admin_client_as):
 def test_invalid_phone_is_refused_with_a_clear_message(admin_client_as):
     # Given a customer
     customer = CustomerFactory()
-    url = f"/admin/preferences/customer/{customer.pk}/change/"
+    url = f"/admin/customers/customer/{customer.pk}/change/"
     inlines = management_forms(admin_client_as.get(url))
 
     # When an agent types an invalid number
@@ -57,6 +57,6 @@ def test_customer_page_links_to_their_preference_page(admin_client_as, settings)
     settings.SITE_URL = "https://waypost.example.com"
     customer = CustomerFactory()
     # When an agent opens their page
-    page = admin_client_as.get(f"/admin/preferences/customer/{customer.pk}/change/").content.decode()
+    page = admin_client_as.get(f"/admin/customers/customer/{customer.pk}/change/").content.decode()
     # Then it links to the customer's preference page
     assert 'href="https://waypost.example.com/p/' in page

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from core.models import AuditLog, Partner, hash_token
+from core.models import AuditLog
+from partners.models import Partner, hash_token
 from tests.factories import SalesChannelFactory
 
 from .conftest import management_forms, messages_of
@@ -17,8 +18,8 @@ def test_creating_a_partner_shows_its_token_once(admin_client_as):
     channel = SalesChannelFactory()
 
     # When an agent adds a partner for it
-    inlines = management_forms(admin_client_as.get("/admin/core/partner/add/"))
-    response = admin_client_as.post("/admin/core/partner/add/", {
+    inlines = management_forms(admin_client_as.get("/admin/partners/partner/add/"))
+    response = admin_client_as.post("/admin/partners/partner/add/", {
         "name": "Acme shop", "sales_channels": [channel.pk], "is_active": "on", **inlines})
 
     # Then the partner exists with the channel, and the message carries a token matching its hash
@@ -34,14 +35,14 @@ def test_creating_a_partner_shows_its_token_once(admin_client_as):
     # the token nor its hash, and has no field for them
     shown = admin_client_as.get(response["Location"]).content.decode()
     assert tokens[0] in shown
-    page = admin_client_as.get(f"/admin/core/partner/{partner.pk}/change/").content.decode()
+    page = admin_client_as.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()
     assert tokens[0] not in page and partner.token_hash not in page
     assert 'name="token_hash"' not in page
 
 
 def test_rotating_a_token_replaces_the_hash(admin_client_as, post_action):
     # Given a partner
-    from core.services import partner_create
+    from partners.services import partner_create
 
     partner, old = partner_create(name="Acme", sales_channels=[SalesChannelFactory()])
 

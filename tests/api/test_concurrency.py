@@ -7,7 +7,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from orders.models import Order
-from preferences.models import Customer
+from customers.models import Customer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

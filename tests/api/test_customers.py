@@ -1,5 +1,5 @@
 """Customers through the partner API: upsert by channel and external id, update, scoping, validation."""
-from preferences.models import Customer, CustomerIdentity
+from customers.models import Customer, CustomerIdentity
 from tests.factories import CustomerFactory, OrderFactory
 
 URL = "/api/v1/customers/"

@@ -4,7 +4,7 @@ import pytest
 
 from orders.models import Order, OrderLine
 from orders.signals import order_status_changed
-from preferences.models import Customer
+from customers.models import Customer
 from tests.factories import OrderFactory
 
 URL = "/api/v1/orders/"

@@ -3,7 +3,7 @@ Retry-After, and the OpenAPI schema and docs."""
 import pytest
 from rest_framework.test import APIClient
 
-from core.api.auth import PartnerRateThrottle
+from partners.auth import PartnerRateThrottle
 
 
 def test_requests_without_a_valid_token_are_401(db, channel):
@@ -74,8 +74,8 @@ def test_an_integrity_error_inside_the_work_is_not_taken_for_a_replay(partner_fa
     from rest_framework import viewsets
     from rest_framework.test import APIRequestFactory, force_authenticate
 
-    from core.api.idempotency import idempotent
-    from core.models import IdempotencyKey
+    from partners.idempotency import idempotent
+    from partners.models import IdempotencyKey
 
     class Failing(viewsets.ViewSet):
         @idempotent

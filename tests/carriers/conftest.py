@@ -1,7 +1,8 @@
 """Fixtures for carrier tracking tests: a fake carrier API on 127.0.0.1 and shipments to track."""
 import pytest
 
-from orders.models import CarrierAccount, Shipment
+from intake.models import CarrierAccount
+from orders.models import Shipment
 from tests.factories import CustomerFactory, OrderFactory, SalesChannelFactory
 from tests.fakes.carrier import FakeCarrier
 

@@ -6,10 +6,12 @@ from datetime import timezone as dt_timezone
 import pytest
 from django.utils import timezone
 
-from notifications.models import Notification, SandboxMessage
-from orders.intake_services import carrier_poll
-from orders.models import CarrierAccount, Shipment, ShipmentEvent
-from orders.tasks import poll_carriers
+from notifications.models import Notification
+from channels.models import SandboxMessage
+from intake.services import carrier_poll
+from intake.models import CarrierAccount
+from orders.models import Shipment, ShipmentEvent
+from intake.tasks import poll_carriers
 from tests.notifications.pipeline import instant_pipeline, run_pipeline
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ import json
 import pytest
 
 from notifications.models import Event
-from orders.intake_services import intake_record_process
-from orders.models import CarrierAccount, CarrierStatusMapping, IntakeRecord, Shipment
+from intake.services import intake_record_process
+from intake.models import CarrierAccount, CarrierStatusMapping, IntakeRecord
+from orders.models import Shipment
 from tests.intake.samples import b64_hmac, hex_hmac
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from core.models import Partner, hash_token
+from partners.models import Partner, hash_token
 from tests.factories import SalesChannelFactory
 
 pytestmark = pytest.mark.django_db

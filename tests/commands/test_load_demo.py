@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from core.models import Partner, hash_token
+from partners.models import Partner, hash_token
 from orders.models import Order, OrderLine, Shipment
 from returns.models import ReturnRequest
 
@@ -52,7 +52,7 @@ def test_demo_covers_the_stories():
     output = load()
 
     # Then there are ~8 customers in several languages, and orders in many states
-    from preferences.models import Customer
+    from customers.models import Customer
 
     assert Customer.objects.count() == 8
     assert {"en-US", "es-MX", "fr-FR", "de-DE"} <= set(Customer.objects.values_list("language", flat=True))

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from core.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
+from console.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from core.models import AuditLog
-from notifications.models import (CallbackRequest, Delivery, InboundMessage, Notification, SandboxMessage, Suppression,
-                                  Template)
+from console.models import CallbackRequest
+from notifications.models import Delivery, InboundMessage, Notification, Suppression
+from channels.models import SandboxMessage
+from catalogue.models import Template
 from notifications.services.receipts import suppression_add
 from preferences.models import ChannelConsent
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline, send_due
@@ -52,7 +54,7 @@ def test_search_by_order_number_name_and_email(agent_client, shipped):
         response = agent_client.get(reverse("console:search"), {"q": q})
         assert response.status_code == 302 and response.url.endswith(f"/timeline/{customer.pk}/"), q
     # and the customers list finds them by tracking number too
-    page = agent_client.get(reverse("admin:preferences_customer_changelist"), {"q": shipment.tracking_number})
+    page = agent_client.get(reverse("admin:customers_customer_changelist"), {"q": shipment.tracking_number})
     assert "Emma Stone" in page.content.decode()
 
 
@@ -77,7 +79,7 @@ def test_resend_creates_a_linked_delivery_sends_it_and_logs_who_and_why(agent_cl
 def test_resend_needs_a_reason_and_is_refused_for_a_superseded_notification(agent, shipped):
     from django.core.exceptions import ValidationError
 
-    from notifications.services.console import delivery_resend
+    from console.services import delivery_resend
 
     customer, *_ = shipped
     delivery = Delivery.objects.filter(notification__customer=customer).first()
@@ -116,7 +118,7 @@ def test_agent_assigns_and_resolves_queue_items_audited(agent_client, shipped):
     inbound = InboundMessage.objects.create(provider="sandbox", provider_message_id="in-1", from_number=customer.phone,
                                             text="CALL ME", kind="call_me", customer=customer)
     callback = CallbackRequest.objects.create(customer=customer, phone=customer.phone, inbound=inbound)
-    url = reverse("admin:notifications_callbackrequest_changelist")
+    url = reverse("admin:console_callbackrequest_changelist")
     agent_client.post(url, {"action": "assign_to_me", helpers.ACTION_CHECKBOX_NAME: [callback.pk]})
     callback.refresh_from_db()
     assert callback.assigned_to == "alice"

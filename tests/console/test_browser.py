@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from core.roles import MERCHANT_EDITOR, SUPPORT_AGENT
-from notifications.models import Delivery, Template
+from console.roles import MERCHANT_EDITOR, SUPPORT_AGENT
+from notifications.models import Delivery
+from catalogue.models import Template
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline
 
 CHROMIUM = "/usr/bin/chromium"

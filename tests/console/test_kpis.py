@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import kpis
-from notifications.catalogue import ensure_catalogue
-from notifications.kpi_check import compare
-from notifications.models import Delivery, DeliveryAttempt, Event, Notification, NotificationType
+from insights import kpis
+from catalogue.shipped import ensure_catalogue
+from insights.kpi_check import compare
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification
+from catalogue.models import NotificationType
 from preferences.models import ChannelConsent, ConsentLog
 from tests.factories import BrandFactory, CustomerFactory
 

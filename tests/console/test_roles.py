@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from core.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
-from notifications.models import Rule, Template
+from console.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
+from catalogue.models import Rule, Template
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +26,10 @@ def test_the_migration_created_the_three_groups_with_their_permissions():
     perms = {g.name: set(g.permissions.values_list("content_type__app_label", "codename")) for g in Group.objects.all()}
     assert {SUPPORT_AGENT, MERCHANT_EDITOR, ADMINISTRATOR} <= set(perms)
     agent, editor = perms[SUPPORT_AGENT], perms[MERCHANT_EDITOR]
-    assert ("preferences", "view_customer_contact") in agent and ("notifications", "change_delivery") in agent
+    assert ("customers", "view_customer_contact") in agent and ("notifications", "change_delivery") in agent
     assert not {p for p in agent if p[1] in ("change_template", "change_rule", "add_template", "add_rule")}
-    assert ("notifications", "change_template") in editor and ("notifications", "change_rule") in editor
-    assert not {p for p in editor if p[0] == "preferences" and p[1] != "view_brand"}
+    assert ("catalogue", "change_template") in editor and ("catalogue", "change_rule") in editor
+    assert not {p for p in editor if p[0] in ("customers", "preferences") and p[1] != "view_brand"}
     assert ("notifications", "view_notification") not in editor  # no timeline, no addresses in deliveries
     assert perms[ADMINISTRATOR] >= agent | editor
     # after migrate (post_migrate), the Administrator holds every permission, of every app
@@ -42,9 +42,9 @@ def test_agent_cannot_edit_templates_or_rules(agent_client, shipped):
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
     rule = Rule.objects.first()
     # the admin change forms are read-only for them, and a POST is refused
-    assert agent_client.post(reverse("admin:notifications_template_change", args=[template.pk]), {}).status_code == 403
-    assert agent_client.post(reverse("admin:notifications_rule_change", args=[rule.pk]), {}).status_code == 403
-    assert agent_client.get(reverse("admin:notifications_template_add")).status_code == 403
+    assert agent_client.post(reverse("admin:catalogue_template_change", args=[template.pk]), {}).status_code == 403
+    assert agent_client.post(reverse("admin:catalogue_rule_change", args=[rule.pk]), {}).status_code == 403
+    assert agent_client.get(reverse("admin:catalogue_template_add")).status_code == 403
     # the studio shows the template read-only and refuses a save, a test send and a revert
     edit = reverse("console:studio-edit", args=[template.pk, "es"])
     page = agent_client.get(edit)
@@ -57,7 +57,7 @@ def test_agent_cannot_edit_templates_or_rules(agent_client, shipped):
 
 def test_agent_reads_customers_their_contact_details_and_the_timeline(agent_client, shipped):
     customer, order, shipment = shipped
-    assert agent_client.get(reverse("admin:preferences_customer_changelist")).status_code == 200
+    assert agent_client.get(reverse("admin:customers_customer_changelist")).status_code == 200
     page = agent_client.get(reverse("admin:notifications_customer_timeline", args=[customer.pk])).content.decode()
     assert "emma@example.com" in page and "+12125550147" in page
     for name in ("admin:orders_order_changelist", "admin:orders_shipment_changelist", "admin:returns_returnrequest_changelist",
@@ -67,11 +67,11 @@ def test_agent_reads_customers_their_contact_details_and_the_timeline(agent_clie
 
 def test_merchant_editor_cannot_open_customers_or_their_contact_details(editor_client, shipped):
     customer, order, shipment = shipped
-    for url in (reverse("admin:preferences_customer_changelist"),
-                reverse("admin:preferences_customer_change", args=[customer.pk]),
+    for url in (reverse("admin:customers_customer_changelist"),
+                reverse("admin:customers_customer_change", args=[customer.pk]),
                 reverse("admin:notifications_customer_timeline", args=[customer.pk]),
                 reverse("admin:notifications_delivery_changelist"),
-                reverse("admin:notifications_sandboxmessage_changelist"),
+                reverse("admin:channels_sandboxmessage_changelist"),
                 reverse("admin:preferences_consentlog_changelist") if _has_url("admin:preferences_consentlog_changelist") else None,
                 reverse("console:search") + "?q=emma",
                 reverse("console:oneoff", args=[customer.pk])):
@@ -82,7 +82,7 @@ def test_merchant_editor_cannot_open_customers_or_their_contact_details(editor_c
 def test_merchant_editor_edits_templates_and_sees_the_dashboard_with_anonymised_previews(editor_client, shipped):
     customer, *_ = shipped
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="email")
-    assert editor_client.get(reverse("admin:notifications_template_change", args=[template.pk])).status_code == 200
+    assert editor_client.get(reverse("admin:catalogue_template_change", args=[template.pk])).status_code == 200
     assert editor_client.get(reverse("console:dashboard")).status_code == 200
     page = editor_client.get(reverse("console:studio-edit", args=[template.pk, "en"])).content.decode()
     # the preview comes from the customer's real event, but with the sample customer in it
@@ -93,9 +93,9 @@ def test_merchant_editor_edits_templates_and_sees_the_dashboard_with_anonymised_
 def test_administrator_can_do_everything(admin_role_client, shipped):
     customer, *_ = shipped
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
-    for url in (reverse("admin:preferences_customer_change", args=[customer.pk]),
+    for url in (reverse("admin:customers_customer_change", args=[customer.pk]),
                 reverse("admin:notifications_customer_timeline", args=[customer.pk]),
-                reverse("admin:notifications_template_change", args=[template.pk]),
+                reverse("admin:catalogue_template_change", args=[template.pk]),
                 reverse("console:dashboard"), reverse("console:studio"),
                 reverse("console:studio-edit", args=[template.pk, "es"])):
         assert admin_role_client.get(url).status_code == 200, url
@@ -116,7 +116,7 @@ def test_a_role_without_the_contact_permission_sees_the_timeline_masked(make_use
     page = client.get(reverse("admin:notifications_customer_timeline", args=[customer.pk])).content.decode()
     assert "emma@example.com" not in page and "+12125550147" not in page
     assert "hidden" in page
-    customers = client.get(reverse("admin:preferences_customer_changelist")).content.decode()
+    customers = client.get(reverse("admin:customers_customer_changelist")).content.decode()
     assert "emma@example.com" not in customers
 
 

@@ -6,8 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from core.models import AuditLog
-from notifications.models import Rule, SandboxMessage, Template
-from notifications.studio import rule_warnings
+from catalogue.models import Rule, Template
+from channels.models import SandboxMessage
+from console.studio import rule_warnings
 from tests.notifications.pipeline import instant_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_test_send_goes_to_the_editors_own_address_through_the_provider(editor_c
 
 def test_admin_template_save_keeps_a_version():
     instant_pipeline()
-    from notifications.services.templates import template_version_record
+    from catalogue.services import template_version_record
 
     template = Template.objects.first()
     version = template_version_record(template=template, actor="user:x")
@@ -124,5 +125,5 @@ def test_rule_admin_save_shows_the_warning(admin_role_client):
     data = {"name": rule.name, "event_type": rule.event_type, "notification_type": rule.notification_type_id,
             "is_active": "on", "channels": '["email"]', "mode": rule.mode, "priority": rule.priority,
             "coalesce_seconds": rule.coalesce_seconds, "conditions": "{}"}
-    response = admin_role_client.post(reverse("admin:notifications_rule_change", args=[rule.pk]), data, follow=True)
+    response = admin_role_client.post(reverse("admin:catalogue_rule_change", args=[rule.pk]), data, follow=True)
     assert "matches every" in response.content.decode()

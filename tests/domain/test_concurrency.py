@@ -13,8 +13,8 @@ from inventory.models import StockLevel
 from inventory.services import stock_level_update
 from orders.models import Order, OrderLine, Shipment
 from orders.services import LineInput, order_create, shipment_create
-from preferences.models import Customer, CustomerIdentity
-from preferences.services import customer_upsert
+from customers.models import Customer, CustomerIdentity
+from customers.services import customer_upsert
 from tests.factories import (
     CustomerFactory, OrderLineFactory, ProductFactory, SalesChannelFactory, StockLevelFactory,
 )

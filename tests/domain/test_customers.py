@@ -2,9 +2,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from preferences.models import Customer, CustomerIdentity
-from preferences.services import customer_upsert
-from preferences.validators import normalize_phone, validate_language
+from customers.models import Customer, CustomerIdentity
+from customers.services import customer_upsert
+from customers.validators import normalize_phone, validate_language
 from tests.factories import SalesChannelFactory
 
 

@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from notifications.selectors import pipeline_report
-from notifications.simulation import drain, start_worker, stop_worker
+from demo.report import pipeline_report
+from demo.simulation import drain, start_worker, stop_worker
 from tests.knobs import Knobs
 
 TIME_SCALE = 0.01  # a 300 s coalescing window becomes 3 s; a 120 s stale send is recovered after 1.2 s

@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.db.models import Count
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryAttempt, Notification, SandboxMessage
+from notifications.models import Delivery, DeliveryAttempt, Notification
+from channels.models import SandboxMessage
 from orders.models import Shipment
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from preferences.services import preferences_save

@@ -12,9 +12,10 @@ import time
 import pytest
 import requests
 
-from core.models import Partner
+from partners.models import Partner
 from notifications.models import Event
-from notifications.selectors import pipeline_busy, pipeline_report
+from notifications.selectors import pipeline_busy
+from demo.report import pipeline_report
 from tests.factories import SalesChannelFactory
 from tests.redis_server import REDIS_SERVER, RedisServer, free_port, wait_until
 

@@ -13,8 +13,9 @@ from django.db.models import Count
 
 from core.models import AuditLog
 from notifications.models import Event
-from orders.models import IntakeRecord, Order
-from orders.tasks import sweep_intake
+from intake.models import IntakeRecord
+from orders.models import Order
+from intake.tasks import sweep_intake
 from tests.intake.conftest import SECRET, brand, catalogue, channel_of, post_shopify  # noqa: F401 (fixtures)
 from tests.intake.samples import body_of, shopify_order
 

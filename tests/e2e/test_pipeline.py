@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from core.models import AuditLog
-from notifications.models import Delivery, DeliveryAttempt, Event, Notification, Rule, SandboxMessage
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification
+from catalogue.models import Rule
+from channels.models import SandboxMessage
 from notifications.services.dispatch import delivery_requeue
 from orders.models import ShipmentEvent
 

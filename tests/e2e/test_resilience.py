@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from notifications.models import Delivery, DeliveryAttempt, Event, Notification, SandboxMessage
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification
+from channels.models import SandboxMessage
 
 from .helpers import S, assert_each_sent_delivery_sent_once, place_order, scan, ship, shop
 

@@ -66,8 +66,8 @@ SETTINGS_PROBE = """
 import datetime as dt
 from django.conf import settings
 from django.utils import timezone
-from notifications.channels.base import OutboundMessage
-from notifications.channels.sandbox import SandboxProvider
+from channels.base import OutboundMessage
+from channels.sandbox import SandboxProvider
 from notifications.waits import scaled
 message = OutboundMessage(channel="email", to="probe@example.com", subject="probe")
 results = {SandboxProvider(channel="email").send(message, idempotency_key=f"probe-{i}").status for i in range(40)}

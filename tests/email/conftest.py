@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from notifications.catalogue import ensure_catalogue
+from catalogue.shipped import ensure_catalogue
 from notifications.models import Delivery, Event
 from notifications.selectors import deliveries_reconcile_due
 from notifications.services.dispatch import delivery_send

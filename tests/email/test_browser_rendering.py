@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from notifications.catalogue import TYPES
-from notifications.default_templates import DEFAULT_TEMPLATES, LANGUAGES
-from notifications.email_layout import QR_TYPES, qr_png, render_layout
-from notifications.rendering import render_string, sample_context_for
+from catalogue.shipped import TYPES
+from catalogue.default_templates import DEFAULT_TEMPLATES, LANGUAGES
+from catalogue.email_layout import QR_TYPES, qr_png, render_layout
+from catalogue.rendering import render_string, sample_context_for
 
 CHROMIUM = "/usr/bin/chromium"
 WIDTHS = (375, 800)

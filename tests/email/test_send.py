@@ -10,8 +10,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from notifications.channels.email import check_email_configuration
-from notifications.models import Delivery, DeliveryAttempt, SandboxMessage
+from channels.email import check_email_configuration
+from notifications.models import Delivery, DeliveryAttempt
+from channels.models import SandboxMessage
 from notifications.services.dispatch import delivery_send
 from tests.email.conftest import (
     approved_return, b64, email_delivery, postmark_headers, postmark_sends_for, process_events, run_pipeline,

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.test import Client
 
-from notifications.email_layout import list_unsubscribe_headers
-from notifications.models import NotificationType
+from catalogue.email_layout import list_unsubscribe_headers
+from catalogue.models import NotificationType
 from preferences.models import ConsentLog, TypePreference
 from preferences.unsubscribe import unsubscribe_link_for, unsubscribe_token_for
 from tests.email.conftest import approved_return, postmark_headers, postmark_sends_for, run_pipeline

@@ -7,7 +7,8 @@ import json
 import pytest
 from django.test import Client
 
-from notifications.models import Delivery, ProviderEvent, SandboxMessage, Suppression
+from notifications.models import Delivery, ProviderEvent, Suppression
+from channels.models import SandboxMessage
 from preferences.models import ChannelConsent, ConsentLog
 from tests.email.conftest import WEBHOOK_SECRET, approved_return, email_delivery, run_pipeline, send_due
 

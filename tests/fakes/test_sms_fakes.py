@@ -18,7 +18,7 @@ from vonage_messages import WhatsappText
 from vonage_sms import SmsMessage
 from vonage_sms.errors import SmsError
 
-from notifications.webhooks_sms import vonage_signature
+from channels.webhooks_sms import vonage_signature
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.vonage import FakeVonage
 

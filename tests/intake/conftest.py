@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from orders.intake_services import intake_record_process, sales_channel_add
-from orders.models import IntakeRecord
+from intake.services import intake_record_process, sales_channel_add
+from intake.models import IntakeRecord
 from tests.factories import BrandFactory, ProductFactory
 from tests.notifications.pipeline import instant_pipeline
 

@@ -6,9 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orders.intake_selectors import dead_letters
-from orders.intake_services import intake_file_receive, intake_record_replay
-from orders.models import IntakeRecord, Order
+from intake.selectors import dead_letters
+from intake.services import intake_file_receive, intake_record_replay
+from intake.models import IntakeRecord
+from orders.models import Order
 from tests.factories import CustomerFactory
 
 from .conftest import process_received
@@ -50,7 +51,7 @@ def test_acceptance_2_bad_row_is_a_dead_letter_an_agent_fixes_and_replays_in_the
     agent = get_user_model().objects.create_superuser("agent", "agent@example.com", "pw")
     client.force_login(agent)
     report = marketplace_csv(csv_row("111-1"), csv_row("111-2", qty="0"))
-    upload = client.post("/admin/orders/intakerecord/upload/", {
+    upload = client.post("/admin/intake/intakerecord/upload/", {
         "sales_channel": market.pk, "file": SimpleUploadedFile("orders.txt", report)})
     assert upload.status_code == 302
     process_received()
@@ -59,15 +60,15 @@ def test_acceptance_2_bad_row_is_a_dead_letter_an_agent_fixes_and_replays_in_the
     [failed] = dead_letters()
     assert failed.source == f"marketplace:{market.slug}"
     assert failed.errors[0]["field"] == "lines[0].quantity" and failed.errors[0]["rule"] == "positive_integer"
-    listing = client.get("/admin/orders/intakerecord/?status__exact=failed")
+    listing = client.get("/admin/intake/intakerecord/?status__exact=failed")
     assert b"lines[0].quantity: positive_integer" in listing.content
-    page = client.get(f"/admin/orders/intakerecord/{failed.pk}/change/")
+    page = client.get(f"/admin/intake/intakerecord/{failed.pk}/change/")
     assert page.status_code == 200 and b"quantity-purchased" in page.content  # the raw payload is shown
 
     # when the agent fixes the quantity in the payload and saves with "replay"
     payload = failed.payload
     payload["rows"][0]["quantity-purchased"] = "1"
-    saved = client.post(f"/admin/orders/intakerecord/{failed.pk}/change/",
+    saved = client.post(f"/admin/intake/intakerecord/{failed.pk}/change/",
                         {"payload": json.dumps(payload), "replay_now": "on"})
     assert saved.status_code == 302
 
@@ -90,7 +91,7 @@ def test_replay_a_selection_from_the_admin_action(channel_of, catalogue, client)
     # the channel's account context allows orders without an address (e.g. digital goods)
     market.intake_settings.validation_overrides = {"shipping_address": "optional"}
     market.intake_settings.save()
-    client.post("/admin/orders/intakerecord/", {"action": "replay_selected", "_selected_action": [failed.pk]})
+    client.post("/admin/intake/intakerecord/", {"action": "replay_selected", "_selected_action": [failed.pk]})
     failed.refresh_from_db()
     assert failed.status == R.RESOLVED
     assert Order.objects.filter(external_id="1").exists()

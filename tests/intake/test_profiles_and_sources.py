@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from orders.models import CarrierAccount, IntakeRecord, Order, SalesChannel, Shipment
-from orders.tasks import sweep_intake
+from intake.models import CarrierAccount, IntakeRecord
+from orders.models import Order, Shipment
+from customers.models import SalesChannel
+from intake.tasks import sweep_intake
 
 from .conftest import SECRET, process_received
 from .samples import WOO_ORDER, body_of
@@ -121,5 +123,5 @@ def test_source_health_page(channel_of, client):
     client.force_login(get_user_model().objects.create_superuser("a", "a@example.com", "pw"))
     pos = channel_of("pos", secret="")
     IntakeRecord.objects.create(kind="partner", source=f"partner:{pos.slug}", sales_channel=pos, raw_body="{}")
-    page = client.get("/admin/orders/intakerecord/health/")
+    page = client.get("/admin/intake/intakerecord/health/")
     assert page.status_code == 200 and f"partner:{pos.slug}".encode() in page.content

@@ -2,10 +2,12 @@
 before the 202, processed by the intake task into customers, orders and shipments."""
 import pytest
 
-from notifications.models import Notification, SandboxMessage
-from orders.intake_services import intake_record_process
-from orders.models import IntakeRecord, Order, Shipment
-from preferences.models import Customer
+from notifications.models import Notification
+from channels.models import SandboxMessage
+from intake.services import intake_record_process
+from intake.models import IntakeRecord
+from orders.models import Order, Shipment
+from customers.models import Customer
 from tests.notifications.pipeline import run_pipeline
 
 from .conftest import SECRET, process_received

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from notifications.catalogue import ensure_catalogue
+from catalogue.shipped import ensure_catalogue
 from notifications.models import Event
 from notifications.selectors import deliveries_due
 from notifications.services.dispatch import delivery_send

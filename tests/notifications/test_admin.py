@@ -12,11 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditLog
+from console.models import CallbackRequest, RescheduleRequest
 from notifications.models import (
-    CallbackRequest, Delivery, DeliveryAttempt, Digest, Event, InboundMessage, Notification, NotificationType,
-    ProviderEvent, RescheduleRequest, Rule, SandboxMessage, Suppression, Template,
+    Delivery,
+    DeliveryAttempt,
+    Digest,
+    Event,
+    InboundMessage,
+    Notification,
+    ProviderEvent,
+    Suppression,
 )
-from notifications.rendering import TEMPLATE_LANGUAGES
+from catalogue.models import NotificationType, Rule, Template
+from channels.models import SandboxMessage
+from catalogue.rendering import TEMPLATE_LANGUAGES
 from notifications.services.receipts import Receipt, receipt_apply, suppression_add
 from tests.notifications.pipeline import (
     carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline, send_due,
@@ -59,8 +68,8 @@ def pipeline_rows():
                     detail="invalid number", source="test")
     today = timezone.localdate()
     Digest.objects.create(customer=customer, channel="email", day=today, key=f"{customer.pk}:email:{today}")
-    from notifications.models import Template
-    from notifications.services.templates import template_version_record
+    from catalogue.models import Template
+    from catalogue.services import template_version_record
 
     template_version_record(template=Template.objects.first(), actor="user:test", reason="console history")
     return customer

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app
-from notifications.models import Delivery, DeliveryAttempt, Event, Notification, SandboxMessage, Suppression
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification, Suppression
+from channels.models import SandboxMessage
 from notifications.services.dispatch import deliveries_send
 from notifications.services.planning import events_process
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline

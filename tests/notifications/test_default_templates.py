@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from notifications.catalogue import CHANNELS, SHIPPING, TYPES, ensure_catalogue
-from notifications.default_templates import DEFAULT_TEMPLATES
-from notifications.models import NotificationType, Rule, Template
-from notifications.rendering import TEMPLATE_LANGUAGES, render_string, sample_context_for, template_errors
+from catalogue.shipped import CHANNELS, SHIPPING, TYPES, ensure_catalogue
+from catalogue.default_templates import DEFAULT_TEMPLATES
+from catalogue.models import NotificationType, Rule, Template
+from catalogue.rendering import TEMPLATE_LANGUAGES, render_string, sample_context_for, template_errors
 
 CATEGORY = {key: category for key, _name, category, *_rest in TYPES}
 FIELDS = {"email": {"subject", "preheader", "body_text", "body_html"}, "sms": {"body_text"},

@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from notifications.channels.base import Found, Reconciliation
-from notifications.channels.sandbox import SandboxProvider
-from notifications.models import Delivery, DeliveryAttempt, SandboxMessage
+from channels.base import Found, Reconciliation
+from channels.sandbox import SandboxProvider
+from notifications.models import Delivery, DeliveryAttempt
+from channels.models import SandboxMessage
 from notifications.services import dispatch
 from notifications.services.dispatch import _claim_many, _record_many, deliveries_send
 from notifications.services.inflight import Leases
@@ -152,7 +153,7 @@ def test_a_late_answer_settles_the_reconciliation(confirmation, monkeypatch):
     deliveries_lease_expired()
 
     # when the call's answer finally comes back: accepted
-    from notifications.channels.base import SendResult, SendStatus
+    from channels.base import SendResult, SendStatus
 
     _record_many([(claim, SendResult(SendStatus.ACCEPTED, provider_message_id="late-1"), 900)])
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from notifications.models import Delivery, DeliveryAttempt, Notification
-from notifications.selectors import customer_timeline
+from console.selectors import customer_timeline
 from preferences.models import ChannelConsent
 from tests.notifications.pipeline import (
     carrier_scan, customer_with_shipment, instant_pipeline, order_with_shipment, process_events, run_pipeline,
@@ -186,7 +186,7 @@ def test_admin_timeline_page_renders_and_is_linked(admin_client):
     delivered = Notification.objects.get(customer=customer, notification_type__key="shipment_delivered")
     assert reverse("admin:notifications_notification_change", args=[delivered.pk]) in page
     # and the customer's page and the notification's row link to it
-    customer_page = admin_client.get(reverse("admin:preferences_customer_change", args=[customer.pk]))
+    customer_page = admin_client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
     assert timeline_url(customer) in customer_page.content.decode()
     notifications_page = admin_client.get(reverse("admin:notifications_notification_changelist"))
     assert timeline_url(customer) in notifications_page.content.decode()

@@ -5,7 +5,7 @@ answers as an empty one that stores nothing."""
 import pytest
 from django.core.cache import cache
 
-from core.api.auth import PartnerRateThrottle
+from partners.auth import PartnerRateThrottle
 from tests.factories import SalesChannelFactory
 from tests.redis_server import free_port
 

@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from notifications.models import Delivery, Digest, Notification, SandboxMessage
+from notifications.models import Delivery, Digest, Notification
+from channels.models import SandboxMessage
 from notifications.services.digests import digests_build_due
 from preferences.models import CustomerPreferences
 from tests.factories import CustomerFactory, SalesChannelFactory

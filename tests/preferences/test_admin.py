@@ -4,8 +4,9 @@ import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
 
-from notifications.models import SandboxMessage
-from preferences.models import ConsentLog, Customer
+from channels.models import SandboxMessage
+from preferences.models import ConsentLog
+from customers.models import Customer
 from preferences.services import consent_set
 from tests.factories import CustomerFactory
 
@@ -21,7 +22,7 @@ def agent(client, django_user_model):
 def test_customer_page_shows_consent_log_and_preferences(agent):
     customer = CustomerFactory()
     consent_set(customer=customer, channel="sms", state="opted_out", source="sms_keyword", actor="sms:+14155550000")
-    html = agent.get(reverse("admin:preferences_customer_change", args=[customer.pk])).content.decode()
+    html = agent.get(reverse("admin:customers_customer_change", args=[customer.pk])).content.decode()
     assert "Consent log" in html or "consent log" in html.lower()
     assert "sms:+14155550000" in html and "Customer preferences" in html
     assert agent.get(reverse("admin:preferences_pushsubscription_changelist")).status_code == 200
@@ -30,7 +31,7 @@ def test_customer_page_shows_consent_log_and_preferences(agent):
 
 def test_send_fresh_link_action_sends_to_the_address_on_file(agent):
     customer = CustomerFactory(email="emma@example.com")
-    response = agent.post(reverse("admin:preferences_customer_changelist"),
+    response = agent.post(reverse("admin:customers_customer_changelist"),
                           {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]})
     assert response.status_code == 302
     message = SandboxMessage.objects.get()

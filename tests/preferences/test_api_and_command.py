@@ -9,8 +9,9 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from notifications.catalogue import ensure_catalogue
-from preferences.models import ConsentLog, CustomerIdentity, CustomerPreferences, TypePreference
+from catalogue.shipped import ensure_catalogue
+from preferences.models import ConsentLog, CustomerPreferences, TypePreference
+from customers.models import CustomerIdentity
 from tests.factories import CustomerFactory, SalesChannelFactory
 
 pytestmark = pytest.mark.django_db

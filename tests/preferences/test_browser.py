@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from notifications.models import Delivery, Notification, SandboxMessage
+from notifications.models import Delivery, Notification
+from channels.models import SandboxMessage
 from preferences.models import ChannelConsent, ConsentLog, CustomerPreferences, PushSubscription, TypePreference
 from preferences.vapid import generate_vapid_keys
 from tests.fakes.push import FakePushService

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import signing
 
-from notifications.catalogue import ensure_catalogue
-from notifications.models import SandboxMessage
+from catalogue.shipped import ensure_catalogue
+from channels.models import SandboxMessage
 from preferences.links import preference_token_for, short_preference_link_for
 from preferences.models import ChannelConsent, ConsentLog, CustomerPreferences, PushSubscription, TypePreference
 from tests.factories import BrandFactory, CustomerFactory

@@ -7,7 +7,9 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from notifications.models import Delivery, Digest, Notification, Rule, SandboxMessage
+from notifications.models import Delivery, Digest, Notification
+from catalogue.models import Rule
+from channels.models import SandboxMessage
 from notifications.services.digests import digest_build, digests_build_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import notification_plan

@@ -4,7 +4,8 @@ encrypted (aes128gcm) and VAPID-signed (the fake verifies the JWT with the key i
 import pytest
 from django.utils import timezone
 
-from notifications.models import Delivery, SandboxMessage
+from notifications.models import Delivery
+from channels.models import SandboxMessage
 from preferences.models import PushSubscription
 from preferences.vapid import generate_vapid_keys
 from tests.fakes.push import FakePushService

@@ -8,12 +8,12 @@ import jwt
 import pytest
 from django.utils import timezone
 
-from notifications.catalogue import ensure_catalogue
+from catalogue.shipped import ensure_catalogue
 from notifications.models import Event
 from notifications.selectors import deliveries_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
-from notifications.webhooks_sms import vonage_sign
+from channels.webhooks_sms import vonage_sign
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from tests.factories import CustomerFactory, SalesChannelFactory
 from tests.fakes.twilio import FakeTwilio

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from notifications.channels.routing import check_providers, parse_routes, sms_provider_name, sms_sender
-from notifications.ratelimit import throttle
-from notifications.sms_encoding import estimated_cost, sms_stats
+from channels.routing import check_providers, parse_routes, sms_provider_name, sms_sender
+from channels.ratelimit import throttle
+from channels.sms_encoding import estimated_cost, sms_stats
 
 
 @pytest.mark.parametrize("text,encoding,units,segments,forced", [

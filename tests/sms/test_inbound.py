@@ -3,7 +3,8 @@ and answer once, RESCHEDULE and CALL ME open requests, anything else lands in th
 import pytest
 from twilio.request_validator import RequestValidator
 
-from notifications.models import CallbackRequest, Delivery, InboundMessage, RescheduleRequest
+from console.models import CallbackRequest, RescheduleRequest
+from notifications.models import Delivery, InboundMessage
 from notifications.services.inbound import classify
 from preferences.models import ChannelConsent, ConsentLog
 from tests.sms.conftest import TWILIO_TOKEN, customer_with_shipment, run_pipeline, scan, signed_vonage

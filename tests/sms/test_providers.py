@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from notifications.models import Delivery, DeliveryAttempt, Rule
+from notifications.models import Delivery, DeliveryAttempt
+from catalogue.models import Rule
 from tests.sms.conftest import US_NUMBER, customer_with_shipment, run_pipeline, scan
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_twilio_first_for_us_and_invalid_mobile_is_permanent(sms_providers, inst
 
 def test_unicode_text_is_sent_as_unicode(sms_providers, instant, fake_vonage):
     # given an SMS template with an emoji
-    from notifications.models import Template
+    from catalogue.models import Template
 
     Template.objects.filter(notification_type__key="shipment_shipped", channel="sms").update(
         body_text_en="{{ brand.name }}: your order is on its way 🚚")

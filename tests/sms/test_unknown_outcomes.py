@@ -4,7 +4,8 @@ Counted at the provider: the fakes' ledgers of what they accepted."""
 import pytest
 
 from notifications.models import Delivery, DeliveryAttempt
-from notifications.selectors import deliveries_reconcile_due, pipeline_report
+from notifications.selectors import deliveries_reconcile_due
+from demo.report import pipeline_report
 from notifications.services.reconcile import deliveries_reconcile
 from tests.sms.conftest import customer_with_shipment, run_pipeline, scan, signed_vonage
 

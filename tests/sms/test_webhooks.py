@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from twilio.request_validator import RequestValidator
 
-from notifications.models import Delivery, ProviderEvent, Rule
+from notifications.models import Delivery, ProviderEvent
+from catalogue.models import Rule
 from tests.sms.conftest import (SIGNATURE_SECRET, TWILIO_TOKEN, customer_with_shipment, messages_jwt, run_pipeline,
                                 scan, signed_vonage)
 

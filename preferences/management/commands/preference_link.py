@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from customers.models import Customer
+from customers.validators import normalize_phone
 from preferences.links import preference_link_for, short_preference_link_for
-from preferences.models import Customer
-from preferences.validators import normalize_phone
 
 
 class Command(BaseCommand):
