@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalogue import snapshots
 from notifications.models import Event
-from notifications.tasks import enqueue_event_on_commit
+from notifications.queueing import event_enqueue_on_commit
 from orders.models import Order, OrderLine, Shipment
 from customers.models import SalesChannel
 from customers.models import Brand, Customer
@@ -88,7 +88,7 @@ def publish(events: list[Event]) -> list[int]:
         Event.objects.bulk_create(events)
         ids = [e.pk for e in events]
         for event_id in ids:
-            enqueue_event_on_commit(event_id)
+            event_enqueue_on_commit(event_id)
     return ids
 
 

@@ -3,7 +3,7 @@ support contact, company address and preference/unsubscribe links in the footer,
 return code for returns the customer still has to drop off, CSS inlined with ``css_inline``
 (a media query for phones is kept in a <style> block). Also the List-Unsubscribe headers.
 
-``email_dress`` finishes a composed email OutboundMessage; ``render_layout`` is the pure part
+``email_dress`` finishes a composed email message; ``render_layout`` is the pure part
 (used by it, by previews and by the browser rendering tests)."""
 import io
 import re
@@ -17,7 +17,6 @@ from django.utils.safestring import mark_safe
 from qrcode.image.pure import PyPNGImage
 
 from catalogue.snapshots import brand_snapshot
-from channels.base import OutboundMessage
 
 # The HTML names the QR image by this content id; the provider swaps in the real cid it attaches.
 QR_CID_PLACEHOLDER = "waypost-return-qr"
@@ -85,8 +84,9 @@ def list_unsubscribe_headers(*, url: str, mailto: str, one_click: bool) -> dict:
     return headers
 
 
-def email_dress(message: OutboundMessage, *, notification, links: dict) -> OutboundMessage:
-    """Wrap the composed email's HTML in the brand layout and add its unsubscribe headers."""
+def email_dress(message, *, notification, links: dict):
+    """Wrap a composed email message's HTML (``subject``, ``preheader``, ``body_html``, ``headers``,
+    ``metadata``) in the brand layout and add its unsubscribe headers."""
     brand = notification.brand
     type_key = notification.notification_type.key
     code = ""

@@ -230,7 +230,7 @@ def sms_rule_errors(source: str, *, type_key: str, category: str) -> list[str]:
 
     from django.conf import settings
 
-    from channels.sms_encoding import sms_stats
+    from catalogue.sms_encoding import sms_stats
 
     errors = []
     rendered = render_string(source, sample_context_for(type_key, category))

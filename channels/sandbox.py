@@ -64,7 +64,7 @@ class SandboxProvider(Provider):
             return None
         import phonenumbers
 
-        from channels.sms_encoding import estimated_cost
+        from catalogue.sms_encoding import estimated_cost
 
         try:
             country = phonenumbers.region_code_for_number(phonenumbers.parse(message.to)) or ""

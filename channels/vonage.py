@@ -16,7 +16,7 @@ from django.conf import settings
 from channels.base import OutboundMessage, Provider, SendResult, SendStatus
 from channels.outcomes import failed_call
 from channels.ratelimit import throttle
-from channels.sms_encoding import sms_stats
+from catalogue.sms_encoding import sms_stats
 
 # SMS API status codes (https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms).
 THROTTLED, INTERNAL_ERROR = "1", "5"

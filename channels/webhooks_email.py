@@ -1,27 +1,22 @@
 """Email tracking webhooks: anymail's views (mounted at ``/anymail/<esp>/tracking/``) verify each
 post (``ANYMAIL_WEBHOOK_SECRET`` basic auth, plus the ESP's signature where anymail checks one)
-and parse it into ``AnymailTrackingEvent``s; the receiver here turns each into a ``Receipt`` and
-applies it: the delivery is found by the ``delivery_id`` we sent as metadata (else by message id),
-duplicates are ignored by the ESP's event id (else a hash of the payload), failures fall back to
-the plan's next channel after commit, and an ``unsubscribed`` event opts the customer out of email.
+and parse it into ``AnymailTrackingEvent``s; the receiver here turns each into a ``Receipt``
+(carrying the ``delivery_id`` we sent as metadata, and the ESP's event id, else a hash of the
+payload, to dedupe on) and sends it as ``receipt_received`` for the pipeline to apply.
 
 ``webhook_urlpatterns()`` is anymail's URL list with one guard: an ESP whose only authentication
 is basic auth answers 403 while ``ANYMAIL_WEBHOOK_SECRET`` is unset (anymail would only warn)."""
 import functools
 import hashlib
 import json
-import logging
 
 from anymail.signals import tracking
 from anymail.utils import get_anymail_setting
-from django.db import transaction
 from django.http import HttpResponseForbidden
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 
-from notifications.services import receipts as r
-
-logger = logging.getLogger(__name__)
+from channels import receipts as r
 
 # anymail's normalised event types -> our receipt kinds
 KINDS = {
@@ -60,29 +55,10 @@ def receipt_from_event(event, *, esp_name: str) -> r.Receipt:
 
 
 def on_tracking(sender, event, esp_name, **kwargs):
-    """anymail.signals.tracking receiver: apply one event; raising makes the ESP retry later."""
-    from notifications.tasks import enqueue_deliveries
-    from preferences.models import ChannelConsent
-    from preferences.services import consent_set
-
+    """anymail.signals.tracking receiver: pass one event on as a ``Receipt``; a receiver that
+    raises makes the ESP retry later."""
     receipt = receipt_from_event(event, esp_name=esp_name)
-    with transaction.atomic():
-        stored, follow_up = r.receipt_apply(receipt)
-        if stored is None:
-            logger.info("duplicate %s event %s ignored", receipt.provider, receipt.event_id)
-            return
-        if stored.delivery_id is None:
-            logger.info("%s %s event for an unknown message (%s, delivery %s): recorded, not applied",
-                        receipt.provider, receipt.kind, receipt.provider_message_id, receipt.delivery_id)
-            return
-        if receipt.kind == r.UNSUBSCRIBED:
-            delivery = stored.delivery
-            consent_set(customer=delivery.notification.customer, channel="email",
-                        state=ChannelConsent.State.OPTED_OUT, source="email_unsubscribe",
-                        actor=f"provider:{receipt.provider}", delivery_id=delivery.pk,
-                        notification_id=delivery.notification_id, reference=receipt.event_id)
-        if follow_up:
-            transaction.on_commit(lambda: enqueue_deliveries(follow_up))
+    r.receipt_received.send(sender=receipt.provider, receipt=receipt)
 
 
 def connect() -> None:

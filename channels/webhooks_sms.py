@@ -1,7 +1,7 @@
 """SMS and WhatsApp webhooks: delivery receipts and inbound texts from Vonage (SMS API, signed
 with the signature secret; Messages API, a JWT signed HS256 with a ``payload_hash`` of the body)
 and Twilio (``X-Twilio-Signature``). Each view verifies, parses into one normalised ``Receipt`` or
-inbound message, and hands it to the services. Unauthenticated or malformed posts get a 4xx and
+inbound message, and sends it as a signal (``channels.receipts``) for the pipeline. Unauthenticated or malformed posts get a 4xx and
 change nothing; repeated ones are deduped by the provider's ids."""
 import datetime as dt
 import hashlib
@@ -11,22 +11,12 @@ import time
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from notifications.services.inbound import inbound_receive
-from notifications.services.receipts import (
-    DELIVERED,
-    EXPIRED,
-    FAILED,
-    QUEUED,
-    REJECTED,
-    SENT,
-    UNKNOWN,
-    Receipt,
-    receipt_apply,
+from channels.receipts import (
+    DELIVERED, EXPIRED, FAILED, QUEUED, REJECTED, SENT, UNKNOWN, Inbound, Receipt, inbound_received, receipt_received,
 )
 
 VONAGE_DLR_KINDS = {"delivered": DELIVERED, "expired": EXPIRED, "failed": FAILED, "rejected": REJECTED,
@@ -55,16 +45,12 @@ def _int(value) -> int | None:
         return None
 
 
-def _apply(receipt: Receipt) -> None:
-    from notifications.models import Delivery
-    from notifications.tasks import enqueue_deliveries
+def _inbound(**fields) -> None:
+    inbound_received.send(sender=fields["provider"], inbound=Inbound(**fields))
 
-    if receipt.delivery_id and not Delivery.objects.filter(pk=receipt.delivery_id).exists():
-        receipt.delivery_id = None  # not one of ours: find it by the provider's message id
-    with transaction.atomic():
-        _event, follow_up = receipt_apply(receipt)
-        if follow_up:
-            transaction.on_commit(lambda: enqueue_deliveries(follow_up))
+
+def _apply(receipt: Receipt) -> None:
+    receipt_received.send(sender=receipt.provider, receipt=receipt)
 
 
 # --- Vonage SMS API: signed parameters -------------------------------------------------------------
@@ -162,7 +148,7 @@ def vonage_sms_inbound(request):
         return rejection
     if not params.get("msisdn") or not params.get("messageId"):
         return _reject(400, "msisdn and messageId are required")
-    inbound_receive(provider="vonage", message_id=params["messageId"], from_number=params["msisdn"],
+    _inbound(provider="vonage", message_id=params["messageId"], from_number=params["msisdn"],
                     to_number=params.get("to", ""), text=params.get("text", ""), channel="sms")
     return HttpResponse(status=204)
 
@@ -228,7 +214,7 @@ def vonage_messages_inbound(request):
     if body is None or not body.get("message_uuid") or not body.get("from"):
         return _reject(400, "message_uuid and from are required")
     channel = "whatsapp" if body.get("channel") == "whatsapp" else "sms"
-    inbound_receive(provider="vonage", message_id=body["message_uuid"], from_number=str(body["from"]),
+    _inbound(provider="vonage", message_id=body["message_uuid"], from_number=str(body["from"]),
                     to_number=str(body.get("to", "")), text=str(body.get("text", "")), channel=channel)
     return HttpResponse(status=204)
 
@@ -275,7 +261,7 @@ def twilio_inbound(request):
     if not sid or not sender:
         return _reject(400, "MessageSid and From are required")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    inbound_receive(provider="twilio", message_id=sid, from_number=sender, to_number=request.POST.get("To", ""),
+    _inbound(provider="twilio", message_id=sid, from_number=sender, to_number=request.POST.get("To", ""),
                     text=request.POST.get("Body", ""), channel=channel)
     # The reply goes through the API (one path, recorded), so the TwiML answer is empty.
     return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")

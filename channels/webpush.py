@@ -33,25 +33,23 @@ class WebPushProvider(Provider):
     def call_seconds(self) -> float:
         return settings.WEBPUSH_TIMEOUT_SECONDS * 2 + 5.0
 
-    def payload(self, message: OutboundMessage, customer) -> str:
-        from preferences.links import preference_link_for
-
+    def payload(self, message: OutboundMessage) -> str:
         return json.dumps({
             "title": message.subject, "body": message.body_text, "url": message.link,
-            "preferences_url": preference_link_for(customer), "tag": str(message.metadata.get("notification_id", "")),
+            "preferences_url": message.metadata.get("preferences_url", ""),
+            "tag": str(message.metadata.get("notification_id", "")),
         })
 
     def send(self, message: OutboundMessage, *, idempotency_key: str) -> SendResult:
-        from notifications.models import Notification
         from preferences.models import PushSubscription
         from preferences.vapid import vapid_private_key
 
-        notification = Notification.objects.select_related("customer").get(pk=message.metadata["notification_id"])
-        subscriptions = list(PushSubscription.objects.filter(customer=notification.customer, expired_at__isnull=True))
+        subscriptions = list(PushSubscription.objects.filter(customer_id=message.metadata["customer_id"],
+                                                             expired_at__isnull=True))
         if not subscriptions:
             return SendResult(SendStatus.PERMANENT, error_code="no_subscription",
                               error_text="The customer has no live push subscription")
-        data, private_key = self.payload(message, notification.customer), vapid_private_key()
+        data, private_key = self.payload(message), vapid_private_key()
         accepted, transient, unknown, gone = [], [], [], []
         # Push services accept up to 32 URL-safe base64 characters.
         topic = f"wpd{message.metadata.get('delivery_id') or idempotency_key.replace('-', '')}"[:32]

@@ -11,7 +11,6 @@ MOVED = {
     ("notifications", "notificationtype"): "catalogue", ("notifications", "rule"): "catalogue",
     ("notifications", "template"): "catalogue", ("notifications", "templateversion"): "catalogue",
     ("notifications", "sandboxmessage"): "channels",
-    ("notifications", "reschedulerequest"): "console", ("notifications", "callbackrequest"): "console",
     ("orders", "channelintakesettings"): "intake", ("orders", "intakerecord"): "intake",
     ("orders", "carrieraccount"): "intake", ("orders", "carrierstatusmapping"): "intake",
 }

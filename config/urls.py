@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from channels.webhooks_email import webhook_urlpatterns
 from config.health import healthz, readyz
+from console import urls as console_urls
+from insights import urls as insights_urls
 from insights.metrics import metrics_view
 from preferences.unsubscribe import unsubscribe_view
 
@@ -13,7 +15,8 @@ admin.site.site_title = "Waypost console"
 admin.site.index_title = "Notifications for orders, backorders and returns"
 
 urlpatterns = [
-    path("admin/console/", include("console.urls")),  # KPI dashboard, agent search, template studio
+    # KPI dashboard, agent search, template studio: one "console" namespace
+    path("admin/console/", include((console_urls.urlpatterns + insights_urls.urlpatterns, "console"))),
     path("admin/", include("config.moved_admin")),  # old addresses of models that moved app
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -1,5 +1,5 @@
 """The console's roles: Django groups with least privilege, created by a data migration
-(``console/migrations/0002_roles``) and kept current after every ``migrate``.
+(``console/migrations/0001_roles``) and kept current after every ``migrate``.
 
 - **Support agent**: reads customers (with their contact details), orders, shipments, returns and
   everything the pipeline wrote; requeues and resends deliveries, lifts suppressions, sends one-off
@@ -35,14 +35,13 @@ ROLES: dict[str, list[str]] = {
         *_view("orders", "order", "orderline", "shipment", "shipmentline", "shipmentevent"),
         *_view("returns", "returnrequest", "returnline"),
         *_view("notifications", "event", "notification", "delivery", "deliveryattempt", "providerevent", "suppression",
-               "inboundmessage", "digest"),
-        *_view("console", "reschedulerequest", "callbackrequest"),
+               "inboundmessage", "reschedulerequest", "callbackrequest", "digest"),
         *_view("channels", "sandboxmessage"),
         *_view("catalogue", "notificationtype", "rule", "template", "templateversion"),
         "notifications.change_delivery",           # requeue, resend, one-off send
         "notifications.change_suppression",        # lift
-        "notifications.change_inboundmessage", "console.change_reschedulerequest",
-        "console.change_callbackrequest",          # the queues: assign, resolve
+        "notifications.change_inboundmessage", "notifications.change_reschedulerequest",
+        "notifications.change_callbackrequest",          # the queues: assign, resolve
         "notifications.view_kpi_dashboard",
         "core.view_auditlog",
     ],

@@ -8,20 +8,15 @@ from django.utils import timezone
 from catalogue.models import Template
 from catalogue.rendering import ALWAYS
 from catalogue.shipped import context_parts
-from console.models import CallbackRequest, RescheduleRequest
+from notifications.models import CallbackRequest, RescheduleRequest
 from core.transitions import audit
 from customers.models import Customer
 from notifications.models import Delivery, Event, InboundMessage, Notification
+from notifications.queueing import deliveries_enqueue_on_commit
 from preferences.selectors import address_for
 
 D, N = Delivery.Status, Notification.Status
 QUEUE_MODELS = (InboundMessage, RescheduleRequest, CallbackRequest)
-
-
-def _enqueue_on_commit(delivery: Delivery) -> None:
-    from notifications.tasks import enqueue_deliveries
-
-    transaction.on_commit(lambda: enqueue_deliveries([delivery]))
 
 
 def _require_reason(reason: str) -> str:
@@ -54,7 +49,7 @@ def delivery_resend(*, delivery: Delivery, actor: str, reason: str) -> Delivery:
         audit(obj=new, action="resent", to_state=D.PENDING, actor=actor, reason=reason,
               data={"resend_of": old.pk, "to": to})
         audit(obj=old, action="resend_requested", actor=actor, reason=reason, data={"resend": new.pk})
-        _enqueue_on_commit(new)
+        deliveries_enqueue_on_commit([new])
     return new
 
 
@@ -98,7 +93,7 @@ def message_send_oneoff(*, customer: Customer, template: Template, actor: str, r
         delivery = Delivery.objects.create(notification=notification, channel=template.channel, to=to, send_after=now)
         audit(obj=notification, action="one_off_sent", to_state=N.SENDING, actor=actor, reason=reason,
               data={"template": template.pk, "channel": template.channel, "delivery": delivery.pk})
-        _enqueue_on_commit(delivery)
+        deliveries_enqueue_on_commit([delivery])
     return delivery
 
 

@@ -31,7 +31,7 @@ from catalogue.rendering import (
 from catalogue.services import TEMPLATE_FIELDS, template_revert, template_save, version_diff_html
 from channels import provider_for
 from channels.base import OutboundMessage, SendStatus
-from channels.sms_encoding import estimated_cost, sms_stats
+from catalogue.sms_encoding import estimated_cost, sms_stats
 from core.admin import admin_actor, validation_text
 from core.transitions import audit
 from notifications.models import Event, Notification

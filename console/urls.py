@@ -1,16 +1,14 @@
 """The console's own admin pages (behind the admin login; each view checks its permission):
-the KPI dashboard, customer search and agent actions, and the template studio."""
+customer search and agent actions, and the template studio. Mounted with the KPI dashboard
+(``insights.urls``) under ``/admin/console/`` in the ``console`` namespace (``config/urls.py``)."""
 from django.contrib import admin
 from django.urls import path
 
 from console import agent, studio
-from insights import dashboard
 
-app_name = "console"
 v = admin.site.admin_view
 
 urlpatterns = [
-    path("dashboard/", v(dashboard.dashboard_view), name="dashboard"),
     path("customers/search/", v(agent.search_view), name="search"),
     path("customers/<int:customer_id>/one-off/", v(agent.oneoff_view), name="oneoff"),
     path("deliveries/<int:delivery_id>/resend/", v(agent.resend_view), name="resend"),

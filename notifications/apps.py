@@ -6,6 +6,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from notifications import receivers
+        from notifications import receivers, tasks  # noqa: F401  (tasks: registered with Celery, for queueing)
 
         receivers.connect()

@@ -1,16 +1,16 @@
-"""Domain signal receivers: each writes an Event row (the outbox) in the sender's transaction and
-queues its processing on commit. Connected in NotificationsConfig.ready()."""
+"""Signal receivers, connected in NotificationsConfig.ready(): each domain signal writes an Event
+row (the outbox) in the sender's transaction and queues its processing on commit; the channels'
+receipts and inbound messages go to their services."""
 from catalogue import snapshots
 from notifications.models import Event
+from notifications.queueing import event_enqueue_on_commit
 
 
 def _record(*, type_: str, subject_type: str, subject_id: int, payload: dict, brand_id=None, customer_id=None,
             order_id=None) -> Event:
     event = Event.objects.create(type=type_, subject_type=subject_type, subject_id=subject_id, payload=payload,
                                  brand_id=brand_id, customer_id=customer_id, order_id=order_id)
-    from notifications.tasks import enqueue_event_on_commit
-
-    enqueue_event_on_commit(event.pk)
+    event_enqueue_on_commit(event.pk)
     return event
 
 
@@ -64,7 +64,21 @@ def on_stock_level_changed(sender, instance, previous_available, available, cros
                 brand_id=product.brand_id)
 
 
+def on_receipt_received(sender, receipt, **kwargs):
+    from notifications.services.receipts import receipt_received
+
+    receipt_received(receipt)
+
+
+def on_inbound_received(sender, inbound, **kwargs):
+    from notifications.services.inbound import inbound_receive
+
+    inbound_receive(provider=inbound.provider, message_id=inbound.message_id, from_number=inbound.from_number,
+                    to_number=inbound.to_number, text=inbound.text, channel=inbound.channel)
+
+
 def connect():
+    from channels.receipts import inbound_received, receipt_received
     from inventory.signals import stock_level_changed
     from orders.signals import order_line_backorder_changed, order_status_changed, shipment_status_changed
     from returns.signals import return_status_changed
@@ -74,3 +88,6 @@ def connect():
     order_line_backorder_changed.connect(on_order_line_backorder_changed, dispatch_uid="notifications.backorder")
     return_status_changed.connect(on_return_status_changed, dispatch_uid="notifications.return")
     stock_level_changed.connect(on_stock_level_changed, dispatch_uid="notifications.stock")
+    # What providers tell us, parsed by the channels' webhooks.
+    receipt_received.connect(on_receipt_received, dispatch_uid="notifications.receipt")
+    inbound_received.connect(on_inbound_received, dispatch_uid="notifications.inbound")

@@ -1,8 +1,10 @@
 """Reads for the pipeline: an event's recipients, the rules that match it, due work, whether it is
 busy; why a notification was not sent (in words, for agents and customers); and a partner's
 notifications."""
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -169,3 +171,22 @@ def notifications_for_partner(*, channels) -> QuerySet[Notification]:
         .select_related("notification_type")
         .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.order_by("id")))
     )
+
+
+def channels_at_cap(*, customer: Customer, channels: list[str], now) -> set[str]:
+    """Channels on which the customer already had ``FREQUENCY_CAPS[channel]`` non-critical
+    messages within the cap window (``FREQUENCY_CAP_WINDOW_HOURS``)."""
+    caps = {c: settings.FREQUENCY_CAPS.get(c) for c in channels if settings.FREQUENCY_CAPS.get(c)}
+    if not caps:
+        return set()
+    since = now - dt.timedelta(hours=settings.FREQUENCY_CAP_WINDOW_HOURS)
+    counted = (
+        Delivery.objects.filter(notification__customer=customer, channel__in=list(caps), created_at__gte=since,
+                                notification__notification_type__critical=False, resend_of__isnull=True)
+        .exclude(status__in=[Delivery.Status.SUPERSEDED, Delivery.Status.SUPPRESSED])
+        .exclude(notification__notification_type__category="digest")
+    )
+    sent = {}
+    for channel in counted.values_list("channel", flat=True):
+        sent[channel] = sent.get(channel, 0) + 1
+    return {c for c, cap in caps.items() if sent.get(c, 0) >= cap}

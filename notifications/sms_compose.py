@@ -5,7 +5,7 @@ from django.conf import settings
 
 from channels.base import OutboundMessage
 from channels.routing import country_of, sms_route, sms_sender
-from channels.sms_encoding import estimated_cost, sms_stats
+from catalogue.sms_encoding import estimated_cost, sms_stats
 from notifications.models import Delivery
 
 STOP_FOOTERS = {

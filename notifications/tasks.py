@@ -1,8 +1,6 @@
 """Celery tasks: thin wrappers that take ids and call services. Each is safe to run twice.
 Beat runs the two sweepers that make a lost broker message or a dead worker lose nothing: a
 dead worker's sends in flight are reconciled with their provider, never resent blindly."""
-import math
-
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -10,6 +8,7 @@ from django.utils import timezone
 
 from core.publishing import publish
 from notifications.models import Delivery, Event
+from notifications.queueing import COUNTDOWN_MAX_SECONDS, enqueue_deliveries, enqueue_events
 from notifications.selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
 from notifications.services.dispatch import deliveries_send
 from notifications.services.planning import events_process
@@ -17,70 +16,6 @@ from notifications.services.reconcile import deliveries_lease_expired, deliverie
 from notifications.waits import scaled
 
 SWEEP_BATCH = 2000
-COUNTDOWN_MAX_SECONDS = 60  # longer waits are left to the dispatch_due sweeper
-
-
-def enqueue_event(event_id: int) -> bool:
-    return publish(process_event, (event_id,), queue="events")
-
-
-def enqueue_events(event_ids: list[int]) -> None:
-    """Queue planning for events, up to ``EVENT_BATCH_SIZE`` a message. A broker that refuses
-    one message gets no more from this call: ``sweep_events`` queues the rest later."""
-    size = max(1, settings.EVENT_BATCH_SIZE)
-    for start in range(0, len(event_ids), size):
-        chunk = event_ids[start:start + size]
-        if len(chunk) == 1:
-            sent = enqueue_event(chunk[0])
-        else:
-            sent = publish(process_events, (chunk,), queue="events")
-        if not sent:
-            return
-
-
-def enqueue_event_on_commit(event_id: int) -> None:
-    """Queue an event's planning once the current transaction commits. The events one
-    transaction writes (an import, a bulk update) share messages: one callback per transaction.
-    A rolled-back transaction drops its callback, and with it its events' ids."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        enqueue_events([event_id])
-        return
-    batch = getattr(connection, "_waypost_event_batch", None)
-    if (batch is None or batch["done"]
-            or not any(callback is batch["send"] for _sids, callback, *_ in connection.run_on_commit)):
-        batch = {"ids": [], "done": False}
-
-        def send(batch=batch):
-            batch["done"] = True
-            enqueue_events(batch["ids"])
-
-        batch["send"] = send
-        connection._waypost_event_batch = batch
-        transaction.on_commit(send)
-    batch["ids"].append(event_id)
-
-
-def enqueue_deliveries(deliveries) -> None:
-    """Queue what each delivery needs next on its channel's queue: a send (pending) or a look-up
-    at the provider (reconciling), up to ``SEND_BATCH_SIZE`` deliveries a message (those due
-    within the same second share one). Short waits ride a countdown; long ones wait for the
-    ``dispatch_due`` sweeper (a Redis ETA task would run twice past the visibility timeout), as
-    do all of a call's deliveries once the broker refused one."""
-    now = timezone.now()
-    groups: dict[tuple[bool, str, int], list] = {}
-    for d in deliveries:
-        wait = (d.send_after - now).total_seconds()
-        if wait <= COUNTDOWN_MAX_SECONDS:
-            reconciling = d.status == Delivery.Status.RECONCILING
-            groups.setdefault((reconciling, d.channel, max(0, math.ceil(wait))), []).append(d.pk)
-    size = max(1, settings.SEND_BATCH_SIZE)
-    for (reconciling, channel, wait), ids in groups.items():
-        task = reconcile_deliveries if reconciling else send_deliveries
-        for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
-            if not publish(task, (chunk,), {"channel": channel}, queue=channel, countdown=wait or None):
-                return
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

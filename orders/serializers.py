@@ -3,9 +3,9 @@ sends (validated field by field) and what it gets back."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.serializers import ContactFieldsSerializer
 from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
 from partners.fields import PartnerChannelField, PartnerScopedPrimaryKeyField
-from preferences.serializers import ContactFieldsSerializer
 
 
 def _partner_orders(view):

@@ -146,27 +146,6 @@ def next_digest_at(*, prefs: CustomerPreferences, zone: dt.tzinfo, now) -> dt.da
     return candidate
 
 
-def capped_channels(*, customer: Customer, channels: list[str], now) -> set[str]:
-    """Channels on which the customer already had ``FREQUENCY_CAPS[channel]`` non-critical
-    messages within the cap window."""
-    from notifications.models import Delivery
-
-    caps = {c: settings.FREQUENCY_CAPS.get(c) for c in channels if settings.FREQUENCY_CAPS.get(c)}
-    if not caps:
-        return set()
-    since = now - dt.timedelta(hours=settings.FREQUENCY_CAP_WINDOW_HOURS)
-    counted = (
-        Delivery.objects.filter(notification__customer=customer, channel__in=list(caps), created_at__gte=since,
-                                notification__notification_type__critical=False, resend_of__isnull=True)
-        .exclude(status__in=[Delivery.Status.SUPERSEDED, Delivery.Status.SUPPRESSED])
-        .exclude(notification__notification_type__category="digest")
-    )
-    sent = {}
-    for channel in counted.values_list("channel", flat=True):
-        sent[channel] = sent.get(channel, 0) + 1
-    return {c for c, cap in caps.items() if sent.get(c, 0) >= cap}
-
-
 @dataclass(frozen=True)
 class EffectivePlan:
     """What the planner does with one notification for one customer."""
@@ -185,10 +164,12 @@ class EffectivePlan:
 
 
 def effective_plan(*, customer: Customer, type_key: str, category: str, critical: bool, channels: list[str],
-                   mode: str = "fallback", now=None) -> EffectivePlan:
+                   mode: str = "fallback", now=None, capped=None) -> EffectivePlan:
     """The customer's effective plan for one notification, in small steps:
     1. channel order; 2. per-channel verdicts (consent law, per-type opt-outs unless critical,
-    push activity); then for non-critical only: 3. frequency caps; 4. daily digest; 5. quiet hours."""
+    push activity); then for non-critical only: 3. frequency caps (``capped(channels)``: those of
+    the channels already at the customer's cap, counted by whoever sends); 4. daily digest;
+    5. quiet hours."""
     now = now or timezone.now()
     prefs = preferences_of(customer)
     channels, mode = ordered_channels(prefs=prefs, channels=channels, mode=mode, critical=critical)
@@ -201,7 +182,7 @@ def effective_plan(*, customer: Customer, type_key: str, category: str, critical
     if critical or not allowed:
         return EffectivePlan(allowed, mode, skipped, hold_until={})
     zone = customer_zone(customer)
-    capped = capped_channels(customer=customer, channels=allowed, now=now)
+    capped = capped(allowed) if capped else set()
     if capped:
         instant = [c for c in allowed if c not in capped]
         for c in capped:

@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from console.forms import LiftSuppressionForm, RequeueForm
-from console.models import CallbackRequest, RescheduleRequest
+from notifications.models import CallbackRequest, RescheduleRequest
 from console.queues import QueueActionsMixin, ResendForm
 from console.selectors import customer_timeline
 from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin_actor, pretty_json, run_form_action
@@ -38,7 +38,7 @@ from notifications.models import (
 from notifications.selectors import notification_why, skipped_text
 from notifications.services.dispatch import delivery_requeue
 from notifications.services.receipts import suppression_lift
-from notifications.tasks import enqueue_deliveries
+from notifications.queueing import deliveries_enqueue_on_commit
 from preferences.models import ChannelConsent, TypePreference
 
 
@@ -294,7 +294,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         page = run_form_action(self, request, queryset.select_related("notification"), form_class=RequeueForm,
                                title="Requeue dead deliveries", apply=apply)
         if requeued:
-            transaction.on_commit(lambda: enqueue_deliveries(requeued))
+            deliveries_enqueue_on_commit(requeued)
         return page
 
     @admin.action(description="Resend (a new delivery linked to this one, due now)", permissions=["requeue"])

@@ -1,5 +1,5 @@
 """Once created the console's groups here; they are the console app's now (its migration
-``0002_roles`` creates them, after every model has reached its app). Kept, empty, for the
+``0001_roles`` creates them, after every model has reached its app). Kept, empty, for the
 databases that applied it."""
 from django.db import migrations
 

@@ -47,9 +47,11 @@ def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
         body_text=rendered.body_text, body_html=rendered.body_html, link=rendered.link,
         from_email=brand.sender_email, from_name=brand.sender_name, reply_to=brand.support_email,
         sender_id=brand.sms_sender_id,
-        metadata={"delivery_id": delivery.pk, "notification_id": notification.pk,
+        metadata={"delivery_id": delivery.pk, "notification_id": notification.pk, "customer_id": notification.customer_id,
                   "type": notification.notification_type.key, "site": settings.SITE_URL},
     )
+    if delivery.channel == "push":  # the payload carries the way to the preference center
+        message.metadata["preferences_url"] = links["preferences"]
     if delivery.channel == "email":  # the brand layout, QR image and List-Unsubscribe headers
         from catalogue.email_layout import email_dress
 

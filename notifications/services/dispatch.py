@@ -30,6 +30,7 @@ from channels.ratelimit import StartTooLate
 from core.bulk import update_rows
 from core.transitions import machine
 from notifications.models import Delivery, DeliveryAttempt, Notification, Suppression
+from notifications.queueing import deliveries_enqueue_on_commit
 from notifications.selectors import deliveries_due
 from notifications.services import inflight, sms_policy
 from notifications.services.compose import compose_messages
@@ -114,12 +115,6 @@ def backoff(attempt_number: int) -> timezone.timedelta:
     return scaled(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
-def _enqueue(deliveries) -> None:
-    from notifications.tasks import enqueue_deliveries
-
-    enqueue_deliveries(deliveries)
-
-
 def _active_suppressions(deliveries: list[Delivery]) -> dict[tuple[str, str], Suppression]:
     """Active suppressions of the batch's addresses, by (channel, upper-cased address): one query."""
     wanted = {(d.channel, d.to.upper()) for d in deliveries if d.to}
@@ -198,7 +193,7 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
                 n.status, n.updated_at = N.SENDING, now
             update_rows(starting, ["status", "updated_at"])
         if fallbacks:
-            transaction.on_commit(lambda: _enqueue(fallbacks))
+            deliveries_enqueue_on_commit(fallbacks)
     return [Claim(d, a) for d, a in zip(claimed, attempts)]
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from channels import provider_named
 from channels.base import OutboundMessage, SendStatus
-from console.models import CallbackRequest, RescheduleRequest
+from notifications.models import CallbackRequest, RescheduleRequest
 from customers.models import Customer
 from notifications.models import Delivery, InboundMessage
 from preferences.models import ChannelConsent, ConsentLog

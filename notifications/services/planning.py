@@ -11,7 +11,8 @@ from catalogue.rendering import TEMPLATE_LANGUAGES
 from core.bulk import update_rows
 from customers.models import Customer
 from notifications.models import Delivery, Event, Notification
-from notifications.selectors import event_recipients, rules_for
+from notifications.queueing import enqueue_deliveries
+from notifications.selectors import channels_at_cap, event_recipients, rules_for
 from notifications.waits import scaled
 from preferences.selectors import address_for, effective_plan
 
@@ -88,7 +89,8 @@ def notification_draft(*, event: Event, customer: Customer, rule: Rule, now) -> 
     """Language, consent, channel order, caps, digest and quiet hours applied: the unsaved rows."""
     ntype = rule.notification_type
     plan = effective_plan(customer=customer, type_key=ntype.key, category=ntype.category, critical=ntype.critical,
-                          channels=rule.channels, mode=rule.mode, now=now)
+                          channels=rule.channels, mode=rule.mode, now=now,
+                          capped=lambda allowed: channels_at_cap(customer=customer, channels=allowed, now=now))
     allowed, skipped = plan.channels, plan.skipped
     base = now + scaled(rule.coalesce_seconds)
     first = allowed if plan.mode == Rule.Mode.ALL else allowed[:1]
@@ -273,16 +275,9 @@ def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
             Event.objects.filter(pk=event.pk).update(last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
                                                      processing_attempts=F("processing_attempts") + 1)
     if failure:
-        _enqueue_after(due)
+        enqueue_deliveries(due)  # what was planned before the failure (the task will not)
         raise failure
     return due
-
-
-def _enqueue_after(deliveries: list[Delivery]) -> None:
-    """Queue what was planned before a failing event stops the task (the task cannot)."""
-    from notifications.tasks import enqueue_deliveries
-
-    enqueue_deliveries(deliveries)
 
 
 def event_process(*, event_id: int) -> list[Delivery]:

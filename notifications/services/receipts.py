@@ -1,43 +1,29 @@
 """Provider receipts and suppressions: apply a normalised webhook event to its delivery (deduped
 by the provider's event id, statuses only move forward, a failure falls back to the plan's next
 channel), and keep the suppression list that hard bounces and complaints feed."""
-from dataclasses import dataclass, field
+import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from channels.receipts import (
+    ARRIVED_KINDS, BOUNCED, CLICKED, COMPLAINED, DELIVERED, FAILURE_KINDS, OPENED, REJECTED, UNSUBSCRIBED,
+    Receipt,
+)
 from core.transitions import audit
+from preferences.models import ChannelConsent
+from preferences.services import consent_set
 from notifications.models import Delivery, Notification, ProviderEvent, Suppression
+from notifications.queueing import deliveries_enqueue_on_commit
 from notifications.services.dispatch import delivery_fail, delivery_set_status, notification_refresh_status
 from notifications.services.reconcile import attempts_settle_by_receipt
 
 D = Delivery.Status
+logger = logging.getLogger(__name__)
 
-# Normalised receipt kinds.
-DELIVERED, BOUNCED, FAILED, REJECTED, EXPIRED = "delivered", "bounced", "failed", "rejected", "expired"
-COMPLAINED, OPENED, CLICKED, UNSUBSCRIBED = "complained", "opened", "clicked", "unsubscribed"
-QUEUED, SENT, DEFERRED, UNKNOWN = "queued", "sent", "deferred", "unknown"
-FAILURE_KINDS = {BOUNCED, FAILED, REJECTED, EXPIRED}
-# Receipts only a provider holding the message can send.
-ARRIVED_KINDS = {DELIVERED, QUEUED, SENT, DEFERRED, *FAILURE_KINDS, COMPLAINED, OPENED, CLICKED}
 # How far along each delivery status is; a receipt never moves a delivery backwards.
 _RANK = {D.PENDING: 0, D.SENDING: 1, D.RECONCILING: 1, D.SENT: 2, D.DELIVERED: 3, D.FAILED: 4, D.BOUNCED: 4, D.DEAD: 4,
          D.SUPPRESSED: 4, D.SUPERSEDED: 4}
-
-
-@dataclass
-class Receipt:
-    provider: str
-    event_id: str
-    kind: str
-    provider_message_id: str = ""
-    delivery_id: int | None = None
-    recipient: str = ""
-    occurred_at: object = None
-    detail: str = ""
-    cost: object = None
-    hard: bool = True  # for bounces: hard (permanent) or soft
-    payload: dict = field(default_factory=dict)
 
 
 def _find_delivery(receipt: Receipt) -> Delivery | None:
@@ -47,6 +33,23 @@ def _find_delivery(receipt: Receipt) -> Delivery | None:
     if receipt.provider_message_id:
         return qs.filter(provider_message_id=receipt.provider_message_id).order_by("-id").first()
     return None
+
+
+def receipt_received(receipt: Receipt) -> ProviderEvent | None:
+    """A provider's receipt as its webhook parsed it (``channels.receipts.receipt_received``):
+    applied in one transaction, its follow-up deliveries queued after commit. A reference that
+    is not one of our deliveries is dropped (the message id may still find it)."""
+    if receipt.delivery_id and not Delivery.objects.filter(pk=receipt.delivery_id).exists():
+        receipt.delivery_id = None
+    with transaction.atomic():
+        stored, follow_up = receipt_apply(receipt)
+        if stored is None:
+            logger.info("duplicate %s event %s ignored", receipt.provider, receipt.event_id)
+        elif stored.delivery_id is None:
+            logger.info("%s %s event for an unknown message (%s): recorded, not applied", receipt.provider,
+                        receipt.kind, receipt.provider_message_id)
+        deliveries_enqueue_on_commit(follow_up)
+    return stored
 
 
 def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery]]:
@@ -116,6 +119,12 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
             delivery.clicked_at = delivery.clicked_at or receipt.occurred_at or now
             delivery.opened_at = delivery.opened_at or receipt.occurred_at or now
             delivery.save(update_fields=["click_count", "clicked_at", "opened_at", "updated_at"])
+        elif receipt.kind == UNSUBSCRIBED and delivery.channel == "email":
+            # The ESP's own unsubscribe (its link or list-unsubscribe): consent law for the channel.
+            applied = True
+            consent_set(customer=notification.customer, channel="email", state=ChannelConsent.State.OPTED_OUT,
+                        source="email_unsubscribe", actor=f"provider:{receipt.provider}", delivery_id=delivery.pk,
+                        notification_id=notification.pk, reference=receipt.event_id)
         else:
             applied = settled  # queued/sent/deferred/unknown, or a late receipt that would move backwards
         if applied:

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from core.models import AuditLog
-from console.models import CallbackRequest
+from notifications.models import CallbackRequest
 from notifications.models import Delivery, InboundMessage, Notification, Suppression
 from channels.models import SandboxMessage
 from catalogue.models import Template
@@ -118,7 +118,7 @@ def test_agent_assigns_and_resolves_queue_items_audited(agent_client, shipped):
     inbound = InboundMessage.objects.create(provider="sandbox", provider_message_id="in-1", from_number=customer.phone,
                                             text="CALL ME", kind="call_me", customer=customer)
     callback = CallbackRequest.objects.create(customer=customer, phone=customer.phone, inbound=inbound)
-    url = reverse("admin:console_callbackrequest_changelist")
+    url = reverse("admin:notifications_callbackrequest_changelist")
     agent_client.post(url, {"action": "assign_to_me", helpers.ACTION_CHECKBOX_NAME: [callback.pk]})
     callback.refresh_from_db()
     assert callback.assigned_to == "alice"

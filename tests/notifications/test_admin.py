@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditLog
-from console.models import CallbackRequest, RescheduleRequest
+from notifications.models import CallbackRequest, RescheduleRequest
 from notifications.models import (
     Delivery,
     DeliveryAttempt,

@@ -14,6 +14,7 @@ from notifications.services.digests import digest_build, digests_build_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import notification_plan
 from preferences.models import ChannelConsent, CustomerPreferences, PushSubscription
+from notifications.selectors import channels_at_cap
 from preferences.selectors import (effective_plan, next_digest_at, ordered_channels, preferences_of,
                                    quiet_hours_end)
 from preferences.services import consent_set
@@ -28,8 +29,10 @@ UTC = dt.timezone.utc
 def plan(customer, type_key="shipment_shipped", category="shipping", critical=False, channels=("email", "sms"),
          mode="all", now=None):
     customer.refresh_from_db()  # forget a cached preferences row
+    now = now or timezone.now()
     return effective_plan(customer=customer, type_key=type_key, category=category, critical=critical,
-                          channels=list(channels), mode=mode, now=now or timezone.now())
+                          channels=list(channels), mode=mode, now=now,
+                          capped=lambda allowed: channels_at_cap(customer=customer, channels=allowed, now=now))
 
 
 # --- opt-outs and consent -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from channels.routing import check_providers, parse_routes, sms_provider_name, sms_sender
 from channels.ratelimit import throttle
-from channels.sms_encoding import estimated_cost, sms_stats
+from catalogue.sms_encoding import estimated_cost, sms_stats
 
 
 @pytest.mark.parametrize("text,encoding,units,segments,forced", [

@@ -3,7 +3,7 @@ and answer once, RESCHEDULE and CALL ME open requests, anything else lands in th
 import pytest
 from twilio.request_validator import RequestValidator
 
-from console.models import CallbackRequest, RescheduleRequest
+from notifications.models import CallbackRequest, RescheduleRequest
 from notifications.models import Delivery, InboundMessage
 from notifications.services.inbound import classify
 from preferences.models import ChannelConsent, ConsentLog

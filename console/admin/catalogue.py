@@ -57,7 +57,7 @@ class RuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        from console.studio import warn_about_rule  # issue 8: flag a rule matching nothing or everything
+        from console.studio import warn_about_rule  # flag a rule matching nothing or everything
 
         warn_about_rule(request, obj)
 
@@ -128,7 +128,7 @@ def _variable_paths(value, prefix="") -> set[str]:
 
 @admin.register(TemplateVersion)
 class TemplateVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every saved state of a template (issue 8); the studio shows diffs and reverts."""
+    """Every saved state of a template; the studio shows diffs and reverts."""
 
     list_display = ("template", "number", "created_by", "reason", "reverted_from", "created_at")
     list_filter = ("template__channel", "template__notification_type")
