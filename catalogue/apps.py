@@ -13,5 +13,6 @@ class CatalogueConfig(AppConfig):
     verbose_name = "Message catalogue"
 
     def ready(self):
-        # The shipped catalogue (types, rules, default templates) is data, installed after migrate.
+        # The shipped catalogue (types, rules, the copy files) is data: installed by its data migration
+        # and by install_catalogue, and what is missing after every migrate (a flushed test database).
         post_migrate.connect(_install_catalogue, sender=self, dispatch_uid="catalogue.shipped")

@@ -59,9 +59,10 @@ def context_parts(type_key: str, category: str) -> tuple[str, ...]:
     return CONTEXT_PARTS_BY_TYPE.get(type_key, CONTEXT_PARTS[category])
 
 
-def ensure_catalogue() -> dict:
-    """Create missing types, rules and default templates; never overwrite a merchant's edits."""
-    from catalogue.default_templates import DEFAULT_TEMPLATES
+def ensure_catalogue(*, NotificationType=NotificationType, Rule=Rule, Template=Template) -> dict:
+    """Create missing types, rules and templates (the copy files, ``catalogue.copy``); never
+    overwrite a merchant's edits. A data migration passes its historical models."""
+    from catalogue.copy import LANGUAGES, load_copy
 
     created = {"types": 0, "rules": 0, "templates": 0}
     types = {}
@@ -77,14 +78,16 @@ def ensure_catalogue() -> dict:
             defaults={"name": f"{event_type} -> {type_key}", "channels": channels, "mode": mode,
                       "coalesce_seconds": coalesce, "priority": priority})
         created["rules"] += made
-    for type_key, by_channel in DEFAULT_TEMPLATES.items():
+    for type_key, by_channel in load_copy().items():
+        if type_key not in types:
+            continue  # a type installed elsewhere (the daily digest: notifications.services.digests)
         for channel, by_language in by_channel.items():
             if Template.objects.filter(notification_type=types[type_key], channel=channel).exists():
                 continue
-            fields = {}
-            for language, parts in by_language.items():
-                for field, value in parts.items():
-                    fields[f"{field}_{language}"] = value
+            fields = {f"{field}_{language}": value for language in LANGUAGES
+                      for field, value in by_language.get(language, {}).items()}
+            # The untranslated columns hold the default language's copy.
+            fields.update({field: value for field, value in by_language.get("en", {}).items()})
             Template.objects.create(notification_type=types[type_key], channel=channel, **fields)
             created["templates"] += 1
     return created

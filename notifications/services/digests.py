@@ -10,7 +10,7 @@ from babel.dates import format_date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalogue.digest_templates import DIGEST_TEMPLATES, DIGEST_TYPE_KEY, DIGEST_TYPE_NAME
+from catalogue.copy import load_copy
 from catalogue.models import NotificationType, Template
 from catalogue.rendering import babel_locale, build_context, render_template
 from catalogue.snapshots import brand_snapshot, customer_snapshot
@@ -18,6 +18,7 @@ from customers.models import Customer
 from notifications.models import Delivery, Digest, Event, Notification
 from preferences.selectors import address_for, customer_zone, next_digest_at, preferences_of
 
+DIGEST_TYPE_KEY, DIGEST_TYPE_NAME = "daily_digest", "Daily digest"
 N = Notification.Status
 HELD = (Notification.Hold.DIGEST, Notification.Hold.CAP)
 
@@ -27,7 +28,7 @@ def digest_type() -> NotificationType:
     ntype, _ = NotificationType.objects.get_or_create(
         key=DIGEST_TYPE_KEY, defaults={"name": DIGEST_TYPE_NAME, "name_en": DIGEST_TYPE_NAME,
                                        "category": NotificationType.Category.DIGEST, "critical": False})
-    for channel, by_language in DIGEST_TEMPLATES.items():
+    for channel, by_language in load_copy().get(DIGEST_TYPE_KEY, {}).items():
         if Template.objects.filter(notification_type=ntype, channel=channel).exists():
             continue
         fields = {f"{name}_{language}": value for language, parts in by_language.items() for name, value in parts.items()}
