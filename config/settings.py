@@ -280,11 +280,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
 
-# --- Simulations and the sandbox provider -------------------------------------------------------
-# Set in the processes a simulation starts, never shared: waits (coalescing windows, backoff,
-# sweeper graces, the SMS cap's hour) multiplied by the scale; provider timeouts, in-flight leases
-# and reconciliation waits are real time and never scaled.
-SIMULATION_TIME_SCALE = env.float("SIMULATION_TIME_SCALE", default=1.0)
+# --- The sandbox provider -----------------------------------------------------------------------
 # The sandbox provider (every channel's default): a share of sends refused (not sent, retried), a
 # share recorded but answered as if the connection dropped (outcome unknown, reconciled), a delay
 # per send, and whether a repeated attempt key is recognised (an idempotent provider) or recorded

@@ -38,6 +38,7 @@ def _knobs_settings(settings):
     knobs.test_settings = settings
     yield
     knobs.test_settings = None
+    knobs.waits.compress(1.0)
 
 
 @pytest.fixture

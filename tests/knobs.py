@@ -1,7 +1,10 @@
-"""The simulation knobs in tests: the pipeline's waits scaled (``SIMULATION_TIME_SCALE``) and the
-sandbox provider's faults (``SANDBOX_*``), set for the running test only through pytest-django's
-``settings`` fixture (``tests/conftest.py`` hands it over), which undoes them when the test ends.
+"""The simulation knobs in tests: the pipeline's waits compressed (``notifications.waits``; a
+worker gets ``SIMULATION_TIME_SCALE``) and the sandbox provider's faults (``SANDBOX_*``, through
+pytest-django's ``settings`` fixture, which ``tests/conftest.py`` hands over), both undone when
+the test ends.
 ``Knobs`` keeps the attribute names tests use: ``knobs.sandbox_fail_rate = 0.2; knobs.save()``."""
+
+from notifications import waits
 
 NAMES = {"time_scale": "SIMULATION_TIME_SCALE", "sandbox_fail_rate": "SANDBOX_FAIL_RATE",
          "sandbox_unknown_rate": "SANDBOX_UNKNOWN_RATE", "sandbox_latency_ms": "SANDBOX_LATENCY_MS",
@@ -20,7 +23,9 @@ class Knobs:
     def save(self) -> "Knobs":
         assert test_settings is not None, "knobs are set within a test"
         for name, setting in NAMES.items():
-            setattr(test_settings, setting, getattr(self, name))
+            if name != "time_scale":
+                setattr(test_settings, setting, getattr(self, name))
+        waits.compress(self.time_scale)
         return self
 
     def as_env(self) -> dict:

@@ -18,6 +18,7 @@ from django.test import override_settings
 from catalogue.models import Rule
 from demo.report import pipeline_report
 from demo.simulation import Scenario, drain, start_worker, stop_worker
+from notifications import waits
 
 
 class Command(BaseCommand):
@@ -35,18 +36,20 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not 0 <= opts["fail_rate"] < 1:
             raise CommandError("--fail-rate must be in [0, 1).")
-        scoped = {"SIMULATION_TIME_SCALE": opts["time_scale"], "SANDBOX_FAIL_RATE": opts["fail_rate"]}
+        env = {"SIMULATION_TIME_SCALE": str(opts["time_scale"]), "SANDBOX_FAIL_RATE": str(opts["fail_rate"])}
         worker = None
         if not opts["external_worker"]:
             self._log(f"starting a Celery worker ({opts['concurrency']} processes)")
-            worker = start_worker(concurrency=opts["concurrency"], env={k: str(v) for k, v in scoped.items()},
-                                  die_with_parent=True)
+            worker = start_worker(concurrency=opts["concurrency"], env=env, die_with_parent=True)
         elif os.environ.get("SIMULATION_TIME_SCALE") is None:
             self._log("the external worker keeps its own time scale (start it with SIMULATION_TIME_SCALE)")
+        before = waits.factor()
+        waits.compress(opts["time_scale"])  # this process's sweeps, as beat's would be in the worker
         try:
-            with override_settings(**scoped):
+            with override_settings(SANDBOX_FAIL_RATE=opts["fail_rate"]):
                 report = self._run(opts)
         finally:
+            waits.compress(before)
             if worker:
                 stop_worker(worker)
         self.stdout.write(json.dumps(report, default=str))
