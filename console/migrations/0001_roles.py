@@ -1,7 +1,8 @@
 """The console's groups (Support agent, Merchant editor, Administrator) and the two custom
 permissions (``console/roles.py``). Permissions are normally created after ``migrate``
 (post_migrate), so on a fresh database they are created here first, for every app migrated.
-On a database that had them already (they came with an earlier migration) this adds nothing."""
+On a database that had them already (an earlier migration made them) it only adds the grants the
+roles now define and the groups lack; undoing it keeps the groups (they predate it there)."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -15,12 +16,6 @@ def create_roles(apps, schema_editor):
         app_config.models_module = None
     roles_sync(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"),
                ContentType=apps.get_model("contenttypes", "ContentType"))
-
-
-def remove_roles(apps, schema_editor):
-    from console.roles import ROLES
-
-    apps.get_model("auth", "Group").objects.filter(name__in=list(ROLES)).delete()
 
 
 class Migration(migrations.Migration):
@@ -41,4 +36,4 @@ class Migration(migrations.Migration):
         ("inventory", "0003_alter_backinstocksubscription_customer_and_more"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+
 # Seeded carrier status mappings (editable in the admin afterwards). Copied here, not imported:
 # a migration must not change when the adapters do.
 DEFAULT_MAPPINGS = {
