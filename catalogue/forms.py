@@ -7,10 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from catalogue.models import Rule, Template
-from catalogue.rendering import TEMPLATE_LANGUAGES, template_errors
+from catalogue.services import TRANSLATED, template_check
 from core.channels import Channel
-
-TEMPLATE_FIELDS = ("subject", "preheader", "body_text", "body_html", "link")
 
 
 def event_types() -> dict[str, set[str]]:
@@ -99,8 +97,9 @@ class RuleAdminForm(forms.ModelForm):
 # --- Templates ----------------------------------------------------------------------------------
 
 class TemplateAdminForm(forms.ModelForm):
-    """Every translated field (``subject_en`` ... ``link_de``) is checked against the snapshot of
-    its notification type; each error lands on its own field and names the variable."""
+    """Every translated field (``subject_en`` ... ``link_de``) is checked as ``template_save``
+    checks it (``template_check``): against the snapshot of its notification type and the
+    channel's rules; each error lands on its own field and names the variable or the rule."""
 
     class Meta:
         model = Template
@@ -108,15 +107,14 @@ class TemplateAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        ntype = cleaned.get("notification_type")
-        if ntype is None:
+        instance = self.instance
+        ntype = cleaned.get("notification_type") or (instance.notification_type if instance.notification_type_id else None)
+        channel = cleaned.get("channel") or instance.channel
+        if ntype is None or not channel:
             return cleaned
-        for language in TEMPLATE_LANGUAGES:
-            sources = {f"{field}_{language}": cleaned.get(f"{field}_{language}") or ""
-                       for field in TEMPLATE_FIELDS if f"{field}_{language}" in self.fields}
-            for name, messages in template_errors(sources, type_key=ntype.key, category=ntype.category).items():
-                for message in messages:
-                    self.add_error(name, message)
+        try:
+            template_check(notification_type=ntype, channel=channel,
+                           data={name: cleaned.get(name) or "" for name in TRANSLATED if name in self.fields})
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return cleaned
-
-

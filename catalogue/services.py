@@ -1,12 +1,14 @@
-"""Template history for the studio: every save kept as a numbered ``TemplateVersion`` (all
-translated fields), a revert saves an old version again as a new one, and each is audited."""
+"""Template editing for the studio and the admin: every save checked, locked and kept as a
+numbered ``TemplateVersion`` (all translated fields), a revert saves an old version again as a
+new one, and each is audited."""
 import difflib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from catalogue.models import Template, TemplateVersion
+from catalogue.models import NotificationType, Template, TemplateVersion
 from catalogue.rendering import TEMPLATE_LANGUAGES, template_errors
+from core.audit import AuditAction
 from core.transitions import audit
 
 TEMPLATE_FIELDS = ("subject", "preheader", "body_text", "body_html", "link")
@@ -31,17 +33,35 @@ def _ensure_baseline(template: Template, actor: str) -> None:
         template_version_record(template=template, actor="system", reason=f"as found before {actor}'s first edit")
 
 
-def template_save(*, template: Template, data: dict[str, str], actor: str, reason: str = "") -> TemplateVersion:
-    """Apply ``data`` (translated field -> source) after checking every field as the admin form
-    does (variables, SMS rules); save; record the new version; audit."""
-    ntype = template.notification_type
+def template_check(*, notification_type: NotificationType, channel: str, data: dict[str, str]) -> None:
+    """Raise ValidationError (per field) unless every field of ``data`` (translated field ->
+    source) is one a template has and uses only the variables its type's messages carry, within
+    the channel's rules (SMS: brand named, no prohibited content)."""
     unknown = set(data) - set(TRANSLATED)
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    errors = template_errors({k: v for k, v in data.items() if v}, type_key=ntype.key, category=ntype.category,
-                             channel=template.channel)
+    errors = template_errors({k: v for k, v in data.items() if v}, type_key=notification_type.key,
+                             category=notification_type.category, channel=channel)
     if errors:
         raise ValidationError({name: messages for name, messages in errors.items()})
+
+
+def template_create(*, notification_type: NotificationType, channel: str, data: dict[str, str], actor: str,
+                    reason: str = "") -> TemplateVersion:
+    """A new template of ``notification_type`` on ``channel``, checked like any save; its first
+    state is version 1; audited."""
+    template_check(notification_type=notification_type, channel=channel, data=data)
+    with transaction.atomic():
+        template = Template.objects.create(notification_type=notification_type, channel=channel, **data)
+        version = template_version_record(template=template, actor=actor, reason=reason)
+        audit(obj=template, action=AuditAction.CREATED, to_state=f"v{version.number}", actor=actor, reason=reason)
+    return version
+
+
+def template_save(*, template: Template, data: dict[str, str], actor: str, reason: str = "") -> TemplateVersion:
+    """Apply ``data`` (translated field -> source) after checking every field
+    (``template_check``); under the template's row lock: save, record the new version, audit."""
+    template_check(notification_type=template.notification_type, channel=template.channel, data=data)
     with transaction.atomic():
         locked = Template.objects.select_for_update().get(pk=template.pk)
         _ensure_baseline(locked, actor)
@@ -50,7 +70,7 @@ def template_save(*, template: Template, data: dict[str, str], actor: str, reaso
             setattr(locked, name, data[name])
         locked.save()
         version = template_version_record(template=locked, actor=actor, reason=reason)
-        audit(obj=locked, action="template_saved", to_state=f"v{version.number}", actor=actor, reason=reason,
+        audit(obj=locked, action=AuditAction.TEMPLATE_SAVED, to_state=f"v{version.number}", actor=actor, reason=reason,
               data={"changed": changed})
     return version
 
@@ -67,7 +87,7 @@ def template_revert(*, template: Template, version: TemplateVersion, actor: str,
         locked.save()
         reason = reason or f"revert to v{version.number}"
         new = template_version_record(template=locked, actor=actor, reason=reason, reverted_from=version.number)
-        audit(obj=locked, action="template_reverted", from_state=f"v{version.number}", to_state=f"v{new.number}",
+        audit(obj=locked, action=AuditAction.TEMPLATE_REVERTED, from_state=f"v{version.number}", to_state=f"v{new.number}",
               actor=actor, reason=reason)
     return new
 

@@ -15,6 +15,7 @@ from console.services import delivery_resend, message_send_oneoff
 from core.admin import admin_actor, validation_text
 from customers.models import Customer
 from notifications.models import Delivery
+from notifications.queueing import deliveries_enqueue_on_commit
 from orders.models import Order, Shipment
 
 SEARCH_LIMIT = 50
@@ -67,6 +68,7 @@ def resend_view(request, delivery_id: int):
         return redirect(timeline)
     try:
         new = delivery_resend(delivery=delivery, actor=admin_actor(request), reason=form.cleaned_data["reason"])
+        deliveries_enqueue_on_commit([new])
     except ValidationError as exc:
         messages.error(request, validation_text(exc))
     else:
@@ -89,6 +91,7 @@ def oneoff_view(request, customer_id: int):
         try:
             delivery = message_send_oneoff(customer=customer, template=form.cleaned_data["template"],
                                            actor=admin_actor(request), reason=form.cleaned_data["reason"])
+            deliveries_enqueue_on_commit([delivery])
         except ValidationError as exc:
             form.add_error(None, validation_text(exc))
         else:

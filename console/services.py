@@ -1,6 +1,7 @@
 """What support agents do from the console, each audited with who and why: resend a delivery
 (a new delivery linked to the old one), send a one-off message from a template, and work the
-queues of inbound replies, reschedule and callback requests (assign, resolve)."""
+queues of inbound replies, reschedule and callback requests (assign, resolve). A service that
+makes a delivery returns it; its caller (view, admin action) queues it after commit."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -8,11 +9,18 @@ from django.utils import timezone
 from catalogue.models import Template
 from catalogue.rendering import ALWAYS
 from catalogue.shipped import context_parts
-from notifications.models import CallbackRequest, RescheduleRequest
+from core.audit import AuditAction
 from core.transitions import audit
 from customers.models import Customer
-from notifications.models import Delivery, Event, InboundMessage, Notification
-from notifications.queueing import deliveries_enqueue_on_commit
+from notifications.models import (
+    CallbackRequest,
+    Delivery,
+    Event,
+    InboundMessage,
+    Notification,
+    RescheduleRequest,
+)
+from notifications.services.transitions import notification_refresh_status, notification_transition
 from preferences.selectors import address_for
 
 D, N = Delivery.Status, Notification.Status
@@ -28,8 +36,10 @@ def _require_reason(reason: str) -> str:
 
 def delivery_resend(*, delivery: Delivery, actor: str, reason: str) -> Delivery:
     """Send ``delivery``'s message again on the same channel, to the customer's current address:
-    a new pending delivery with ``resend_of`` pointing at the old one, due now. Refused while the
-    old one is still on its way, or when a newer update superseded the notification."""
+    a new pending delivery with ``resend_of`` pointing at the old one, due now; a dead
+    notification is sending again. Refused while the old one is still on its way, or when a
+    newer update superseded the notification. Returns the new delivery, for the caller to queue
+    (``deliveries_enqueue_on_commit``)."""
     reason = _require_reason(reason)
     with transaction.atomic():
         notification = Notification.objects.select_for_update().select_related("customer").get(pk=delivery.notification_id)
@@ -43,13 +53,10 @@ def delivery_resend(*, delivery: Delivery, actor: str, reason: str) -> Delivery:
             raise ValidationError(f"The customer has no {old.channel} address on file.")
         new = Delivery.objects.create(notification=notification, channel=old.channel, to=to, resend_of=old,
                                       send_after=timezone.now())
-        if notification.status in (N.DEAD, N.PLANNED):
-            notification.status = N.SENDING
-            notification.save(update_fields=["status", "updated_at"])
-        audit(obj=new, action="resent", to_state=D.PENDING, actor=actor, reason=reason,
+        notification_refresh_status(notification, actor=actor, reason=reason, record=True)
+        audit(obj=new, action=AuditAction.RESENT, to_state=D.PENDING, actor=actor, reason=reason,
               data={"resend_of": old.pk, "to": to})
-        audit(obj=old, action="resend_requested", actor=actor, reason=reason, data={"resend": new.pk})
-        deliveries_enqueue_on_commit([new])
+        audit(obj=old, action=AuditAction.RESEND_REQUESTED, actor=actor, reason=reason, data={"resend": new.pk})
     return new
 
 
@@ -73,7 +80,9 @@ def _one_off_payload(customer: Customer, template: Template) -> dict:
 def message_send_oneoff(*, customer: Customer, template: Template, actor: str, reason: str) -> Delivery:
     """Send ``template`` to ``customer`` once, now, on the template's channel, through the normal
     dispatch (suppressions and SMS consent still apply). Recorded as a processed ``console.one_off``
-    event with its own notification, so the timeline shows it like any other message."""
+    event with its own notification (planned, then sending by the agent's decision, audited), so
+    the timeline shows it like any other message. Returns its delivery, for the caller to queue
+    (``deliveries_enqueue_on_commit``)."""
     from notifications.services.planning import resolve_language
 
     reason = _require_reason(reason)
@@ -89,11 +98,11 @@ def message_send_oneoff(*, customer: Customer, template: Template, actor: str, r
             dedupe_key=f"oneoff:{event.pk}", customer=customer, brand=customer.brand,
             notification_type=template.notification_type, event=event, subject_key=f"customer:{customer.pk}",
             language=resolve_language(customer=customer, brand=customer.brand), channels=[template.channel],
-            status=N.SENDING, reason="", send_after=now)
+            reason="", send_after=now)
         delivery = Delivery.objects.create(notification=notification, channel=template.channel, to=to, send_after=now)
-        audit(obj=notification, action="one_off_sent", to_state=N.SENDING, actor=actor, reason=reason,
-              data={"template": template.pk, "channel": template.channel, "delivery": delivery.pk})
-        deliveries_enqueue_on_commit([delivery])
+        notification_transition(notification=notification, to_status=N.SENDING, actor=actor, reason=reason,
+                                action=AuditAction.ONE_OFF_SENT,
+                                data={"template": template.pk, "channel": template.channel, "delivery": delivery.pk})
     return delivery
 
 
@@ -106,7 +115,7 @@ def queue_item_assign(*, item, username: str, actor: str) -> object:
         previous = locked.assigned_to
         locked.assigned_to, locked.assigned_at = username, timezone.now()
         locked.save(update_fields=["assigned_to", "assigned_at"])
-        audit(obj=locked, action="assigned", from_state=previous, to_state=username, actor=actor)
+        audit(obj=locked, action=AuditAction.ASSIGNED, from_state=previous, to_state=username, actor=actor)
     return locked
 
 
@@ -119,5 +128,5 @@ def queue_item_resolve(*, item, actor: str, reason: str) -> object:
             raise ValidationError(f"{locked} was already resolved by {locked.handled_by}.")
         locked.handled_at, locked.handled_by = timezone.now(), actor[:120]
         locked.save(update_fields=["handled_at", "handled_by"])
-        audit(obj=locked, action="resolved", from_state="open", to_state="resolved", actor=actor, reason=reason)
+        audit(obj=locked, action=AuditAction.RESOLVED, from_state="open", to_state="resolved", actor=actor, reason=reason)
     return locked

@@ -3,6 +3,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from core.audit import AuditAction
+
 
 class AuditLog(models.Model):
     """One row per state change made by a service: who, what, from, to, why."""
@@ -10,7 +12,7 @@ class AuditLog(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
     from_state = models.CharField(max_length=64, blank=True)
     to_state = models.CharField(max_length=64, blank=True)
     actor = models.CharField(max_length=200, blank=True, help_text="user:…, partner:…, system:…")

@@ -3,9 +3,15 @@ data validated and normalised (E.164 phones, BCP 47 languages, IANA zones)."""
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.audit import AuditAction
 from core.transitions import audit
 from customers.models import Customer, CustomerIdentity
-from customers.validators import normalize_phone, validate_country, validate_language, validate_time_zone
+from customers.validators import (
+    normalize_phone,
+    validate_country,
+    validate_language,
+    validate_time_zone,
+)
 
 CONTACT_FIELDS = ("name", "email", "phone", "language", "time_zone", "country", "tier", "tags")
 
@@ -61,7 +67,7 @@ def customer_upsert(*, sales_channel, external_id: str, data: dict, actor: str =
                 sales_channel=sales_channel, external_id=external_id
             )
             return customer_update(customer=identity.customer, data=cleaned, actor=actor, _cleaned=True), False
-        audit(obj=customer, action="created", actor=actor, data={"channel": sales_channel.slug, "external_id": external_id})
+        audit(obj=customer, action=AuditAction.CREATED, actor=actor, data={"channel": sales_channel.slug, "external_id": external_id})
         return customer, True
 
 
@@ -73,5 +79,5 @@ def customer_update(*, customer: Customer, data: dict, actor: str = "", _cleaned
     for k, v in changed.items():
         setattr(customer, k, v)
     customer.save(update_fields=[*changed, "updated_at"])
-    audit(obj=customer, action="updated", actor=actor, data={"fields": sorted(changed)})
+    audit(obj=customer, action=AuditAction.UPDATED, actor=actor, data={"fields": sorted(changed)})
     return customer

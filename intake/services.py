@@ -1,7 +1,8 @@
 """Intake services: store every payload raw before it is acknowledged, process it through its
 source's adapter (idempotently, once), dead-letter what fails with its impact score, replay
 after an agent's fix; and carrier tracking: carrier codes mapped to statuses and recorded
-through ``shipment_event_record``, and carriers polled behind a circuit breaker."""
+through ``shipment_event_record``, and carriers polled behind a circuit breaker. A record's status
+moves only through ``intake_record_transition`` (``INTAKE_MACHINE``, audited)."""
 import logging
 import random
 import time
@@ -14,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import AuditAction
 from core.publishing import publish
-from core.transitions import InvalidTransition, audit
+from core.transitions import InvalidTransition, audit, machine, transition_locked
 from customers.models import SalesChannel
 from intake.models import CarrierAccount, CarrierStatusMapping, IntakeRecord
 from intake.sources.base import IntakeDeferred, IntakeRejected, Issue, Outcome, get_adapter
@@ -27,6 +29,28 @@ log = logging.getLogger(__name__)
 R, S = IntakeRecord.Status, Shipment.Status
 DONE = {R.PROCESSED, R.WARNING, R.RESOLVED}
 FINAL_SHIPMENT = {S.DELIVERED, S.RETURNED_TO_SENDER}
+
+
+INTAKE_MACHINE = machine("intake record", {
+    # Processed (with warnings or not), a dead letter, or resolved by an agent's replay.
+    R.RECEIVED: {R.PROCESSED, R.WARNING, R.FAILED, R.RESOLVED},
+    R.FAILED: {R.RESOLVED},  # replayed after a fix
+    R.PROCESSED: set(),
+    R.WARNING: set(),
+    R.RESOLVED: set(),
+})
+# What processing leaves on a record, saved with its move.
+_WORK_FIELDS = ("attempts", "warnings", "errors", "result", "processed_at", "impact_score", "resolved_at",
+                "resolved_by")
+
+
+def intake_record_transition(*, record: IntakeRecord, to_status: str, actor: str, reason: str = "",
+                             **changes) -> IntakeRecord:
+    """Move a record the caller locked through ``INTAKE_MACHINE``, saving ``changes`` with it,
+    audited (a dead letter's resolution as ``intake_resolved``)."""
+    action = AuditAction.INTAKE_RESOLVED if to_status == R.RESOLVED else None
+    return transition_locked(record, sm=INTAKE_MACHINE, target=to_status, actor=actor, reason=reason,
+                             changes=changes, action=action)
 
 
 # --- Receiving --------------------------------------------------------------------------------
@@ -97,51 +121,57 @@ def intake_record_process(*, record_id: int, actor: str = "system:intake", repla
     """Process one record through its adapter. Safe to call twice: a record already processed
     is returned untouched. Failures are stored on the record (never raised): a rejection is a
     dead letter at once, a deferral (or an unexpected error) is retried by the sweeper until
-    ``INTAKE_MAX_ATTEMPTS``."""
+    ``INTAKE_MAX_ATTEMPTS``. The outcome is saved with the record's move (``INTAKE_MACHINE``)."""
     with transaction.atomic():
         record = IntakeRecord.objects.select_for_update().get(pk=record_id)
         if record.status in DONE or (record.status == R.FAILED and not replay):
             return record
-        was_failed = record.status == R.FAILED
+        last_try = record.attempts + 1 >= settings.INTAKE_MAX_ATTEMPTS or replay
         record.attempts += 1
         adapter = get_adapter(record.kind)
         try:
             with transaction.atomic():
                 outcome = adapter.process(record=record, actor=actor)
         except IntakeDeferred as exc:
-            _fail(record, exc.issues, final=record.attempts >= settings.INTAKE_MAX_ATTEMPTS or replay)
+            target = _failed(record, exc.issues, final=last_try)
         except IntakeRejected as exc:
-            _fail(record, exc.issues, final=True)
+            target = _failed(record, exc.issues, final=True)
         except InvalidTransition as exc:
-            _fail(record, [Issue("status", "invalid_transition", str(exc))], final=True)
+            target = _failed(record, [Issue("status", "invalid_transition", str(exc))], final=True)
         except ValidationError as exc:
             issues = ([Issue(f, "invalid", " ".join(m)) for f, m in exc.message_dict.items()]
                       if hasattr(exc, "error_dict") else [Issue("", "invalid", " ".join(exc.messages))])
-            _fail(record, issues, final=True)
+            target = _failed(record, issues, final=True)
         except Exception as exc:  # unexpected: keep it for a retry, then dead-letter it
             log.exception("intake record %s failed", record.pk)
-            _fail(record, [Issue("", "unexpected_error", f"{exc.__class__.__name__}: {exc}"[:500])],
-                  final=record.attempts >= settings.INTAKE_MAX_ATTEMPTS or replay)
+            target = _failed(record, [Issue("", "unexpected_error", f"{exc.__class__.__name__}: {exc}"[:500])],
+                             final=last_try)
         else:
             record.warnings = [w.as_dict() for w in outcome.warnings]
             record.errors = []
             record.result = outcome.result
             record.processed_at = timezone.now()
-            if was_failed or replay:
-                record.status, record.resolved_at, record.resolved_by = R.RESOLVED, timezone.now(), actor
+            if record.status == R.FAILED or replay:
+                target = R.RESOLVED
+                record.resolved_at, record.resolved_by = timezone.now(), actor
             else:
-                record.status = R.WARNING if outcome.warnings else R.PROCESSED
-        record.save()
-        if was_failed and record.status == R.RESOLVED:
-            audit(obj=record, action="intake_resolved", from_state=R.FAILED, to_state=R.RESOLVED, actor=actor)
-        return record
+                target = R.WARNING if outcome.warnings else R.PROCESSED
+        work = {name: getattr(record, name) for name in _WORK_FIELDS}
+        if target == record.status:  # waits for the sweeper's next try, or a dead letter failed again
+            record.save(update_fields=list(work))
+            return record
+        return intake_record_transition(record=record, to_status=target, actor=actor,
+                                        reason=record.reason if target == R.FAILED else "", **work)
 
 
-def _fail(record: IntakeRecord, issues: list[Issue], *, final: bool) -> None:
+def _failed(record: IntakeRecord, issues: list[Issue], *, final: bool) -> str:
+    """Keep the issues on the record; returns where it goes: failed (a dead letter, with its
+    impact score) when ``final``, else where it is (waiting for the sweeper)."""
     record.errors = [i.as_dict() for i in issues]
-    record.status = R.FAILED if final else R.RECEIVED
-    if final:
-        record.impact_score = impact_score(record=record)
+    if not final:
+        return record.status
+    record.impact_score = impact_score(record=record)
+    return R.FAILED
 
 
 def intake_record_update_payload(*, record: IntakeRecord, payload, actor: str) -> IntakeRecord:
@@ -152,7 +182,7 @@ def intake_record_update_payload(*, record: IntakeRecord, payload, actor: str) -
             raise ValidationError("This record was processed; its payload can no longer change.")
         record.payload = payload
         record.save(update_fields=["payload"])
-        audit(obj=record, action="intake_payload_edited", actor=actor)
+        audit(obj=record, action=AuditAction.INTAKE_PAYLOAD_EDITED, actor=actor)
     return record
 
 
@@ -370,5 +400,5 @@ def sales_channel_add(*, brand, name: str, slug: str, kind: str, webhook_secret:
     with transaction.atomic():
         channel = SalesChannel.objects.create(brand=brand, name=name, slug=slug, kind=kind)
         ChannelIntakeSettings.objects.create(sales_channel=channel, webhook_secret=webhook_secret)
-        audit(obj=channel, action="created", actor=actor, data={"kind": kind})
+        audit(obj=channel, action=AuditAction.CREATED, actor=actor, data={"kind": kind})
     return channel

@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.audit import AuditAction
 from core.transitions import audit
 from inventory.models import Product, StockLevel, StockThreshold
 from inventory.signals import stock_level_changed
@@ -67,7 +68,7 @@ def stock_level_update(
         level.save(update_fields=[*fields, "updated_at"])
         after = level.available
         crossed = crossed_thresholds(before=before, after=after, low=level.low_stock_threshold)
-        audit(obj=level, action="stock_changed", from_state=str(before), to_state=str(after), actor=actor,
+        audit(obj=level, action=AuditAction.STOCK_CHANGED, from_state=str(before), to_state=str(after), actor=actor,
               reason=reason, data={"crossed": list(crossed), "delta": delta, "on_hand": on_hand})
         stock_level_changed.send(sender=StockLevel, instance=level, previous_available=before,
                                  available=after, crossed=[str(c) for c in crossed], actor=actor)

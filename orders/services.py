@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from core.audit import AuditAction
 from core.transitions import audit, machine, transition
 from customers.models import SalesChannel
 from orders import signals
@@ -47,7 +48,7 @@ BACKORDER_MACHINE = machine("order line", {
     B.BACKORDERED: {B.ALLOCATED, B.CANCELLED},
     B.ALLOCATED: set(),
     B.CANCELLED: set(),
-}, field="backorder_state")
+}, field="backorder_state", action=AuditAction.BACKORDER_STATE_CHANGED)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def order_create(
                           unit_price=l.unit_price, name=l.name or getattr(products.get(l.sku), "name", ""))
                 for l in lines
             ])
-            audit(obj=order, action="created", to_state=order.status, actor=actor)
+            audit(obj=order, action=AuditAction.CREATED, to_state=order.status, actor=actor)
             signals.order_status_changed.send(
                 sender=Order, instance=order, from_status=None, to_status=order.status, actor=actor
             )
@@ -214,7 +215,7 @@ def shipment_create(
             ShipmentLine.objects.bulk_create(
                 [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in (lines or [])]
             )
-            audit(obj=shipment, action="created", to_state=shipment.status, actor=actor)
+            audit(obj=shipment, action=AuditAction.CREATED, to_state=shipment.status, actor=actor)
             signals.shipment_status_changed.send(
                 sender=Shipment, instance=shipment, from_status=None, to_status=shipment.status, actor=actor
             )

@@ -6,6 +6,7 @@ only its hash is stored.
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.audit import AuditAction
 from core.transitions import audit
 from partners.models import Partner
 
@@ -25,7 +26,7 @@ def partner_create(*, name: str, sales_channels, is_active: bool = True, actor: 
             raw = partner.set_new_token()
             partner.save()
             partner.sales_channels.set(channels)
-            audit(obj=partner, action="created", actor=actor,
+            audit(obj=partner, action=AuditAction.CREATED, actor=actor,
                   data={"channels": sorted(c.slug for c in channels), "token_prefix": partner.token_prefix})
     except IntegrityError as exc:
         if Partner.objects.filter(name=name).exists():
@@ -41,7 +42,7 @@ def partner_token_rotate(*, partner: Partner, actor: str = "") -> str:
         old_prefix = locked.token_prefix
         raw = locked.set_new_token()
         locked.save(update_fields=["token_prefix", "token_hash"])
-        audit(obj=locked, action="token_rotated", actor=actor,
+        audit(obj=locked, action=AuditAction.TOKEN_ROTATED, actor=actor,
               data={"old_token_prefix": old_prefix, "token_prefix": locked.token_prefix})
     partner.token_prefix, partner.token_hash = locked.token_prefix, locked.token_hash
     return raw

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.audit import AuditAction
 from core.transitions import audit, machine, transition
 from returns.models import ReturnLine, ReturnRequest
 from returns.signals import return_status_changed
@@ -75,7 +76,7 @@ def return_create(*, order, lines: list[tuple], reason: str, refund_estimate: De
             ret = ReturnRequest.objects.create(order=order, reason=reason, refund_estimate=refund_estimate,
                                                external_id=external_id, status_changed_at=timezone.now())
             ReturnLine.objects.bulk_create([ReturnLine(return_request=ret, order_line=l, quantity=q) for l, q in lines])
-            audit(obj=ret, action="created", to_state=ret.status, actor=actor, reason=reason)
+            audit(obj=ret, action=AuditAction.CREATED, to_state=ret.status, actor=actor, reason=reason)
             return_status_changed.send(sender=ReturnRequest, instance=ret, from_status=None,
                                        to_status=ret.status, actor=actor)
     except IntegrityError:

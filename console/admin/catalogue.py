@@ -10,8 +10,8 @@ from modeltranslation.admin import TranslationAdmin
 from catalogue.forms import RuleAdminForm, TemplateAdminForm
 from catalogue.models import NotificationType, Rule, Template, TemplateVersion
 from catalogue.rendering import TEMPLATE_LANGUAGES, sample_context_for
+from catalogue.services import TRANSLATED, template_create, template_save
 from core.admin import ReadOnlyAdminMixin, admin_actor
-from core.transitions import audit
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
@@ -69,7 +69,8 @@ class RuleAdmin(admin.ModelAdmin):
 
 @admin.register(Template)
 class TemplateAdmin(TranslationAdmin):
-    """One fieldset per language; ``TemplateAdminForm`` rejects unknown variables per field."""
+    """One fieldset per language; ``TemplateAdminForm`` shows ``template_check``'s errors per
+    field; saves go through ``template_save`` (a new template through ``template_create``)."""
 
     form = TemplateAdminForm
     list_display = ("notification_type", "channel", "subject_preview", "languages_filled", "updated_at")
@@ -85,15 +86,22 @@ class TemplateAdmin(TranslationAdmin):
           for lang in TEMPLATE_LANGUAGES),
     )
 
-    def save_model(self, request, obj, form, change):
-        from catalogue.services import template_version_record
+    def get_readonly_fields(self, request, obj=None):
+        # Its versions are of one type and channel: fixed once created.
+        return (*self.readonly_fields, "notification_type", "channel") if obj else self.readonly_fields
 
-        if change and not obj.versions.exists():  # issue 8: the state before the first edit is version 1
-            template_version_record(template=Template.objects.get(pk=obj.pk), actor="system", reason="as found")
-        super().save_model(request, obj, form, change)
-        version = template_version_record(template=obj, actor=admin_actor(request), reason="saved in the admin")
-        audit(obj=obj, action="template_saved", to_state=f"v{version.number}", actor=admin_actor(request),
-              reason="saved in the admin")
+    def save_model(self, request, obj, form, change):
+        """Through the catalogue's services, never a raw save: checked (variables, the channel's
+        rules), under the template's row lock, kept as a version, audited."""
+        data = {name: form.cleaned_data.get(name) or "" for name in TRANSLATED if name in form.cleaned_data}
+        actor = admin_actor(request)
+        if change:
+            template_save(template=obj, data=data, actor=actor, reason="saved in the admin")
+        else:
+            version = template_create(notification_type=obj.notification_type, channel=obj.channel, data=data,
+                                      actor=actor, reason="saved in the admin")
+            obj.pk = version.template_id
+        obj.refresh_from_db()
 
     @admin.display(description="subject (en)")
     def subject_preview(self, obj):

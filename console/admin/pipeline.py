@@ -12,7 +12,6 @@ pipeline settings row is edited in place.
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,12 +19,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from console.forms import LiftSuppressionForm, RequeueForm
-from notifications.models import CallbackRequest, RescheduleRequest
 from console.queues import QueueActionsMixin, ResendForm
 from console.selectors import customer_timeline
-from core.admin import AuditLogInline, ReadOnlyAdminMixin, ReadOnlyInline, admin_actor, pretty_json, run_form_action
+from core.admin import (
+    AuditLogInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    admin_actor,
+    pretty_json,
+    run_form_action,
+)
 from customers.models import Customer
 from notifications.models import (
+    CallbackRequest,
     Delivery,
     DeliveryAttempt,
     Digest,
@@ -33,12 +39,13 @@ from notifications.models import (
     InboundMessage,
     Notification,
     ProviderEvent,
+    RescheduleRequest,
     Suppression,
 )
+from notifications.queueing import deliveries_enqueue_on_commit
 from notifications.selectors import notification_why, skipped_text
 from notifications.services.dispatch import delivery_requeue
 from notifications.services.receipts import suppression_lift
-from notifications.queueing import deliveries_enqueue_on_commit
 from preferences.models import ChannelConsent, TypePreference
 
 
@@ -135,7 +142,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
               "hold", "digest", "event_link", "order", "return_request", "brand", "rule", "language", "channels",
               "mode", "priority", "send_after", "dedupe_key", "subject_key", "created_at", "updated_at")
     readonly_fields = fields
-    inlines = [DeliveryInline]
+    inlines = [DeliveryInline, AuditLogInline]
 
     def get_urls(self):
         timeline = path("timeline/<int:customer_id>/", self.admin_site.admin_view(self.timeline_view),
@@ -301,12 +308,16 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def resend(self, request, queryset):
         from console.services import delivery_resend
 
-        def apply(delivery, data):
-            new = delivery_resend(delivery=delivery, actor=admin_actor(request), reason=data["reason"])
-            return f"{delivery} resent as delivery #{new.pk}."
+        resent: list[Delivery] = []
 
-        return run_form_action(self, request, queryset, form_class=ResendForm,
-                               title="Resend deliveries", apply=apply)
+        def apply(delivery, data):
+            resent.append(delivery_resend(delivery=delivery, actor=admin_actor(request), reason=data["reason"]))
+            return f"{delivery} resent as delivery #{resent[-1].pk}."
+
+        page = run_form_action(self, request, queryset, form_class=ResendForm, title="Resend deliveries", apply=apply)
+        if resent:
+            deliveries_enqueue_on_commit(resent)
+        return page
 
     @admin.display(description="notification")
     def notification_link(self, obj):

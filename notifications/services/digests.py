@@ -16,6 +16,7 @@ from catalogue.rendering import babel_locale, build_context, render_template
 from catalogue.snapshots import brand_snapshot, customer_snapshot
 from customers.models import Customer
 from notifications.models import Delivery, Digest, Event, Notification
+from notifications.services.transitions import notifications_transition
 from preferences.selectors import address_for, customer_zone, next_digest_at, preferences_of
 
 DIGEST_TYPE_KEY, DIGEST_TYPE_NAME = "daily_digest", "Daily digest"
@@ -106,14 +107,16 @@ def digest_build(*, customer_id: int, now=None) -> list[Delivery]:
                 carried.setdefault(notification.pk, digest)
         later = next_digest_at(prefs=preferences_of(customer), zone=zone, now=now)
         for notification in held:
-            digest = carried.get(notification.pk)
-            if digest is None:
+            if notification.pk not in carried:
                 notification.send_after = later
                 notification.save(update_fields=["send_after", "updated_at"])
-                continue
-            notification.status, notification.digest = N.SENT, digest
-            notification.reason = f"sent in the daily digest of {day.isoformat()} ({digest.channel})"
-            notification.save(update_fields=["status", "digest", "reason", "updated_at"])
+
+        def reason(n: Notification) -> str:
+            return f"sent in the daily digest of {day.isoformat()} ({carried[n.pk].channel})"
+
+        notifications_transition([n for n in held if n.pk in carried], to_status=N.SENT, actor="system:digest",
+                                 reason=reason, data=lambda n: {"digest": carried[n.pk].pk},
+                                 changes=lambda n: {"digest": carried[n.pk], "reason": reason(n)})
     return deliveries
 
 

@@ -6,13 +6,13 @@ its provider call can take), call the providers outside any transaction (side by
 pool when the provider allows it), record each result as it comes back (lock, move each state
 machine: sent; not sent: retry with backoff and jitter; refused: fall back to the next channel, or
 dead; unknown: reconcile with the provider before anything else is sent, see ``reconcile``). A
-batch costs a handful of queries whatever its size: locks, checks and updates are set-wise."""
+batch costs a handful of queries whatever its size: locks, checks and updates are set-wise; the
+state machines and what records each move are in ``transitions``."""
 import os
 import queue
 import random
 import threading
 import time
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -27,80 +27,28 @@ from channels import provider_for, provider_named
 from channels.base import OutboundMessage, SendResult, SendStatus, body_digest
 from channels.outcomes import failed_call
 from channels.ratelimit import StartTooLate
+from core.audit import AuditAction
 from core.bulk import update_rows
-from core.transitions import machine
+from core.transitions import audit
 from notifications.models import Delivery, DeliveryAttempt, Notification, Suppression
 from notifications.queueing import deliveries_enqueue_on_commit
 from notifications.selectors import deliveries_due
 from notifications.services import inflight, sms_policy
 from notifications.services.compose import compose_messages
+from notifications.services.transitions import (
+    DELIVERY_MACHINE,
+    PIPELINE,
+    deliveries_transition,
+    delivery_set_status,
+    notification_refresh_status,
+    notifications_refresh_status,
+    notifications_start,
+)
 from notifications.waits import scaled
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
 
-DELIVERY_MACHINE = machine("delivery", {
-    D.PENDING: {D.SENDING, D.SUPERSEDED, D.SUPPRESSED, D.DEAD},
-    D.SENDING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.DEAD, D.SUPPRESSED, D.BOUNCED, D.RECONCILING},
-    # Found (or a receipt came): sent; settled and not found: pending again; never found, no
-    # attempts left: failed or dead; the provider's look-up down for too long: dead (an agent).
-    D.RECONCILING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.BOUNCED, D.DEAD},
-    D.SENT: {D.DELIVERED, D.FAILED, D.BOUNCED, D.DEAD},
-    D.DELIVERED: {D.BOUNCED},
-    D.FAILED: set(),
-    D.BOUNCED: set(),
-    D.SUPPRESSED: set(),
-    D.SUPERSEDED: set(),
-    D.DEAD: {D.PENDING},  # an agent's requeue
-})
 ACCEPTED = (SendStatus.ACCEPTED, SendStatus.DELIVERED)
-
-
-def delivery_set_status(delivery: Delivery, status: str, **fields) -> Delivery:
-    """Move a locked delivery through its state machine and save only what changed."""
-    DELIVERY_MACHINE.check(delivery.status, status)
-    delivery.status = status
-    for name, value in fields.items():
-        setattr(delivery, name, value)
-    delivery.save(update_fields=["status", "updated_at", *fields])
-    return delivery
-
-
-def _status_from(notification: Notification, statuses: set[str]) -> str:
-    """A notification's status follows the best of its deliveries' statuses."""
-    if notification.status in (N.SUPERSEDED, N.NOT_SENT):
-        return notification.status
-    if D.DELIVERED in statuses:
-        return N.DELIVERED
-    if D.SENT in statuses:
-        return N.SENT
-    if statuses & {D.PENDING, D.SENDING, D.RECONCILING}:
-        return (N.SENDING if statuses & {D.SENDING, D.RECONCILING} or notification.status == N.SENDING
-                else N.PLANNED)
-    if statuses and statuses <= {D.SUPERSEDED}:
-        return N.SUPERSEDED
-    return N.DEAD
-
-
-def notifications_refresh_status(notifications: list[Notification]) -> None:
-    """Bring each notification's status in line with its deliveries (one read, one write)."""
-    if not notifications:
-        return
-    statuses: dict[int, set[str]] = defaultdict(set)
-    for notification_id, status in Delivery.objects.filter(
-            notification_id__in=[n.pk for n in notifications]).values_list("notification_id", "status"):
-        statuses[notification_id].add(status)
-    now, changed = timezone.now(), []
-    for notification in notifications:
-        status = _status_from(notification, statuses[notification.pk])
-        if status != notification.status:
-            notification.status, notification.updated_at = status, now
-            changed.append(notification)
-    update_rows(changed, ["status", "updated_at"])
-
-
-def notification_refresh_status(notification: Notification) -> Notification:
-    notifications_refresh_status([notification])
-    return notification
 
 
 @dataclass
@@ -154,12 +102,12 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
         suppressions = _active_suppressions(deliveries)
         opted_out = sms_policy.opted_out(deliveries)
         sms_counts = sms_policy.recent_sms_counts(deliveries, now=now)
-        claimed, attempts, fallbacks = [], [], []
+        claimed, attempts, fallbacks, superseded = [], [], [], []
         leases = inflight.Leases(now)
         for d in deliveries:
             notification = d.notification
             if notification.status == N.SUPERSEDED:
-                delivery_set_status(d, D.SUPERSEDED, error=notification.reason)
+                superseded.append(d)
                 continue
             suppression = suppressions.get((d.channel, d.to.upper())) if d.to else None
             if suppression or (notification.customer_id, d.channel) in opted_out:
@@ -185,13 +133,13 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
             claimed.append(d)
             attempts.append(DeliveryAttempt(delivery=d, number=number, provider=provider.name, started_at=now,
                                             idempotency_key=f"wp-{d.pk}-{number}"))
+        # A delivery still pending when planning superseded its notification (it was made after).
+        deliveries_transition(superseded, to_status=D.SUPERSEDED, actor=PIPELINE,
+                              reason=lambda d: d.notification.reason, changes=lambda d: {"error": d.notification.reason})
         if claimed:
             update_rows(claimed, ["status", "attempt_count", "provider", "updated_at", "lease_until"])
             DeliveryAttempt.objects.bulk_create(attempts)
-            starting = [n for n in {d.notification_id: d.notification for d in claimed}.values() if n.status == N.PLANNED]
-            for n in starting:
-                n.status, n.updated_at = N.SENDING, now
-            update_rows(starting, ["status", "updated_at"])
+            notifications_start(list({d.notification_id: d.notification for d in claimed}.values()))
         if fallbacks:
             deliveries_enqueue_on_commit(fallbacks)
     return [Claim(d, a) for d, a in zip(claimed, attempts)]
@@ -463,14 +411,15 @@ def delivery_send(*, delivery_id: int) -> list[Delivery]:
 
 
 def delivery_requeue(*, delivery: Delivery, actor: str = "", reason: str = "") -> Delivery:
-    """An agent's requeue of a dead delivery: back to pending, due now, attempts reset."""
-    from core.transitions import audit
-
+    """An agent's requeue of a dead delivery: back to pending, due now, attempts reset; its
+    notification follows (dead -> sending), both audited. Returns the delivery, for the caller
+    to queue (``deliveries_enqueue_on_commit``)."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=delivery.notification_id)
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        previous = locked.status
         delivery_set_status(locked, D.PENDING, send_after=timezone.now(), retry_floor=locked.attempt_count, error="")
-        notification.status = N.SENDING
-        notification.save(update_fields=["status", "updated_at"])
-        audit(obj=locked, action="requeued", from_state=D.DEAD, to_state=D.PENDING, actor=actor, reason=reason)
+        audit(obj=locked, action=AuditAction.REQUEUED, from_state=previous, to_state=D.PENDING, actor=actor,
+              reason=reason)
+        notification_refresh_status(notification, actor=actor, reason=reason, record=True)
     return locked

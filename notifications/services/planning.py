@@ -13,10 +13,12 @@ from customers.models import Customer
 from notifications.models import Delivery, Event, Notification
 from notifications.queueing import enqueue_deliveries
 from notifications.selectors import channels_at_cap, event_recipients, rules_for
+from notifications.services.transitions import deliveries_transition, notifications_transition
 from notifications.waits import scaled
 from preferences.selectors import address_for, effective_plan
 
 N, D = Notification.Status, Delivery.Status
+PLANNING = "system:planning"
 
 SUBJECT_FIELDS = {"return": "return_request_id", "order": "order_id"}
 
@@ -43,34 +45,63 @@ def _status_key(event: Event) -> str:
     return f"{event.type.split('.')[0]}.{status}"
 
 
-def _supersede_older(notification: Notification) -> None:
-    """Supersede still-planned notifications of the same coalescing group and subject that came
-    from older events; if a newer one already exists, supersede this one instead."""
-    group = notification.notification_type.coalesce_group
-    if not group:
+def _coalescing_key(notification: Notification) -> tuple:
+    return notification.customer_id, notification.subject_key, notification.notification_type.coalesce_group
+
+
+def _supersede(notifications: list[Notification]) -> None:
+    """Coalescing: of one customer's notifications of one coalescing group about one subject,
+    only the newest event's goes out. For these new notifications (saved; one, or a batch's),
+    with one locking read of their existing siblings: a still-planned sibling of an older event
+    is superseded by the new one, a new one with a sibling of a newer event (existing or new) is
+    superseded itself. The superseded notifications and the pending deliveries of the existing
+    ones move set-wise, each with an audit row."""
+    grouped = [n for n in notifications if n.notification_type.coalesce_group and n.status != N.NOT_SENT]
+    if not grouped:
         return
-    siblings = (
-        Notification.objects.select_for_update(of=("self",))
-        .filter(customer_id=notification.customer_id, subject_key=notification.subject_key,
-                notification_type__coalesce_group=group)
-        .exclude(pk=notification.pk)
-        .exclude(status=N.SUPERSEDED)
-    )
-    for other in siblings.order_by("event_id"):
-        if other.event_id < notification.event_id and other.status == N.PLANNED:
-            _mark_superseded(other, by=notification)
-        elif other.event_id > notification.event_id:
-            _mark_superseded(notification, by=other)
-            return
+    pairs = Q()
+    for n in grouped:
+        pairs |= Q(customer_id=n.customer_id, subject_key=n.subject_key)
+    new = {n.pk for n in notifications}
+    family: dict[tuple, list[Notification]] = {}
+    for other in (Notification.objects.select_for_update(of=("self",)).select_related("notification_type")
+                  .filter(pairs).exclude(status=N.SUPERSEDED).exclude(notification_type__coalesce_group="")
+                  .exclude(pk__in=new).order_by("pk")):
+        family.setdefault(_coalescing_key(other), []).append(other)
+    newer: dict[int, Notification] = {}  # superseded notification's pk -> the one superseding it
+    losers: list[Notification] = []
+    for n in sorted(grouped, key=lambda n: n.event_id):
+        siblings = family.setdefault(_coalescing_key(n), [])
+        for other in sorted(siblings, key=lambda o: o.event_id):
+            if other.pk in newer:
+                continue
+            if other.event_id < n.event_id and other.status == N.PLANNED:
+                newer[other.pk] = n
+                losers.append(other)
+            elif other.event_id > n.event_id:
+                newer[n.pk] = other
+                losers.append(n)
+                break
+        siblings.append(n)
+    _mark_superseded(losers, newer=newer, fresh=new)
 
 
-def _mark_superseded(notification: Notification, *, by: Notification) -> None:
-    notification.status = N.SUPERSEDED
-    notification.superseded_by = by
-    notification.reason = f"superseded by a newer update ({by.notification_type.key})"
-    notification.save(update_fields=["status", "superseded_by", "reason", "updated_at"])
-    Delivery.objects.filter(notification=notification, status=D.PENDING).update(
-        status=D.SUPERSEDED, error=notification.reason, updated_at=timezone.now())
+def _mark_superseded(notifications: list[Notification], *, newer: dict[int, Notification], fresh: set[int]) -> None:
+    """Supersede these locked notifications (``newer`` names each one's successor) and the
+    pending deliveries of those not made just now (``fresh`` ones have none yet)."""
+    if not notifications:
+        return
+    reasons = {n.pk: f"superseded by a newer update ({newer[n.pk].notification_type.key})" for n in notifications}
+    notifications_transition(notifications, to_status=N.SUPERSEDED, actor=PLANNING,
+                             reason=lambda n: reasons[n.pk], data=lambda n: {"superseded_by": newer[n.pk].pk},
+                             changes=lambda n: {"superseded_by": newer[n.pk], "reason": reasons[n.pk]})
+    existing = [n.pk for n in notifications if n.pk not in fresh]
+    if existing:
+        pending = list(Delivery.objects.select_for_update()
+                       .filter(notification_id__in=existing, status=D.PENDING).order_by("pk"))
+        deliveries_transition(pending, to_status=D.SUPERSEDED, actor=PLANNING,
+                              reason=lambda d: reasons[d.notification_id],
+                              changes=lambda d: {"error": reasons[d.notification_id]})
 
 
 def dedupe_key_for(*, event: Event, customer: Customer, rule: Rule) -> str:
@@ -133,39 +164,10 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None)
         return None, []  # planned concurrently by a redelivered copy of this event
     if notification.status == N.NOT_SENT:
         return notification, []
-    _supersede_older(notification)
+    _supersede([notification])
     if notification.status == N.SUPERSEDED or not draft.deliveries:
         return notification, []
     return notification, Delivery.objects.bulk_create(draft.deliveries)
-
-
-def _supersede_in_batch(drafts: list[Draft]) -> None:
-    """``_supersede_older`` for a batch's new notifications, with one locking read of the
-    existing siblings of all of them; a newer notification of the same batch counts too."""
-    grouped = [d for d in drafts if d.notification.notification_type.coalesce_group
-               and d.notification.status != N.NOT_SENT]
-    if not grouped:
-        return
-    pairs = Q()
-    for d in grouped:
-        pairs |= Q(customer_id=d.notification.customer_id, subject_key=d.notification.subject_key)
-    family: dict[tuple, list[Notification]] = {}
-    for other in (Notification.objects.select_for_update(of=("self",)).select_related("notification_type")
-                  .filter(pairs).exclude(status=N.SUPERSEDED).exclude(notification_type__coalesce_group="")
-                  .exclude(pk__in=[d.notification.pk for d in drafts]).order_by("pk")):
-        family.setdefault((other.customer_id, other.subject_key, other.notification_type.coalesce_group), []).append(other)
-    for d in sorted(grouped, key=lambda d: d.notification.event_id):
-        n = d.notification
-        siblings = family.setdefault((n.customer_id, n.subject_key, n.notification_type.coalesce_group), [])
-        for other in sorted(siblings, key=lambda o: o.event_id):
-            if other.status == N.SUPERSEDED:
-                continue
-            if other.event_id < n.event_id and other.status == N.PLANNED:
-                _mark_superseded(other, by=n)
-            elif other.event_id > n.event_id:
-                _mark_superseded(n, by=other)
-                break
-        siblings.append(n)
 
 
 def _rules(event: Event, rules_by_type: dict) -> list[Rule]:
@@ -206,7 +208,7 @@ def _plan_batch(events: list[Event], *, now, rules_by_type: dict) -> list[Delive
     for d in drafts:
         for delivery in d.deliveries:
             delivery.notification = d.notification  # now with its primary key
-    _supersede_in_batch(drafts)  # a notification superseded here gets no deliveries
+    _supersede([d.notification for d in drafts])  # a notification superseded here gets no deliveries
     return Delivery.objects.bulk_create(
         [delivery for d in drafts if d.notification.status == N.PLANNED for delivery in d.deliveries])
 

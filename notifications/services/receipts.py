@@ -7,16 +7,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels.receipts import (
-    ARRIVED_KINDS, BOUNCED, CLICKED, COMPLAINED, DELIVERED, FAILURE_KINDS, OPENED, REJECTED, UNSUBSCRIBED,
+    ARRIVED_KINDS,
+    BOUNCED,
+    CLICKED,
+    COMPLAINED,
+    DELIVERED,
+    FAILURE_KINDS,
+    OPENED,
+    REJECTED,
+    UNSUBSCRIBED,
     Receipt,
 )
+from core.audit import AuditAction
 from core.transitions import audit
-from preferences.models import ChannelConsent
-from preferences.services import consent_set
 from notifications.models import Delivery, Notification, ProviderEvent, Suppression
 from notifications.queueing import deliveries_enqueue_on_commit
-from notifications.services.dispatch import delivery_fail, delivery_set_status, notification_refresh_status
+from notifications.services.dispatch import delivery_fail
 from notifications.services.reconcile import attempts_settle_by_receipt
+from notifications.services.transitions import delivery_set_status, notification_refresh_status
+from preferences.models import ChannelConsent
+from preferences.services import consent_set
 
 D = Delivery.Status
 logger = logging.getLogger(__name__)
@@ -164,5 +174,5 @@ def suppression_lift(*, suppression: Suppression, actor: str, reason: str) -> Su
             return locked
         locked.lifted_at, locked.lifted_by, locked.lift_reason = timezone.now(), actor, reason
         locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
-        audit(obj=locked, action="suppression_lifted", actor=actor, reason=reason)
+        audit(obj=locked, action=AuditAction.SUPPRESSION_LIFTED, actor=actor, reason=reason)
     return locked

@@ -23,11 +23,10 @@ from channels.base import Found, Lookup, Reconciliation
 from core.bulk import update_rows
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import inflight
-from notifications.services.dispatch import (
+from notifications.services.dispatch import delivery_fail, executor
+from notifications.services.transitions import (
     DELIVERY_MACHINE,
-    delivery_fail,
     delivery_set_status,
-    executor,
     notifications_refresh_status,
 )
 

@@ -1,19 +1,24 @@
-"""The notifications admin: every page renders with rows the real pipeline made; templates and
-rules are validated on save (an unknown variable is named); dead letters are listed and requeued
-through ``delivery_requeue`` with an audit row and exactly one dispatch on commit; suppressions are
-lifted through ``suppression_lift``; the pipeline settings stay one row, in range."""
+"""The notifications admin: every page renders with rows the real pipeline made; templates are
+saved through ``template_save`` (checked as the studio checks them, versioned, audited) and rules
+validated on save (an unknown variable is named); dead letters are listed, requeued through
+``delivery_requeue`` and resent through ``delivery_resend`` with audit rows and exactly one
+dispatch on commit; suppressions are lifted through ``suppression_lift``; the pipeline settings
+stay one row, in range."""
 import pytest
-from django.conf import settings
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.models import NotificationType, Rule, Template
+from catalogue.rendering import TEMPLATE_LANGUAGES
+from channels.models import SandboxMessage
 from core.models import AuditLog
-from notifications.models import CallbackRequest, RescheduleRequest
 from notifications.models import (
+    CallbackRequest,
     Delivery,
     DeliveryAttempt,
     Digest,
@@ -21,14 +26,16 @@ from notifications.models import (
     InboundMessage,
     Notification,
     ProviderEvent,
+    RescheduleRequest,
     Suppression,
 )
-from catalogue.models import NotificationType, Rule, Template
-from channels.models import SandboxMessage
-from catalogue.rendering import TEMPLATE_LANGUAGES
 from notifications.services.receipts import Receipt, receipt_apply, suppression_add
 from tests.notifications.pipeline import (
-    carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline, send_due,
+    carrier_scan,
+    customer_with_shipment,
+    instant_pipeline,
+    run_pipeline,
+    send_due,
 )
 
 pytestmark = pytest.mark.django_db
@@ -189,8 +196,8 @@ def test_template_may_only_use_its_types_snapshot(admin_client):
 
 
 def test_valid_template_is_saved(admin_client, sms_template):
-    # given the Spanish SMS edited with variables its messages carry
-    body = "Hola {{ customer.first_name }}, {{ shipment.carrier_name }} entregó tu pedido."
+    # given the Spanish SMS edited with variables its messages carry (and the brand, as SMS must)
+    body = "Hola {{ customer.first_name }}, {{ brand.name }}: {{ shipment.carrier_name }} entregó tu pedido."
     data = template_form_data(sms_template, body_text_es=body)
 
     # when the merchant saves it
@@ -200,6 +207,78 @@ def test_valid_template_is_saved(admin_client, sms_template):
     assert response.status_code == 302, response.context["adminform"].form.errors
     sms_template.refresh_from_db()
     assert sms_template.body_text_es.startswith("Hola {{ customer.first_name }}")
+
+
+def template_audit(template: Template):
+    return AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Template), object_id=str(template.pk))
+
+
+def test_admin_refuses_an_sms_the_channels_rules_forbid(admin_client, sms_template):
+    # given the Spanish SMS edited with prize wording and without the brand (the SMS rules forbid both)
+    before = sms_template.body_text_es
+    data = template_form_data(sms_template, body_text_es="Winner! {{ customer.first_name }}, your parcel is here.")
+
+    # when the merchant saves it in the admin
+    response = admin_client.post(url(Template, "change", sms_template.pk), data)
+
+    # then the form comes back with both rules named on the field, and nothing is saved, versioned or audited
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["body_text_es"]
+    assert any("Prohibited content: 'Winner'" in e for e in errors)
+    assert any("must name the brand" in e for e in errors)
+    sms_template.refresh_from_db()
+    assert sms_template.body_text_es == before
+    assert not sms_template.versions.exists() and not template_audit(sms_template).exists()
+
+
+def test_admin_save_is_versioned_and_audited_by_template_save(admin_client, sms_template):
+    # given a shipped template nobody edited yet
+    before = sms_template.body_text_es
+    body = "{{ brand.name }}: {{ customer.first_name }}, tu pedido {{ order.number }} ya llegó."
+
+    # when the merchant changes its Spanish SMS in the admin
+    response = admin_client.post(url(Template, "change", sms_template.pk),
+                                 template_form_data(sms_template, body_text_es=body))
+
+    # then the state before is version 1, the new one version 2 by the merchant, audited with what changed
+    assert response.status_code == 302
+    v1, v2 = sms_template.versions.order_by("number")
+    assert (v1.created_by, v1.fields["body_text_es"]) == ("system", before)
+    assert (v2.created_by, v2.reason, v2.fields["body_text_es"]) == ("user:admin", "saved in the admin", body)
+    [row] = template_audit(sms_template)
+    assert (row.action, row.to_state, row.actor, row.data) == ("template_saved", "v2", "user:admin",
+                                                               {"changed": ["body_text_es"]})
+
+
+def test_admin_keeps_a_templates_type_and_channel(admin_client, sms_template):
+    # given the form posted with another channel
+    data = template_form_data(sms_template, channel="whatsapp",
+                              body_text_es="{{ brand.name }}: tu pedido {{ order.number }} ya llegó.")
+
+    # when it is saved
+    admin_client.post(url(Template, "change", sms_template.pk), data)
+
+    # then the template is still the SMS one (its versions are of it)
+    sms_template.refresh_from_db()
+    assert sms_template.channel == "sms" and sms_template.body_text_es.endswith("ya llegó.")
+
+
+def test_admin_adds_a_template_through_template_create(admin_client, sms_template):
+    # given a notification type without a WhatsApp template
+    ntype = sms_template.notification_type
+    Template.objects.filter(notification_type=ntype, channel="whatsapp").delete()
+    data = {"notification_type": ntype.pk, "channel": "whatsapp",
+            **{f"{f}_{lang}": "" for f in TEMPLATE_FIELDS for lang in TEMPLATE_LANGUAGES},
+            "body_text_en": "{{ brand.name }}: order {{ order.number }} was delivered."}
+
+    # when the merchant adds one in the admin
+    response = admin_client.post(url(Template, "add"), data)
+
+    # then it exists as version 1, audited as created by the merchant
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    template = Template.objects.get(notification_type=ntype, channel="whatsapp")
+    assert list(template.versions.values_list("number", "created_by")) == [(1, "user:admin")]
+    assert list(template_audit(template).values_list("action", "actor")) == [("created", "user:admin")]
 
 
 def test_template_page_lists_the_variables_its_messages_carry(admin_client, sms_template):
@@ -320,6 +399,47 @@ def test_requeue_of_a_live_delivery_is_refused(admin_client, dead_delivery, djan
     assert "Cannot move delivery from &#x27;delivered&#x27; to &#x27;pending&#x27;" in follow.content.decode()
     delivered.refresh_from_db()
     assert delivered.status == Delivery.Status.DELIVERED
+    assert callbacks == []
+
+
+def test_resend_action_makes_linked_deliveries_and_queues_them_once_after_the_services(
+        admin_client, dead_delivery, django_capture_on_commit_callbacks):
+    # given a dead delivery (its notification dead too)
+    assert dead_delivery.notification.status == Notification.Status.DEAD
+
+    # when the agent resends it from the deliveries list, with a reason
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_action(admin_client, Delivery, "resend", [dead_delivery], apply="1",
+                               reason="customer asked again")
+
+    # then a new delivery links to it, the notification is sending again (audited), and the
+    # action queues the new delivery in exactly one dispatch after commit
+    assert response.status_code == 302
+    new = Delivery.objects.get(resend_of=dead_delivery)
+    assert new.status == Delivery.Status.PENDING
+    notification = Notification.objects.get(pk=dead_delivery.notification_id)
+    assert notification.status == Notification.Status.SENDING
+    row = AuditLog.objects.get(content_type=ContentType.objects.get_for_model(Notification),
+                               object_id=str(notification.pk))
+    assert (row.from_state, row.to_state, row.actor, row.reason) == ("dead", "sending", "user:admin",
+                                                                     "customer asked again")
+    assert len(callbacks) == 1
+
+
+def test_requeue_and_resend_services_leave_the_queueing_to_their_caller(dead_delivery,
+                                                                        django_capture_on_commit_callbacks):
+    from console.services import delivery_resend
+    from notifications.services.dispatch import delivery_requeue
+
+    # given a dead delivery
+    # when the services requeue it and then resend it, called directly
+    with django_capture_on_commit_callbacks() as callbacks:
+        requeued = delivery_requeue(delivery=dead_delivery, actor="user:agent", reason="outage over")
+        Delivery.objects.filter(pk=requeued.pk).update(status=Delivery.Status.DEAD)
+        new = delivery_resend(delivery=dead_delivery, actor="user:agent", reason="and once more")
+
+    # then they return the deliveries to send and queue nothing themselves
+    assert (requeued.status, new.resend_of_id) == (Delivery.Status.PENDING, dead_delivery.pk)
     assert callbacks == []
 
 
