@@ -94,13 +94,13 @@ def email_dress(message, *, notification, links: dict):
         code = (notification.event.payload.get("return") or {}).get("code") or ""
     message.body_html = render_layout(
         fragment=message.body_html, subject=message.subject, preheader=message.preheader,
-        brand=brand_snapshot(brand), language=notification.language, links=links,
+        brand=brand_snapshot(brand) if brand else {}, language=notification.language, links=links,
         return_code=code, qr_src=f"cid:{QR_CID_PLACEHOLDER}" if code else "",
     )
     if code:
         message.metadata["qr_code"] = code
     message.headers.update(list_unsubscribe_headers(
-        url=links.get("unsubscribe", ""), mailto=settings.EMAIL_UNSUBSCRIBE_MAILTO or brand.support_email,
+        url=links.get("unsubscribe", ""), mailto=settings.EMAIL_UNSUBSCRIBE_MAILTO or (brand.support_email if brand else ""),
         one_click=not notification.notification_type.critical,
     ))
     return message

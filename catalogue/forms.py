@@ -13,7 +13,8 @@ from core.channels import Channel
 
 def event_types() -> dict[str, set[str]]:
     """The events the domain signals produce, by subject: ``order.<status>``, ``shipment.<status>``,
-    ``order_line.<backorder state>``, ``return.<status>`` and ``stock.<threshold>``."""
+    ``order_line.<backorder state>``, ``return.<status>``, ``stock.<threshold>`` and the
+    customer's own requests (``customer.preference_link_requested``)."""
     from inventory.models import StockThreshold
     from orders.models import Order, OrderLine, Shipment
     from returns.models import ReturnRequest
@@ -21,7 +22,7 @@ def event_types() -> dict[str, set[str]]:
     return {
         "order": set(Order.Status.values), "shipment": set(Shipment.Status.values),
         "order_line": set(OrderLine.Backorder.values), "return": set(ReturnRequest.Status.values),
-        "stock": set(StockThreshold.values),
+        "stock": set(StockThreshold.values), "customer": {"preference_link_requested"},
     }
 
 

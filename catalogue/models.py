@@ -12,6 +12,8 @@ class NotificationType(models.Model):
         BACKORDER = "backorder", "Backorder"
         RETURNS = "returns", "Returns"
         DIGEST = "digest", "Digest (held updates collected)"
+        ACCOUNT = "account", "Account (preference links, answers to texts)"
+        STAFF = "staff", "Staff (template test sends; not customer traffic)"
 
     key = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)

@@ -1,8 +1,11 @@
-"""The shipped catalogue: notification types for every milestone of the three journeys and the
-default rules mapping events to them. ``ensure_catalogue()`` installs what is missing (idempotent)."""
+"""The shipped catalogue: notification types for every milestone of the three journeys, the
+transactional types sent outside them (a fresh preference link, the answer to a text, a template
+test send), and the default rules mapping events to them. ``ensure_catalogue()`` installs what is
+missing (idempotent)."""
 from catalogue.models import NotificationType, Rule, Template
 
 SHIPPING, BACKORDER, RETURNS = "shipping", "backorder", "returns"
+ACCOUNT, STAFF = "account", "staff"
 
 # key, name, category, critical, coalesce_group, position, subject kinds in its context
 TYPES = [
@@ -21,6 +24,12 @@ TYPES = [
     ("return_inspected", "Return inspected", RETURNS, False, "", 5),
     ("refund_processed", "Refund processed", RETURNS, True, "", 6),
     ("return_resolved", "Return resolved", RETURNS, False, "", 7),
+    # Transactional: critical, so per-type opt-outs, quiet hours, caps and digests never hold
+    # them (channel consent still does). preference_link is planned from the customer's request;
+    # the other two are direct notifications, written before they are queued.
+    ("preference_link", "Preference link", ACCOUNT, True, "", 1),
+    ("sms_reply", "Answer to a text", ACCOUNT, True, "", 2),
+    ("studio_test", "Template test send", STAFF, True, "", 1),
 ]
 
 # Which snapshot parts a type's templates may use (besides brand, customer and links).
@@ -28,8 +37,10 @@ CONTEXT_PARTS = {
     SHIPPING: ("order", "shipment"),
     BACKORDER: ("order", "line", "product"),
     RETURNS: ("order", "return"),
+    ACCOUNT: (),
+    STAFF: (),
 }
-CONTEXT_PARTS_BY_TYPE = {"order_confirmed": ("order",), "back_in_stock": ("product",)}
+CONTEXT_PARTS_BY_TYPE = {"order_confirmed": ("order",), "back_in_stock": ("product",), "sms_reply": ("reply",)}
 
 BOTH = ["email", "sms"]
 # event type, notification type, channels, mode, coalesce seconds, priority
@@ -50,6 +61,7 @@ RULES = [
     ("return.inspected", "return_inspected", ["email"], "fallback", 0, 6),
     ("return.refunded", "refund_processed", ["email", "sms"], "all", 0, 2),
     ("return.resolved", "return_resolved", ["email"], "fallback", 0, 7),
+    ("customer.preference_link_requested", "preference_link", ["email", "sms"], "fallback", 0, 1),
 ]
 
 CHANNELS = ("email", "sms", "whatsapp", "push")

@@ -86,6 +86,12 @@ def product_snapshot(product, level=None) -> dict:
     }
 
 
+def reply_snapshot(*, kind: str, link: str = "") -> dict:
+    """What an automatic answer to a customer's text knows: the keyword kind (stop, start, help,
+    reschedule, call_me, other) and, for reschedule, the carrier's page."""
+    return {"kind": kind, "link": link}
+
+
 def sample_context() -> dict:
     """A realistic snapshot with every key real events can carry (built by the functions above
     from unsaved objects), used to validate and preview templates."""
@@ -125,4 +131,5 @@ def sample_context() -> dict:
         "shipment": shipment_snapshot(shipment),
         "return": return_snapshot(ret, lines=[ReturnLine(order_line=line, quantity=1)]),
         "product": product_snapshot(product, level),
+        "reply": reply_snapshot(kind="help", link=shipment.tracking_url),
     }

@@ -62,7 +62,9 @@ def resend_view(request, delivery_id: int):
     _require(request, "notifications.change_delivery")
     delivery = get_object_or_404(Delivery.objects.select_related("notification"), pk=delivery_id)
     form = ReasonForm(request.POST)
-    timeline = reverse("admin:notifications_customer_timeline", args=[delivery.notification.customer_id])
+    customer_id = delivery.notification.customer_id  # none: an answer to a number we do not know
+    timeline = (reverse("admin:notifications_customer_timeline", args=[customer_id]) if customer_id
+                else reverse("admin:notifications_delivery_change", args=[delivery.pk]))
     if not form.is_valid():
         messages.error(request, "Give a reason to resend.")
         return redirect(timeline)

@@ -57,7 +57,8 @@ def _notification_entry(n: Notification, deliveries: list[Delivery], now) -> dic
         title=f"Notification: {n.notification_type.name}", status=n.status, status_label=n.get_status_display(),
         why=notification_why(n, deliveries, now=now),
         details=[", ".join(filter(None, about)), plan, *skipped, f"Language: {n.language}",
-                 f"Carried by daily digest #{n.digest_id}" if n.digest_id else ""],
+                 f"Carried by daily digest #{n.digest_id}" if n.digest_id else "",
+                 "Written before it was queued (a direct notification, no template)" if n.content else ""],
     )
 
 

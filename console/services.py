@@ -1,7 +1,10 @@
 """What support agents do from the console, each audited with who and why: resend a delivery
 (a new delivery linked to the old one), send a one-off message from a template, and work the
-queues of inbound replies, reschedule and callback requests (assign, resolve). A service that
-makes a delivery returns it; its caller (view, admin action) queues it after commit."""
+queues of inbound replies, reschedule and callback requests (assign, resolve). And what merchants
+do from the template studio that sends: a test of a draft to the editor's own address. A service
+that makes a delivery returns it; its caller (view, admin action) queues it after commit."""
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,13 +45,15 @@ def delivery_resend(*, delivery: Delivery, actor: str, reason: str) -> Delivery:
     (``deliveries_enqueue_on_commit``)."""
     reason = _require_reason(reason)
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().select_related("customer").get(pk=delivery.notification_id)
+        notification = (Notification.objects.select_for_update(of=("self",)).select_related("customer")
+                        .get(pk=delivery.notification_id))
         old = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if old.status in (D.PENDING, D.SENDING):
             raise ValidationError(f"Delivery #{old.pk} is still {old.status}: nothing to resend yet.")
         if notification.status == N.SUPERSEDED:
             raise ValidationError("A newer update superseded this notification; resend that one instead.")
-        to = address_for(customer=notification.customer, channel=old.channel) or old.to
+        # the customer's current address; an answer to a number we do not know goes to that number again
+        to = (address_for(customer=notification.customer, channel=old.channel) if notification.customer else "") or old.to
         if not to:
             raise ValidationError(f"The customer has no {old.channel} address on file.")
         new = Delivery.objects.create(notification=notification, channel=old.channel, to=to, resend_of=old,
@@ -130,3 +135,70 @@ def queue_item_resolve(*, item, actor: str, reason: str) -> object:
         locked.save(update_fields=["handled_at", "handled_by"])
         audit(obj=locked, action=AuditAction.RESOLVED, from_state="open", to_state="resolved", actor=actor, reason=reason)
     return locked
+
+
+# --- The template studio's test send ---------------------------------------------------------------
+
+STAFF_TAG = "staff"
+
+
+def staff_customer_for(*, brand, username: str, channel: str, address: str, language: str, actor: str) -> Customer:
+    """The customer record standing for staff member ``username`` in ``brand`` (named
+    "<username> (staff)", tagged ``staff``): their test sends are made out to it, so each shows in
+    its timeline like any message. Its address on ``channel`` becomes ``address`` (validated as
+    customers' are). KPIs leave test sends out by their type (the ``staff`` category)."""
+    from customers.services import customer_update
+
+    name = f"{username} (staff)"[:200]
+    with transaction.atomic():
+        customer = next((c for c in Customer.objects.select_for_update().filter(brand=brand, name=name).order_by("pk")
+                         if STAFF_TAG in (c.tags or [])), None)
+        if customer is None:
+            customer = Customer.objects.create(brand=brand, name=name, tags=[STAFF_TAG])
+            audit(obj=customer, action=AuditAction.CREATED, actor=actor, data={"staff": username})
+        data = {"language": language}
+        if channel == "email":
+            data["email"] = address
+        elif channel in ("sms", "whatsapp"):
+            data["phone"] = address
+        return customer_update(customer=customer, data=data, actor=actor)
+
+
+def template_test_send(*, template: Template, language: str, sources: dict[str, str], to: str, username: str,
+                       actor: str) -> Notification:
+    """Send the studio's draft of ``template`` (``sources``: field -> source in ``language``) as a
+    test to the editor's own address ``to``, through the pipeline: rendered exactly as the preview
+    renders it (the subject marked [TEST]), as a direct notification (type ``studio_test``) to the
+    editor's staff record of the brand the preview shows (else the first brand), so its delivery,
+    attempts and timeline say what became of it. ValidationError when there is no address, the
+    draft has errors, or no brand exists to send it in the name of."""
+    from catalogue.snapshots import brand_snapshot
+    from console.studio import preview_context, render_preview  # the studio's rendering of a draft
+    from customers.models import Brand
+    from notifications.services.direct import direct_notification_send
+
+    to = (to or "").strip()
+    if not to:
+        raise ValidationError("No address: set an email on your account, or give your number.")
+    preview = render_preview(template, language, sources)
+    if preview["errors"]:
+        raise ValidationError("Not sent: the template has errors.")
+    slug = (preview_context(template, language)[0].get("brand") or {}).get("slug")
+    brand = (Brand.objects.filter(slug=slug).first() if slug else None) or Brand.objects.order_by("pk").first()
+    if brand is None:
+        raise ValidationError("No brand yet: a test goes out in a brand's name, so add one first.")
+    r = preview["rendered"]
+    content = {"subject": f"[TEST] {r['subject']}".strip(), "preheader": r["preheader"], "body_text": r["body_text"],
+               "body_html": r["body_html"], "link": r["link"]}
+    with transaction.atomic():
+        staff = staff_customer_for(brand=brand, username=username, channel=template.channel, address=to,
+                                   language=language, actor=actor)
+        notification = direct_notification_send(
+            type_key="studio_test", channel=template.channel, content=content,
+            to=address_for(customer=staff, channel=template.channel), dedupe_key=f"studio-test:{uuid.uuid4().hex}",
+            cause="studio.test_send", subject=("template", template.pk), customer=staff, brand=brand,
+            payload={"template": template.pk, "type": template.notification_type.key, "language": language,
+                     "brand": brand_snapshot(brand)}, language=language)
+        audit(obj=template, action="test_sent", to_state="queued", actor=actor, reason=f"test send to {to}",
+              data={"language": language, "notification": notification.pk})
+    return notification

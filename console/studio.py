@@ -2,10 +2,9 @@
 preview rendered from a real recent event of its type (the customer replaced by the sample
 customer, so no contact details show) or the realistic sample; email at desktop and phone width
 inside the brand layout, SMS with characters, encoding, segments and estimated cost; errors
-inline; a test send to the editor's own address or number; history with diffs and revert.
+inline; a test send to the editor's own address or number (``console.services.template_test_send``,
+through the pipeline); history with diffs and revert.
 Also the rule checks the rule admin shows on save (a rule matching nothing or everything)."""
-import uuid
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from catalogue import snapshots
@@ -29,11 +29,8 @@ from catalogue.rendering import (
     template_errors,
 )
 from catalogue.services import TEMPLATE_FIELDS, template_revert, template_save, version_diff_html
-from channels import provider_for
-from channels.base import OutboundMessage, SendStatus
 from catalogue.sms_encoding import estimated_cost, sms_stats
 from core.admin import admin_actor, validation_text
-from core.transitions import audit
 from notifications.models import Event, Notification
 
 FIELDS_BY_CHANNEL = {
@@ -162,33 +159,26 @@ def preview_view(request, template_id: int, language: str):
 
 @require_POST
 def test_send_view(request, template_id: int, language: str):
-    """Send the preview (as posted) to the editor: email only to their own account address; SMS,
-    WhatsApp or push to the number or address they give. Through the channel's provider."""
+    """Send the draft (as posted) to the editor: email only to their own account address; SMS,
+    WhatsApp or push to the number or address they give (``template_test_send``)."""
+    from console.services import template_test_send
+
     _require(request, "catalogue.change_template")
     template = get_object_or_404(Template.objects.select_related("notification_type"), pk=template_id)
+    if language not in TEMPLATE_LANGUAGES:
+        language = "en"
     back = redirect("console:studio-edit", template.pk, language)
-    to = request.user.email if template.channel == "email" else request.POST.get("to", "").strip()
-    if not to:
-        messages.error(request, "No address: set an email on your account, or give your number.")
-        return back
+    to = request.user.email if template.channel == "email" else request.POST.get("to", "")
     sources = {f: request.POST.get(f, getattr(template, f"{f}_{language}") or "") for f in TEMPLATE_FIELDS}
-    preview = render_preview(template, language, sources)
-    if preview["errors"]:
-        messages.error(request, "Not sent: the template has errors.")
+    try:
+        notification = template_test_send(template=template, language=language, sources=sources, to=to,
+                                          username=request.user.get_username(), actor=admin_actor(request))
+    except ValidationError as exc:
+        messages.error(request, validation_text(exc))
         return back
-    r = preview["rendered"]
-    brand = preview_context(template, language)[0].get("brand") or {}
-    message = OutboundMessage(channel=template.channel, to=to, subject=f"[TEST] {r['subject']}".strip(),
-                              preheader=r["preheader"], body_text=r["body_text"],
-                              body_html=preview.get("email_html", ""), link=r["link"],
-                              from_email=brand.get("support_email", ""), from_name=brand.get("sender_name", ""),
-                              metadata={"test_send": True, "template": template.pk, "language": language})
-    result = provider_for(template.channel, to=to).send(message, idempotency_key=f"test-{uuid.uuid4().hex}")
-    ok = result.status in (SendStatus.ACCEPTED, SendStatus.DELIVERED)
-    audit(obj=template, action="test_sent", to_state="accepted" if ok else result.status, actor=admin_actor(request),
-          reason=f"test send to {to}", data={"language": language, "error": result.error_text[:300]})
-    (messages.success if ok else messages.error)(
-        request, f"Test {template.channel} sent to {to}." if ok else f"Test send failed: {result.error_text}")
+    timeline = reverse("admin:notifications_customer_timeline", args=[notification.customer_id])
+    messages.success(request, format_html('Test {} on its way to {} (<a href="{}">see what became of it</a>).',
+                                          template.channel, to.strip(), timeline))
     return back
 
 

@@ -92,7 +92,8 @@ def accepted_copies(deliveries: list[Delivery]) -> Ledger:
             first = d.attempts.order_by("number").first()
             digests = tuple(d.attempts.exclude(body_digest="").values_list("body_digest", flat=True))
             answer = backend.reconcile(Lookup(delivery_id=d.pk, channel=d.channel, to=d.to, since=first.started_at,
-                                              sender=d.notification.brand.sender_email, body_digests=digests))
+                                              sender=d.notification.brand.sender_email if d.notification.brand else "",
+                                              body_digests=digests))
             if answer.found == Found.UNAVAILABLE:
                 unmeasured[provider] = f"look-up failed: {answer.error_text}"
                 ledger.unmeasured_ids |= ids

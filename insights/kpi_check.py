@@ -1,6 +1,7 @@
 """An independent check of ``kpis.py``: the same KPIs computed from plain SQL rows with Python
 arithmetic (no ORM aggregates, no shared helpers), over all time and all brands, compared with
-what the dashboard shows. Used by ``manage.py kpi_check`` and the tests."""
+what the dashboard shows. Used by ``manage.py kpi_check`` and the tests. Like the dashboard, it
+counts customer traffic only: the studio's test sends (types of the ``staff`` category) are not."""
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -10,6 +11,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from insights import kpis
+
+STAFF_NOTIFICATIONS = ("SELECT n.id FROM notifications_notification n JOIN notifications_notificationtype t "
+                       "ON t.id = n.notification_type_id WHERE t.category = 'staff'")
+CUSTOMER_TRAFFIC = f"notification_id NOT IN ({STAFF_NOTIFICATIONS})"  # a condition on notifications_delivery
 
 
 def _rows(sql: str, params=()) -> list[tuple]:
@@ -47,32 +52,38 @@ def _first_after_event(prefix: str, column: str) -> tuple[float | None, int]:
 
 
 def independent_kpis() -> dict:
-    statuses = Counter(dict(_rows("SELECT status, COUNT(*) FROM notifications_delivery GROUP BY status")))
+    statuses = Counter(dict(_rows(f"SELECT status, COUNT(*) FROM notifications_delivery WHERE {CUSTOMER_TRAFFIC} "
+                                  "GROUP BY status")))
     attempted = sum(statuses[s] for s in ("sent", "delivered", "failed", "bounced", "dead"))
     accepted = statuses["sent"] + statuses["delivered"]
     per_route = defaultdict(lambda: [0, 0])
     for channel, provider, status, n in _rows(
-            "SELECT channel, provider, status, COUNT(*) FROM notifications_delivery GROUP BY channel, provider, status"):
+            f"SELECT channel, provider, status, COUNT(*) FROM notifications_delivery WHERE {CUSTOMER_TRAFFIC} "
+            "GROUP BY channel, provider, status"):
         if status in ("sent", "delivered", "failed", "bounced", "dead"):
             per_route[(channel, provider)][1] += n
             if status in ("sent", "delivered"):
                 per_route[(channel, provider)][0] += n
     sms = [(_when(r[0]), _when(r[1]), _when(r[2])) for r in _rows(
         "SELECT sent_at, receipt_at, delivered_at FROM notifications_delivery "
-        "WHERE channel = 'sms' AND status = 'delivered' AND sent_at IS NOT NULL")]
+        f"WHERE channel = 'sms' AND status = 'delivered' AND sent_at IS NOT NULL AND {CUSTOMER_TRAFFIC}")]
     sms_waits = [((receipt or delivered) - sent).total_seconds() for sent, receipt, delivered in sms]
-    emails = _rows("SELECT opened_at FROM notifications_delivery WHERE channel = 'email' AND status IN ('sent', 'delivered')")
+    emails = _rows("SELECT opened_at FROM notifications_delivery "
+                   f"WHERE channel = 'email' AND status IN ('sent', 'delivered') AND {CUSTOMER_TRAFFIC}")
     opened = sum(1 for (o,) in emails if o is not None)
-    notified = {c for (c,) in _rows("SELECT DISTINCT customer_id FROM notifications_notification")}
+    notified = {c for (c,) in _rows("SELECT DISTINCT customer_id FROM notifications_notification "
+                                    f"WHERE customer_id IS NOT NULL AND id NOT IN ({STAFF_NOTIFICATIONS})")}
     opted = {c for (c,) in _rows("SELECT customer_id FROM preferences_consentlog WHERE new_state = 'opted_out' AND type_key = ''")}
     opted |= {c for (c,) in _rows("SELECT customer_id FROM preferences_channelconsent WHERE state = 'opted_out'")}
     costs = [Decimal(str(c)) for (c,) in _rows(
-        "SELECT cost FROM notifications_delivery WHERE channel = 'sms' AND sent_at IS NOT NULL AND cost IS NOT NULL")]
+        "SELECT cost FROM notifications_delivery "
+        f"WHERE channel = 'sms' AND sent_at IS NOT NULL AND cost IS NOT NULL AND {CUSTOMER_TRAFFIC}")]
     volume = Counter()
-    for created, channel in _rows("SELECT created_at, channel FROM notifications_delivery"):
+    for created, channel in _rows(f"SELECT created_at, channel FROM notifications_delivery WHERE {CUSTOMER_TRAFFIC}"):
         volume[(timezone.localtime(_when(created)).date(), channel)] += 1
     failures = Counter(code or "unknown" for (code,) in _rows(
-        "SELECT error_code FROM notifications_deliveryattempt WHERE outcome IN ('transient', 'permanent', 'unknown')"))
+        "SELECT a.error_code FROM notifications_deliveryattempt a JOIN notifications_delivery d ON d.id = a.delivery_id "
+        f"WHERE a.outcome IN ('transient', 'permanent', 'unknown') AND d.{CUSTOMER_TRAFFIC}"))
     first_update, first_n = _first_after_event("shipment.", "delivered_at")
     stock_alert, stock_n = _first_after_event("stock.", "sent_at")
     return {

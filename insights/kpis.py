@@ -6,6 +6,9 @@ The period applies to the row the KPI is about: a delivery's ``created_at``, an 
 notification's ``created_at`` (opt-out rate). The queries use the indexes ``delivery_kpi_idx``
 (created_at, channel, provider, status), ``attempt_kpi_idx`` (started_at, outcome) and the
 foreign-key indexes for the joins to notifications and events.
+
+Customer traffic only: the template studio's test sends (notification types of the ``staff``
+category, sent to the editors' own addresses) are left out of every KPI.
 """
 import datetime as dt
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from notifications.models import Delivery, DeliveryAttempt, Notification
 from preferences.models import ChannelConsent, ConsentLog
 
 D = Delivery.Status
+STAFF = "staff"  # NotificationType.Category.STAFF: test sends, not customer traffic
 ACCEPTED = (D.SENT, D.DELIVERED)                                 # a provider took it and never reported it lost
 ATTEMPTED = (D.SENT, D.DELIVERED, D.FAILED, D.BOUNCED, D.DEAD)   # reached a provider and finished
 FAILURE_STATUSES = (D.FAILED, D.BOUNCED, D.DEAD, D.SUPPRESSED)
@@ -64,7 +68,8 @@ def _period(prefix: str, f: KpiFilters) -> Q:
 
 def deliveries(f: KpiFilters, *, period: bool = True):
     """Deliveries matching the filters (the period on ``created_at``)."""
-    qs = Delivery.objects.filter(_period("created_at", f) if period else Q())
+    qs = Delivery.objects.filter(_period("created_at", f) if period else Q()).exclude(
+        notification__notification_type__category=STAFF)
     if f.brand_id:
         qs = qs.filter(notification__brand_id=f.brand_id)
     if f.channel:
@@ -177,7 +182,8 @@ def opt_out_rate(f: KpiFilters) -> dict:
     with ``new_state`` opted_out and no type created in it, or a ``ChannelConsent`` in state
     opted_out last changed in it (consent written without a log row) — / customers notified in
     the period, in percent. The channel filter narrows the opt-outs to that channel. Ceiling: 12%."""
-    notified = Notification.objects.filter(_period("created_at", f))
+    notified = Notification.objects.filter(_period("created_at", f), customer__isnull=False).exclude(
+        notification_type__category=STAFF)
     if f.brand_id:
         notified = notified.filter(brand_id=f.brand_id)
     if f.type_key:
@@ -223,8 +229,8 @@ def failure_reasons(f: KpiFilters) -> list[dict]:
     """Failed provider attempts (not sent, refused, or whose outcome stayed unknown) per day of
     ``started_at`` and ``error_code`` (empty code: "unknown"); the channel, brand and type filters
     apply to the attempt's delivery, the provider filter to the attempt's provider."""
-    qs = DeliveryAttempt.objects.filter(_period("started_at", f),
-                                        outcome__in=FAILED_OUTCOMES)
+    qs = DeliveryAttempt.objects.filter(_period("started_at", f), outcome__in=FAILED_OUTCOMES).exclude(
+        delivery__notification__notification_type__category=STAFF)
     if f.brand_id:
         qs = qs.filter(delivery__notification__brand_id=f.brand_id)
     if f.channel:

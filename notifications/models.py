@@ -13,7 +13,9 @@ class Event(models.Model):
     immutable except for the processing bookkeeping."""
 
     type = models.CharField(max_length=60, db_index=True)
-    subject_type = models.CharField(max_length=20)  # order, shipment, order_line, return, stock
+    # order, shipment, order_line, return, stock, customer; and for events recorded with the
+    # notification they caused: digest, inbound (a text we answered), template (a studio test send)
+    subject_type = models.CharField(max_length=20)
     subject_id = models.BigIntegerField()
     brand = models.ForeignKey("customers.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
     customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
@@ -37,7 +39,12 @@ class Event(models.Model):
 
 
 class Notification(models.Model):
-    """One message intent for one customer, unique by its dedupe key."""
+    """One message intent for one customer, unique by its dedupe key.
+
+    Most are planned from an event by the rules and rendered from their type's template. A few
+    are *direct* (``services.direct``): written before they are queued, kept in ``content``, to
+    an explicit address (a studio test send, the answer to a text). Those name no customer when
+    the number that texted us belongs to none, and no brand when nothing tells which one."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -54,8 +61,9 @@ class Notification(models.Model):
         CAP = "cap", "Frequency cap (next digest)"
 
     dedupe_key = models.CharField(max_length=200, unique=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notifications")
-    brand = models.ForeignKey("customers.Brand", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="notifications", help_text="None: an answer to a number we do not know")
+    brand = models.ForeignKey("customers.Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     notification_type = models.ForeignKey("catalogue.NotificationType", on_delete=models.PROTECT, related_name="notifications")
     rule = models.ForeignKey("catalogue.Rule", null=True, on_delete=models.SET_NULL, related_name="+")
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notifications")
@@ -75,6 +83,11 @@ class Notification(models.Model):
                             help_text="Why it waits: quiet hours, the daily digest, or a frequency cap")
     digest = models.ForeignKey("Digest", null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
                                help_text="The digest that carried it")
+    content = models.JSONField(
+        default=dict, blank=True,
+        help_text="A direct notification's message, already written (subject, preheader, body_text, body_html, "
+                  "link), composed instead of a template; with provider and sender when it must go out through "
+                  "that provider and from that sender (an answer to a text), and in_reply_to (the inbound message)")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,7 +100,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.notification_type.key} to {self.customer}"
+        return f"{self.notification_type.key} to {self.customer or 'an unknown recipient'}"
 
 
 class Delivery(models.Model):
@@ -272,7 +285,8 @@ class Suppression(models.Model):
 class InboundMessage(models.Model):
     """A text a customer sent us (SMS or WhatsApp), unique by the provider's message id so a
     repeated webhook is handled once. Keywords act at once; anything else waits in the agents'
-    inbox. ``reply_*`` records the one automatic answer."""
+    inbox. ``reply`` is the one automatic answer: a direct notification, whose delivery and
+    attempts say what became of it."""
 
     class Kind(models.TextChoices):
         STOP = "stop", "Opt-out keyword"
@@ -281,13 +295,6 @@ class InboundMessage(models.Model):
         RESCHEDULE = "reschedule", "Reschedule request"
         CALL_ME = "call_me", "Callback request"
         OTHER = "other", "Message for an agent"
-
-    class ReplyStatus(models.TextChoices):
-        NONE = "none", "No reply"
-        PENDING = "pending", "To send"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
 
     provider = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
@@ -303,11 +310,8 @@ class InboundMessage(models.Model):
     handled_by = models.CharField(max_length=120, blank=True)
     assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
     assigned_at = models.DateTimeField(null=True, blank=True)
-    reply_text = models.TextField(blank=True)
-    reply_status = models.CharField(max_length=8, choices=ReplyStatus.choices, default=ReplyStatus.NONE)
-    reply_provider_message_id = models.CharField(max_length=200, blank=True)
-    reply_error = models.CharField(max_length=500, blank=True)
-    replied_at = models.DateTimeField(null=True, blank=True)
+    reply = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="answered_inbound", help_text="The automatic answer")
 
     class Meta:
         ordering = ["-id"]

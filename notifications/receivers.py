@@ -1,6 +1,7 @@
-"""Signal receivers, connected in NotificationsConfig.ready(): each domain signal writes an Event
-row (the outbox) in the sender's transaction and queues its processing on commit; the channels'
-receipts and inbound messages go to their services."""
+"""Signal receivers, connected in NotificationsConfig.ready(): each domain signal (orders, returns,
+stock, and a customer's request for a fresh preference link) writes an Event row (the outbox) in
+the sender's transaction and queues its processing on commit; the channels' receipts and inbound
+messages go to their services."""
 from catalogue import snapshots
 from notifications.models import Event
 from notifications.queueing import event_enqueue_on_commit
@@ -64,6 +65,13 @@ def on_stock_level_changed(sender, instance, previous_available, available, cros
                 brand_id=product.brand_id)
 
 
+def on_preference_link_requested(sender, customer, **kwargs):
+    payload = {"event": "customer.preference_link_requested", "brand": snapshots.brand_snapshot(customer.brand),
+               "customer": snapshots.customer_snapshot(customer)}
+    _record(type_=payload["event"], subject_type="customer", subject_id=customer.pk, payload=payload,
+            brand_id=customer.brand_id, customer_id=customer.pk)
+
+
 def on_receipt_received(sender, receipt, **kwargs):
     from notifications.services.receipts import receipt_received
 
@@ -81,6 +89,7 @@ def connect():
     from channels.receipts import inbound_received, receipt_received
     from inventory.signals import stock_level_changed
     from orders.signals import order_line_backorder_changed, order_status_changed, shipment_status_changed
+    from preferences.signals import preference_link_requested
     from returns.signals import return_status_changed
 
     order_status_changed.connect(on_order_status_changed, dispatch_uid="notifications.order")
@@ -88,6 +97,7 @@ def connect():
     order_line_backorder_changed.connect(on_order_line_backorder_changed, dispatch_uid="notifications.backorder")
     return_status_changed.connect(on_return_status_changed, dispatch_uid="notifications.return")
     stock_level_changed.connect(on_stock_level_changed, dispatch_uid="notifications.stock")
+    preference_link_requested.connect(on_preference_link_requested, dispatch_uid="notifications.preference_link")
     # What providers tell us, parsed by the channels' webhooks.
     receipt_received.connect(on_receipt_received, dispatch_uid="notifications.receipt")
     inbound_received.connect(on_inbound_received, dispatch_uid="notifications.inbound")

@@ -15,8 +15,9 @@ from notifications.models import Delivery, Event, Notification
 
 
 def event_recipients(*, event: Event) -> list[Customer]:
-    """The order's customer for order, shipment and return events; for stock events the
-    customers with open backordered lines of that SKU and the back-in-stock subscribers."""
+    """The order's customer for order, shipment and return events; the customer themselves for
+    customer events (a fresh preference link they asked for); for stock events the customers with
+    open backordered lines of that SKU and the back-in-stock subscribers."""
     if event.subject_type == "stock":
         from inventory.models import BackInStockSubscription, Product
         from orders.models import Order, OrderLine
@@ -28,7 +29,7 @@ def event_recipients(*, event: Event) -> list[Customer]:
         ).exclude(order__status__in=[Order.Status.CANCELLED, Order.Status.DELIVERED]).values("order__customer_id")
         subscribers = BackInStockSubscription.objects.filter(product=product).values("customer_id")
         return list(Customer.objects.filter(pk__in=waiting) | Customer.objects.filter(pk__in=subscribers))
-    if event.customer_id:
+    if event.customer_id:  # the order's customer, or the customer a customer event is about
         return [event.customer]
     return []
 

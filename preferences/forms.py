@@ -21,6 +21,8 @@ TYPE_LABELS = {
     "return_rejected": _("Return rejected"), "return_label_issued": _("Return label ready"),
     "return_received": _("Return received"), "return_inspected": _("Return inspected"),
     "refund_processed": _("Refund processed"), "return_resolved": _("Return closed"),
+    # not choices (no category of the center), but listed under "What we sent you"
+    "preference_link": _("Link to your preferences"), "sms_reply": _("Answer to your message"),
 }
 RHYTHM_CHOICES = [("instant", _("As it happens")), ("daily", _("One daily digest"))]
 

@@ -65,9 +65,24 @@ def address_for(*, customer: Customer, channel: str) -> str:
     return _address(customer, channel)
 
 
+PREFERENCE_LINK_CHANNELS = ("email", "sms")  # the shipped rule's plan for a fresh preference link
+
+
+def preference_link_channel(customer: Customer) -> str:
+    """The channel a fresh preference link will go by, planned as the pipeline plans it (email,
+    else SMS; the customer's channel order; consent): "" when no channel is left."""
+    plan = effective_plan(customer=customer, type_key="preference_link", category="account", critical=True,
+                          channels=list(PREFERENCE_LINK_CHANNELS))
+    return plan.channels[0] if plan.channels else ""
+
+
 # --- The customer's effective plan (issue 6): order, push activity, caps, digest, quiet hours ------
 
 CHANNELS = ("email", "sms", "whatsapp", "push")
+# The categories whose types a customer chooses per channel, and whose rhythm (instant or daily)
+# they choose; digests, account messages (a preference link, an answer to a text) and staff test
+# sends are no choice.
+CHOICE_CATEGORIES = ("shipping", "backorder", "returns")
 
 
 def default_preferences() -> dict:
@@ -237,7 +252,7 @@ def preferences_snapshot(*, customer: Customer, now=None) -> dict:
     prefs = preferences_of(customer)
     consents = dict(ChannelConsent.objects.filter(customer=customer).values_list("channel", "state"))
     off = set(TypePreference.objects.filter(customer=customer, enabled=False).values_list("type_key", "channel"))
-    ntypes = list(NotificationType.objects.exclude(category="digest").order_by("category", "position"))
+    ntypes = list(NotificationType.objects.filter(category__in=CHOICE_CATEGORIES).order_by("category", "position"))
     return {
         "language": customer.language, "time_zone": customer.time_zone,
         "channels": {c: consents.get(c) != ChannelConsent.State.OPTED_OUT for c in CHANNELS},

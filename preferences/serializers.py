@@ -7,6 +7,7 @@ from customers.models import Customer
 from customers.serializers import ContactFieldsSerializer, _django_to_drf
 from customers.validators import validate_language, validate_time_zone
 from partners.fields import PartnerChannelField
+from preferences.selectors import CHOICE_CATEGORIES
 
 
 class CustomerUpsertSerializer(ContactFieldsSerializer):
@@ -97,7 +98,7 @@ class PreferencesSerializer(serializers.Serializer):
     def validate_types(self, value):
         from catalogue.models import NotificationType
 
-        known = set(NotificationType.objects.exclude(category="digest").values_list("key", flat=True))
+        known = set(NotificationType.objects.filter(category__in=CHOICE_CATEGORIES).values_list("key", flat=True))
         errors = [f"unknown type {k}" for k in value if k not in known]
         errors += [f"{k}: unknown channel {c}" for k, by in value.items() for c in by if c not in CHANNEL_CHOICES]
         if errors:
@@ -105,7 +106,7 @@ class PreferencesSerializer(serializers.Serializer):
         return value
 
     def validate_rhythm(self, value):
-        unknown = set(value) - {"shipping", "backorder", "returns"}
+        unknown = set(value) - set(CHOICE_CATEGORIES)
         if unknown:
             raise serializers.ValidationError(f"Unknown categories: {', '.join(sorted(unknown))}")
         return value

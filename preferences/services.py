@@ -1,5 +1,5 @@
 """Preference services: consent per channel (logged), the preference center's choices, browser push
-subscriptions and app presence, and fresh preference links."""
+subscriptions and app presence, and requests for a fresh preference link (sent by the pipeline)."""
 from django.db import IntegrityError, transaction
 
 from core.transitions import audit
@@ -134,37 +134,17 @@ def push_subscription_save(*, customer: Customer, endpoint: str, p256dh: str, au
     return sub
 
 
-def preference_link_send(*, customer: Customer) -> str:
-    """Send a fresh preference link to the customer's own address on file (email, else SMS) through
-    that channel's provider. Returns the channel used ("" when the customer has no address)."""
-    from django.utils import timezone, translation
-    from django.utils.translation import gettext as _
+def preference_link_request(*, customer: Customer, actor: str) -> str:
+    """Ask for a fresh preference link for ``customer``, to go to their own address on file (never
+    to one typed in): audited, and announced with ``preference_link_requested`` in the same
+    transaction, for the pipeline to send it like any other message (the shipped rule: email, else
+    SMS). Returns the channel it is expected to go by, "" when the customer has no usable
+    address (the notification then says why it was not sent)."""
+    from preferences.selectors import preference_link_channel
+    from preferences.signals import preference_link_requested
 
-    from channels import provider_for
-    from channels.base import OutboundMessage
-    from preferences.links import preference_link_for, short_preference_link_for
-
-    brand = customer.brand
-    channel = "email" if customer.email else "sms" if customer.phone else ""
-    if not channel:
-        return ""
-    language = (customer.language or brand.default_language or "en").split("-")[0]
-    with translation.override(language):
-        subject = _("Your link to manage notifications from %(brand)s") % {"brand": brand.name}
-        if channel == "email":
-            link = preference_link_for(customer)
-            body = _("Here is a fresh link to choose how %(brand)s keeps you updated: %(link)s") % {
-                "brand": brand.name, "link": link}
-        else:
-            link = short_preference_link_for(customer)
-            body = _("%(brand)s: manage your notifications here: %(link)s") % {"brand": brand.name, "link": link}
-    message = OutboundMessage(
-        channel=channel, to=customer.email if channel == "email" else customer.phone, subject=subject,
-        body_text=body, link=link, from_email=brand.sender_email, from_name=brand.sender_name,
-        reply_to=brand.support_email, sender_id=brand.sms_sender_id,
-        metadata={"kind": "preference_link", "customer_id": customer.pk},
-    )
-    key = f"link-{customer.pk}-{int(timezone.now().timestamp())}"
-    provider_for(channel, to=message.to).send(message, idempotency_key=key)
-    audit(obj=customer, action="preference_link_sent", actor="system", data={"channel": channel})
+    channel = preference_link_channel(customer)
+    with transaction.atomic():
+        audit(obj=customer, action="preference_link_requested", actor=actor, data={"channel": channel})
+        preference_link_requested.send(sender=Customer, customer=customer, actor=actor)
     return channel

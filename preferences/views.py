@@ -27,7 +27,7 @@ from preferences.links import (
 )
 from preferences.models import ChannelConsent, PushSubscription, TypePreference
 from preferences.selectors import CHANNELS, customer_zone, preferences_of
-from preferences.services import preference_link_send, preferences_save, push_subscription_save
+from preferences.services import preference_link_request, preferences_save, push_subscription_save
 from preferences.vapid import vapid_public_key
 
 _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -194,13 +194,15 @@ RENEW_COOLDOWN_SECONDS = 600
 
 @require_POST
 def renew_link(request, token: str):
-    """Send a fresh link for an expired one, to the address on file; at most once per cooldown.
-    The answer is the same whoever the token was for, and names no address."""
+    """Ask for a fresh link for an expired one, sent (by the pipeline, within moments) to the
+    address on file; at most once per cooldown. The answer is the same whoever the token was
+    for, and names no address: only which kind of address it goes to."""
     customer = customer_for_expired_token(token)
+    channel = ""
     if customer is not None and cache.add(f"prefs-renew:{customer.pk}", 1, RENEW_COOLDOWN_SECONDS):
-        preference_link_send(customer=customer)
+        channel = preference_link_request(customer=customer, actor="customer")
     status = "sent" if customer is not None else "unknown"
-    return _no_store(render(request, "preferences/link_sent.html", {"status": status}, status=200))
+    return _no_store(render(request, "preferences/link_sent.html", {"status": status, "channel": channel}, status=200))
 
 
 @require_POST

@@ -1,7 +1,8 @@
 """The customer page agents work from: contact data validated like the API does (shown only to
 roles allowed to see it), identities per sales channel, consents, choices and push subscriptions
 (read-only here), the consent log and audit trail, links to the preference page and the
-notification timeline, and a fresh preference link sent on request."""
+notification timeline, and a fresh preference link on request (sent by the pipeline, so it shows
+in the customer's timeline like any other message)."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -100,10 +101,20 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send a fresh preference link (to the address on file)")
     def send_preference_link(self, request, queryset):
-        from preferences.services import preference_link_send
+        from collections import Counter
 
-        sent = sum(1 for customer in queryset.select_related("brand") if preference_link_send(customer=customer))
-        self.message_user(request, f"Sent a fresh preference link to {sent} customer(s).")
+        from preferences.services import preference_link_request
+
+        channels = Counter(preference_link_request(customer=customer, actor=admin_actor(request))
+                           for customer in queryset.select_related("brand"))
+        by = ", ".join(f"{n} by {'SMS' if channel == 'sms' else channel}" for channel, n in sorted(channels.items())
+                       if channel)
+        text = f"A fresh preference link is on its way to {sum(channels.values()) - channels['']} customer(s)"
+        text += f" ({by})." if by else "."
+        if channels[""]:
+            text += (f" {channels['']} customer(s) have no address we may use (none on file, or opted out): "
+                     "their timeline says why nothing was sent.")
+        self.message_user(request, text)
 
     @admin.display(description="preference page")
     def preference_page(self, obj):

@@ -140,7 +140,8 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ("customer_link", "notification_type", "status", "why", "skipped_channels", "superseded_by_link",
               "hold", "digest", "event_link", "order", "return_request", "brand", "rule", "language", "channels",
-              "mode", "priority", "send_after", "dedupe_key", "subject_key", "created_at", "updated_at")
+              "mode", "priority", "send_after", "dedupe_key", "subject_key", "content_json", "created_at",
+              "updated_at")
     readonly_fields = fields
     inlines = [DeliveryInline, AuditLogInline]
 
@@ -199,6 +200,8 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="customer")
     def customer_link(self, obj):
+        if obj.customer_id is None:
+            return "- (a number we do not know)"
         return format_html('{} · <a href="{}">timeline</a>', change_link(obj.customer), timeline_url(obj.customer_id))
 
     @admin.display(description="superseded by")
@@ -211,7 +214,13 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="timeline")
     def timeline(self, obj):
+        if obj.customer_id is None:
+            return "-"
         return format_html('<a href="{}">timeline</a>', timeline_url(obj.customer_id))
+
+    @admin.display(description="message as written (direct notifications)")
+    def content_json(self, obj):
+        return pretty_json(obj.content) if obj.content else "-"
 
 
 class DigestItemInline(ReadOnlyInline):
@@ -326,6 +335,8 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="customer")
     def customer(self, obj):
         customer = obj.notification.customer
+        if customer is None:
+            return "-"
         return format_html('{} · <a href="{}">timeline</a>', change_link(customer), timeline_url(customer.pk))
 
     @admin.display(description="error")
@@ -419,12 +430,26 @@ class HandledFilter(admin.SimpleListFilter):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(QueueActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Texts customers sent; the automatic answer is a notification, whose deliveries and attempts
+    say what became of it."""
+
     list_display = ("received_at", "from_number", "customer", "channel", "kind", "text", "reply_status",
                     "handled_at", "handled_by")
-    list_filter = (HandledFilter, "kind", "channel", "reply_status", "provider")
+    list_filter = (HandledFilter, "kind", "channel", ("reply__status", admin.ChoicesFieldListFilter), "provider")
     search_fields = ("from_number", "text", "provider_message_id", "customer__name", "customer__email")
-    list_select_related = ("customer",)
+    list_select_related = ("customer", "reply")
     date_hierarchy = "received_at"
+    readonly_fields = ("reply_text",)
+
+    @admin.display(description="answer", ordering="reply__status")
+    def reply_status(self, obj):
+        if obj.reply is None:
+            return "No answer"
+        return change_link(obj.reply, obj.reply.get_status_display())
+
+    @admin.display(description="answer text")
+    def reply_text(self, obj):
+        return (obj.reply.content or {}).get("body_text", "") if obj.reply else "-"
 
 
 @admin.register(RescheduleRequest)

@@ -1,7 +1,9 @@
 """Composing deliveries' messages: each delivery's template in the notification's language,
 rendered from the event snapshot for this customer, with the brand's sender and the links every
-message carries. A batch is read with two queries (its deliveries with what they hang on, and
-their templates), however many messages it holds."""
+message carries; a direct notification's message is already written (``Notification.content``)
+and only dressed (the brand layout for email; the sender, footer and encoding for SMS; the sender
+it names, for an answer to a text). A batch is read with two queries (its deliveries with what
+they hang on, and their templates), however many messages it holds."""
 from django.conf import settings
 
 from catalogue.models import Template
@@ -16,6 +18,9 @@ def message_links(*, notification, delivery: Delivery) -> dict:
     from preferences.unsubscribe import unsubscribe_link_for
 
     shipment = notification.event.payload.get("shipment") or {}
+    if notification.customer is None:  # an answer to a number we do not know: no page to link to
+        return {"preferences": "", "preferences_short": "", "unsubscribe": "",
+                "tracking": shipment.get("tracking_url", ""), "reschedule": shipment.get("reschedule_url", "")}
     return {
         "preferences": preference_link_for(notification.customer),
         # SMS and WhatsApp: a short /p/s/<code>/ path resolving to the signed link
@@ -38,15 +43,23 @@ def render_delivery(delivery: Delivery, *, template: Template | None, links: dic
     return render_template(template, language=notification.language.split("-")[0].lower(), context=context)
 
 
+def _written(notification) -> Rendered | None:
+    """A direct notification's message as written (None: render the template)."""
+    content = notification.content or {}
+    if not any(content.get(f) for f in ("subject", "body_text", "body_html")):
+        return None
+    return Rendered(**{f: content.get(f, "") for f in ("subject", "preheader", "body_text", "body_html", "link")})
+
+
 def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
     notification, brand = delivery.notification, delivery.notification.brand
     links = message_links(notification=notification, delivery=delivery)
-    rendered = render_delivery(delivery, template=template, links=links)
+    rendered = _written(notification) or render_delivery(delivery, template=template, links=links)
     message = OutboundMessage(
         channel=delivery.channel, to=delivery.to, subject=rendered.subject, preheader=rendered.preheader,
         body_text=rendered.body_text, body_html=rendered.body_html, link=rendered.link,
-        from_email=brand.sender_email, from_name=brand.sender_name, reply_to=brand.support_email,
-        sender_id=brand.sms_sender_id,
+        from_email=brand.sender_email if brand else "", from_name=brand.sender_name if brand else "",
+        reply_to=brand.support_email if brand else "", sender_id=brand.sms_sender_id if brand else "",
         metadata={"delivery_id": delivery.pk, "notification_id": notification.pk, "customer_id": notification.customer_id,
                   "type": notification.notification_type.key, "site": settings.SITE_URL},
     )
@@ -60,6 +73,8 @@ def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
         from notifications.sms_compose import sms_finish
 
         sms_finish(message, delivery=delivery)  # sender per country, STOP footer, encoding
+    if (notification.content or {}).get("sender"):  # an answer goes out from the number the text came to
+        message.sender_id = notification.content["sender"]
     return message
 
 

@@ -73,6 +73,15 @@ def _active_suppressions(deliveries: list[Delivery]) -> dict[tuple[str, str], Su
     return {(s.channel, s.address_upper): s for s in rows}
 
 
+def _provider_for_attempt(delivery: Delivery, number: int):
+    """The channel's route for this attempt, unless the notification names its provider: an
+    answer to a text goes back through the provider the text came in by, on every attempt."""
+    pinned = (delivery.notification.content or {}).get("provider")
+    if pinned:
+        return provider_named(delivery.channel, pinned)
+    return provider_for(delivery.channel, to=delivery.to, attempt_number=number)
+
+
 def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0) -> list[Claim]:
     """Claim the due ones of ``delivery_ids`` and, with ``channel`` and ``fill_to``, other due
     deliveries of that channel up to ``fill_to`` (a backlog of small messages drains in full
@@ -110,7 +119,7 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
                 superseded.append(d)
                 continue
             suppression = suppressions.get((d.channel, d.to.upper())) if d.to else None
-            if suppression or (notification.customer_id, d.channel) in opted_out:
+            if suppression or d.pk in opted_out:
                 error = (f"suppressed: {suppression.get_reason_display()}" if suppression
                          else "no consent: the customer opted out of this channel")
                 fallback = delivery_fail(delivery=d, notification=notification, status=D.SUPPRESSED, error=error)
@@ -126,7 +135,7 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
                 sms_counts[notification.customer_id] = sms_counts.get(notification.customer_id, 0) + 1
             number = d.attempt_count + 1
             # SMS may route through several providers: each attempt names the one it uses.
-            provider = provider_for(d.channel, to=d.to, attempt_number=number)
+            provider = _provider_for_attempt(d, number)
             DELIVERY_MACHINE.check(d.status, D.SENDING)
             d.status, d.attempt_count, d.provider, d.updated_at = D.SENDING, number, provider.name, now
             d.lease_until = leases.next(provider)

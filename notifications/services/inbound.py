@@ -1,21 +1,35 @@
 """Texts customers send us: keywords act at once (STOP/START change consent and land in the consent
 log, HELP answers, RESCHEDULE and CALL ME open requests for agents), anything else waits in the
 agents' inbox. Each inbound message is handled once (unique provider message id) and gets at most
-one automatic reply, sent after commit through the provider that received it."""
+one automatic answer: a direct notification (``services.direct``, type ``sms_reply``) written
+from the catalogue's copy in the customer's language, to the number that texted, through the
+provider the text came in by and from the number it was sent to; the dispatcher sends it after
+commit, with attempts, retries and reconciliation like any other message. It names the customer
+when the number is theirs; a number we do not know gets its answer too, in no customer's name."""
+import logging
 import unicodedata
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template import TemplateSyntaxError
 
-from channels import provider_named
-from channels.base import OutboundMessage, SendStatus
-from notifications.models import CallbackRequest, RescheduleRequest
-from customers.models import Customer
-from notifications.models import Delivery, InboundMessage
+from catalogue.models import Template
+from catalogue.rendering import TEMPLATE_LANGUAGES, build_context, render_template
+from catalogue.snapshots import brand_snapshot, customer_snapshot, reply_snapshot
+from customers.models import Brand, Customer
+from notifications.models import (
+    CallbackRequest,
+    Delivery,
+    InboundMessage,
+    Notification,
+    RescheduleRequest,
+)
+from notifications.services.direct import direct_notification_send
 from preferences.models import ChannelConsent, ConsentLog
 
+logger = logging.getLogger(__name__)
 K = InboundMessage.Kind
+REPLY_TYPE = "sms_reply"
+UNKNOWN_BRAND_NAME = "Waypost"  # who answers a number no brand knows
 
 KEYWORDS = {
     K.STOP: {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPT OUT", "OPTOUT", "OPT-OUT",
@@ -25,36 +39,6 @@ KEYWORDS = {
     K.RESCHEDULE: {"RESCHEDULE", "REPROGRAMAR", "REPROGRAMMER", "REPORTER", "VERSCHIEBEN", "NEUER TERMIN"},
     K.CALL_ME: {"CALL ME", "CALLME", "LLAMAME", "LLAMENME", "APPELEZ-MOI", "APPELEZ MOI", "RAPPELEZ-MOI",
                 "RAPPELEZ MOI", "RUF MICH AN", "RUFEN SIE MICH AN"},
-}
-
-REPLIES = {
-    "en": {
-        K.STOP: "{brand}: You are unsubscribed and will receive no more texts. Reply START to resubscribe.",
-        K.START: "{brand}: You are subscribed to order updates again. Reply HELP for help, STOP to opt out.",
-        K.HELP: "{brand} order, delivery and return updates. Help: {support}. Msg frequency varies. "
-                "Msg & data rates may apply. Reply STOP to opt out.",
-        K.RESCHEDULE: "{brand}: Pick a new delivery time with the carrier here: {link}",
-        K.CALL_ME: "{brand}: Thanks, we will call you back soon.",
-        K.OTHER: "{brand}: Thanks for your message, our team will get back to you soon.",
-    },
-    "es": {
-        K.STOP: "{brand}: Ya no recibirás más mensajes. Responde START para volver a suscribirte.",
-        K.START: "{brand}: Vuelves a recibir avisos de tus pedidos. Responde AYUDA para ayuda, BAJA para salir.",
-        K.HELP: "{brand} avisos de pedidos, entregas y devoluciones. Ayuda: {support}. Frecuencia variable. "
-                "Msg & data rates may apply. Responde BAJA para salir.",
-        K.RESCHEDULE: "{brand}: Elige otra hora de entrega con la transportista aquí: {link}",
-        K.CALL_ME: "{brand}: Gracias, te llamaremos pronto.",
-        K.OTHER: "{brand}: Gracias por tu mensaje, nuestro equipo te responderá pronto.",
-    },
-    "fr": {
-        K.STOP: "{brand} : Vous ne recevrez plus de SMS. Répondez START pour vous réabonner.",
-        K.START: "{brand} : Vous recevez à nouveau le suivi de vos commandes. AIDE pour l'aide, STOP pour arrêter.",
-        K.HELP: "{brand} suivi des commandes, livraisons et retours. Aide : {support}. Fréquence variable. "
-                "Msg & data rates may apply. Répondez STOP pour arrêter.",
-        K.RESCHEDULE: "{brand} : Choisissez un nouveau créneau auprès du transporteur : {link}",
-        K.CALL_ME: "{brand} : Merci, nous vous rappelons bientôt.",
-        K.OTHER: "{brand} : Merci pour votre message, notre équipe vous répondra bientôt.",
-    },
 }
 
 
@@ -78,16 +62,6 @@ def e164(number: str) -> str:
     if number.startswith("whatsapp:"):
         number = number[len("whatsapp:"):]
     return number if number.startswith("+") else f"+{number}" if number else ""
-
-
-def reply_text(kind: str, *, customer: Customer | None, link: str = "") -> str:
-    language = ((customer.language if customer else "") or "en").split("-")[0].lower()
-    texts = REPLIES.get(language, REPLIES["en"])
-    brand = customer.brand if customer else None
-    support = ""
-    if brand:
-        support = ", ".join(filter(None, [brand.support_url or brand.support_email, brand.support_phone]))
-    return texts[kind].format(brand=brand.name if brand else "Waypost", support=support or "our website", link=link)
 
 
 def _latest_texted_shipment(number: str):
@@ -135,36 +109,46 @@ def inbound_receive(*, provider: str, message_id: str, from_number: str, text: s
         elif kind == K.CALL_ME:
             CallbackRequest.objects.create(customer=customer, phone=number, inbound=inbound)
         inbound.customer = customer
-        inbound.reply_text = reply_text(kind, customer=customer, link=link)
-        inbound.reply_status = InboundMessage.ReplyStatus.PENDING
-        inbound.save(update_fields=["customer", "kind", "reply_text", "reply_status"])
-        transaction.on_commit(lambda: inbound_reply_send(inbound_id=inbound.pk))
+        inbound.reply = _answer(inbound, kind=kind, customer=customer, link=link)
+        inbound.save(update_fields=["customer", "kind", "reply"])
     return inbound
 
 
-def inbound_reply_send(*, inbound_id: int) -> InboundMessage:
-    """Send an inbound message's automatic reply, at most once (state moved under a row lock
-    before the provider call)."""
-    R = InboundMessage.ReplyStatus
-    with transaction.atomic():
-        inbound = InboundMessage.objects.select_for_update().get(pk=inbound_id)
-        if inbound.reply_status != R.PENDING:
-            return inbound
-        inbound.reply_status = R.SENDING
-        inbound.save(update_fields=["reply_status"])
-    customer = inbound.customer
-    sender = inbound.to_number or (customer.brand.sms_sender_number or customer.brand.sms_sender_id if customer else "")
-    message = OutboundMessage(channel=inbound.channel, to=inbound.from_number, body_text=inbound.reply_text,
-                              sender_id=sender, metadata={"inbound_id": inbound.pk, "site": settings.SITE_URL})
+def _brand_of(inbound: InboundMessage, customer: Customer | None) -> Brand | None:
+    """The brand the text was meant for: the customer's, else the brand whose number it was sent to."""
+    if customer is not None:
+        return customer.brand
+    number = e164(inbound.to_number) if inbound.to_number else ""
+    return Brand.objects.filter(sms_sender_number=number).order_by("pk").first() if number else None
+
+
+def _answer(inbound: InboundMessage, *, kind: str, customer: Customer | None, link: str) -> Notification | None:
+    """The automatic answer, as a direct notification in the customer's language (else the
+    brand's, else English). None when the catalogue has no usable copy for the channel: the text
+    is still handled, and nothing is sent."""
+    template = (Template.objects.filter(notification_type__key=REPLY_TYPE, channel=inbound.channel)
+                .order_by("pk").first())
+    if template is None:
+        logger.warning("no %s copy for %s: inbound #%s gets no answer", REPLY_TYPE, inbound.channel, inbound.pk)
+        return None
+    brand = _brand_of(inbound, customer)
+    tags = (customer.language if customer else "", brand.default_language if brand else "")
+    language = next((t for t in tags if t and t.split("-")[0].lower() in TEMPLATE_LANGUAGES), "en")
+    payload = {"brand": brand_snapshot(brand) if brand else {"name": UNKNOWN_BRAND_NAME},
+               "customer": customer_snapshot(customer) if customer else {},
+               "reply": reply_snapshot(kind=kind, link=link)}
+    context = build_context(payload=payload, customer_snapshot=payload["customer"], language=language, links={})
     try:
-        result = provider_named(inbound.channel, inbound.provider).send(message, idempotency_key=f"wp-in-{inbound.pk}")
-    except Exception as exc:  # never lose the record of what happened
-        from channels.outcomes import failed_call
-
-        result = failed_call(exc)
-    ok = result.status in (SendStatus.ACCEPTED, SendStatus.DELIVERED)
-    InboundMessage.objects.filter(pk=inbound.pk).update(
-        reply_status=R.SENT if ok else R.FAILED, reply_provider_message_id=result.provider_message_id[:200],
-        reply_error="" if ok else f"{result.error_code}: {result.error_text}"[:500], replied_at=timezone.now())
-    inbound.refresh_from_db()
-    return inbound
+        written = render_template(template, language=language.split("-")[0].lower(), context=context)
+    except TemplateSyntaxError:  # saved copy is checked; should an edit slip through, the text is still handled
+        logger.exception("the %s copy for %s does not render: inbound #%s gets no answer", REPLY_TYPE,
+                         inbound.channel, inbound.pk)
+        return None
+    sender = inbound.to_number or (brand.sms_sender_number or brand.sms_sender_id if brand else "")
+    content = {"body_text": written.body_text, "provider": inbound.provider, "in_reply_to": inbound.pk}
+    if sender:
+        content["sender"] = sender
+    return direct_notification_send(
+        type_key=REPLY_TYPE, channel=inbound.channel, to=inbound.from_number, content=content,
+        dedupe_key=f"reply:{inbound.pk}", cause=f"inbound.{kind}", subject=("inbound", inbound.pk), payload=payload,
+        customer=customer, brand=brand, language=language)

@@ -42,6 +42,8 @@ def _status_key(event: Event) -> str:
     if event.subject_type == "stock":
         # Each back-in-stock episode is news; the same one reported twice is not.
         return f"{event.type}:{timezone.localdate(event.created_at).isoformat()}"
+    if event.subject_type == "customer":
+        return f"{event.type}:{event.pk}"  # each request (a fresh preference link) is news
     return f"{event.type.split('.')[0]}.{status}"
 
 

@@ -129,7 +129,7 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
             delivery.clicked_at = delivery.clicked_at or receipt.occurred_at or now
             delivery.opened_at = delivery.opened_at or receipt.occurred_at or now
             delivery.save(update_fields=["click_count", "clicked_at", "opened_at", "updated_at"])
-        elif receipt.kind == UNSUBSCRIBED and delivery.channel == "email":
+        elif receipt.kind == UNSUBSCRIBED and delivery.channel == "email" and notification.customer_id:
             # The ESP's own unsubscribe (its link or list-unsubscribe): consent law for the channel.
             applied = True
             consent_set(customer=notification.customer, channel="email", state=ChannelConsent.State.OPTED_OUT,

@@ -1,6 +1,7 @@
 """Checks the dispatcher makes before an SMS or WhatsApp send: the customer's legal consent (an
 SMS STOP wins over everything, critical messages included, even for deliveries planned before
-it), and the per-customer cap on non-critical SMS (excess deferred, never dropped)."""
+it, except the one answer to the customer's own text: the confirmation a STOP requires), and the
+per-customer cap on non-critical SMS (excess deferred, never dropped)."""
 import datetime as dt
 from collections import Counter
 
@@ -14,13 +15,17 @@ from preferences.models import ChannelConsent
 MESSAGING_CHANNELS = ("sms", "whatsapp")
 
 
-def opted_out(deliveries: list[Delivery]) -> set[tuple[int, str]]:
-    """(customer id, channel) pairs of a batch's SMS/WhatsApp deliveries whose consent is withdrawn."""
-    customers = {d.notification.customer_id for d in deliveries if d.channel in MESSAGING_CHANNELS}
-    if not customers:
+def opted_out(deliveries: list[Delivery]) -> set[int]:
+    """The ids of a batch's SMS/WhatsApp deliveries whose customer withdrew consent for the
+    channel (answers to the customer's own texts left out: they always go)."""
+    held = [d for d in deliveries if d.channel in MESSAGING_CHANNELS and d.notification.customer_id
+            and not (d.notification.content or {}).get("in_reply_to")]
+    if not held:
         return set()
-    return set(ChannelConsent.objects.filter(customer_id__in=customers, channel__in=MESSAGING_CHANNELS,
-                                             state=ChannelConsent.State.OPTED_OUT).values_list("customer_id", "channel"))
+    withdrawn = set(ChannelConsent.objects.filter(
+        customer_id__in={d.notification.customer_id for d in held}, channel__in=MESSAGING_CHANNELS,
+        state=ChannelConsent.State.OPTED_OUT).values_list("customer_id", "channel"))
+    return {d.pk for d in held if (d.notification.customer_id, d.channel) in withdrawn}
 
 
 def _cap_window() -> dt.timedelta:

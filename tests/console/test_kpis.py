@@ -182,3 +182,26 @@ def test_the_real_pipeline_through_the_sandbox_feeds_every_kpi_and_matches_the_i
     assert summary["cost_per_sms"]["value"] is not None and summary["cost_per_sms"]["value"] >= 0.00809
     assert summary["delivery_rate"]["value"] == 100.0 and summary["time_to_first_update"]["n"] >= 3
     assert all(r["match"] for r in compare()), compare()
+
+
+def test_studio_test_sends_are_left_out_and_answers_to_unknown_numbers_counted_alike_by_both():
+    # given one customer message, one studio test send (staff) and one answer to a number we do not
+    # know (no customer), each with a failed attempt
+    customer_message = delivery("sms", "delivered", "vonage", cost=Decimal("0.0070"), sent_at=T, delivered_at=T)
+    studio = delivery("email", "dead", type_key="studio_test")
+    answer = delivery("sms", "delivered", "vonage", type_key="sms_reply", cost=Decimal("0.0090"), sent_at=T,
+                      delivered_at=T)
+    Notification.objects.filter(pk=answer.notification_id).update(customer=None)
+    for d in (customer_message, studio, answer):
+        DeliveryAttempt.objects.create(delivery=d, number=1, provider=d.provider, idempotency_key=f"a{d.pk}",
+                                       outcome="transient", error_code=f"code-{d.pk}", started_at=T)
+
+    # when the KPIs are computed, on the dashboard and independently
+    rate, cost = kpis.delivery_rate(ALL), kpis.cost_per_sms(ALL)
+    reasons = {r["error_code"] for r in kpis.failure_reasons(ALL)}
+
+    # then the test send counts nowhere, the answer counts like any message, and both agree
+    assert (rate["n"], rate["value"]) == (2, 100.0) and cost["n"] == 2
+    assert reasons == {f"code-{customer_message.pk}", f"code-{answer.pk}"}
+    assert kpis.opt_out_rate(ALL)["n"] == 1
+    assert all(r["match"] for r in compare()), compare()

@@ -8,8 +8,11 @@ from django.urls import reverse
 from core.models import AuditLog
 from catalogue.models import Rule, Template
 from channels.models import SandboxMessage
+from console.selectors import customer_timeline
 from console.studio import rule_warnings
-from tests.notifications.pipeline import instant_pipeline
+from notifications.models import Notification
+from tests.factories import BrandFactory
+from tests.notifications.pipeline import instant_pipeline, run_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -79,10 +82,17 @@ def test_email_preview_renders_the_brand_layout_at_two_widths(editor_client):
     assert 'id="frame-desktop"' in page and 'id="frame-phone"' in page and "srcdoc=" in page
 
 
-def test_test_send_goes_to_the_editors_own_address_through_the_provider(editor_client, editor):
+def test_test_send_goes_to_the_editors_own_address_through_the_pipeline(editor_client, editor):
+    # given an email template and a brand to send it in the name of
     instant_pipeline()
+    BrandFactory()
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="email")
+
+    # when the editor asks for a test, naming someone else's address, and the pipeline sends it
     editor_client.post(reverse("console:studio-test-send", args=[template.pk, "en"]), {"to": "someone@else.example"})
+    run_pipeline()
+
+    # then it went to the editor's own address only, marked as a test
     message = SandboxMessage.objects.get()
     assert message.to == editor.email and message.subject.startswith("[TEST]")
 
@@ -127,3 +137,57 @@ def test_rule_admin_save_shows_the_warning(admin_role_client):
             "coalesce_seconds": rule.coalesce_seconds, "conditions": "{}"}
     response = admin_role_client.post(reverse("admin:catalogue_rule_change", args=[rule.pk]), data, follow=True)
     assert "matches every" in response.content.decode()
+
+
+def test_test_send_of_a_draft_goes_through_the_pipeline_to_the_editors_staff_record(editor_client, editor):
+    # given a real shipped notification (the preview renders its event) and the SMS template of its type
+    from tests.notifications.pipeline import carrier_scan, customer_with_shipment
+
+    instant_pipeline()
+    customer, order, shipment = customer_with_shipment()
+    carrier_scan(shipment, "shipped")
+    run_pipeline()
+    template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
+    saved = template.body_text_es
+
+    # when the editor sends themselves a test of an unsaved Spanish draft, and the pipeline runs
+    draft = "{{ brand.name }}: PRUEBA, tu pedido {{ order.number }} va en camino."
+    response = editor_client.post(reverse("console:studio-test-send", args=[template.pk, "es"]),
+                                  {"body_text": draft, "to": "+14155550123"}, follow=True)
+    run_pipeline()
+
+    # then a studio_test notification, its delivery and an accepted attempt went to the given number,
+    # made out to the editor's staff record of the event's brand, whose timeline shows them
+    notification = Notification.objects.get(notification_type__key="studio_test")
+    staff = notification.customer
+    assert (staff.name, staff.tags, staff.brand, staff.phone) == ("marco (staff)", ["staff"], customer.brand,
+                                                                  "+14155550123")
+    delivery = notification.deliveries.get()
+    attempt = delivery.attempts.get()
+    assert (delivery.to, delivery.status, attempt.outcome) == ("+14155550123", "delivered", "accepted")
+    shown = {(e["kind"], e["pk"]) for e in customer_timeline(customer_id=staff.pk)}
+    assert {("notification", notification.pk), ("delivery", delivery.pk), ("attempt", attempt.pk)} <= shown
+    assert "on its way to +14155550123" in response.content.decode()
+
+    # and the sandbox shows the posted draft rendered with the event's order, while the template is unchanged
+    message = SandboxMessage.objects.get(delivery_id=delivery.pk)
+    assert message.body_text.startswith(f"{customer.brand.name}: PRUEBA, tu pedido {order.external_id} va en camino.")
+    template.refresh_from_db()
+    assert template.body_text_es == saved
+    test_sent = AuditLog.objects.get(action="test_sent")
+    assert (test_sent.actor, test_sent.reason) == ("user:marco", "test send to +14155550123")
+
+
+def test_test_send_of_a_draft_with_errors_sends_nothing(editor_client):
+    # given a brand and an SMS template
+    instant_pipeline()
+    BrandFactory()
+    template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
+
+    # when the editor asks for a test of a draft using a variable the type does not carry
+    response = editor_client.post(reverse("console:studio-test-send", args=[template.pk, "en"]),
+                                  {"body_text": "Hi {{ customer.shoe_size }}", "to": "+14155550123"}, follow=True)
+
+    # then nothing is planned or sent, and the editor is told why
+    assert "the template has errors" in response.content.decode()
+    assert not Notification.objects.filter(notification_type__key="studio_test").exists()

@@ -5,14 +5,14 @@ import math
 
 import pytest
 
-from catalogue.shipped import CHANNELS, SHIPPING, TYPES, ensure_catalogue
 from catalogue.copy import load_copy
-
-DEFAULT_TEMPLATES = {key: copy for key, copy in load_copy().items() if key != "daily_digest"}
+from catalogue.shipped import BACKORDER, CHANNELS, RETURNS, SHIPPING, TYPES, ensure_catalogue
 from catalogue.models import NotificationType, Rule, Template
 from catalogue.rendering import TEMPLATE_LANGUAGES, render_string, sample_context_for, template_errors
 
 CATEGORY = {key: category for key, _name, category, *_rest in TYPES}
+JOURNEYS = (SHIPPING, BACKORDER, RETURNS)  # the milestone types (every channel, every language)
+DEFAULT_TEMPLATES = {key: copy for key, copy in load_copy().items() if CATEGORY.get(key) in JOURNEYS}
 FIELDS = {"email": {"subject", "preheader", "body_text", "body_html"}, "sms": {"body_text"},
           "whatsapp": {"body_text"}, "push": {"subject", "body_text", "link"}}
 CASES = [(type_key, channel, language) for type_key in DEFAULT_TEMPLATES for channel in CHANNELS
@@ -40,10 +40,10 @@ def render(type_key: str, channel: str, language: str, context: dict | None = No
 
 
 def test_every_catalogue_type_has_every_channel_and_language():
-    # given the catalogue's notification types
+    # given the catalogue's milestone types
     # when we look them up in the defaults
     # then each has the four channels, each in the four languages, with exactly its channel's fields
-    assert set(DEFAULT_TEMPLATES) == set(CATEGORY)
+    assert set(DEFAULT_TEMPLATES) == {key for key, category in CATEGORY.items() if category in JOURNEYS}
     for type_key, by_channel in DEFAULT_TEMPLATES.items():
         assert set(by_channel) == set(CHANNELS), type_key
         for channel, by_language in by_channel.items():
@@ -185,7 +185,9 @@ def test_ensure_catalogue_installs_the_defaults_once():
     # then nothing new is created and every type has one template per channel, with the shipped copy
     assert created == {"types": 0, "rules": 0, "templates": 0}
     assert (NotificationType.objects.count(), Rule.objects.count(), Template.objects.count()) == counts
-    assert Template.objects.count() == len(DEFAULT_TEMPLATES) * len(CHANNELS)
+    installed = sum(len(by_channel) for key, by_channel in load_copy().items() if key in CATEGORY)
+    assert Template.objects.count() == installed
+    assert installed > len(DEFAULT_TEMPLATES) * len(CHANNELS)  # and the transactional types' own
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
     assert template.body_text_de == DEFAULT_TEMPLATES["shipment_shipped"]["sms"]["de"]["body_text"]
 

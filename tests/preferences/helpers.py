@@ -53,6 +53,12 @@ def send_due(*, rounds: int = 20) -> int:
     raise AssertionError("deliveries still due")
 
 
+def run_pipeline() -> None:
+    """Plan every waiting event, then send what is due (and its retries and fallbacks)."""
+    process_events()
+    send_due()
+
+
 def order_with_shipment(*, customer, channel):
     number = customer.orders.count() + 1
     order, _ = order_create(sales_channel=channel, external_id=f"ORD-{customer.pk}-{number}", customer=customer,

@@ -9,6 +9,7 @@ from preferences.models import ConsentLog
 from customers.models import Customer
 from preferences.services import consent_set
 from tests.factories import CustomerFactory
+from tests.preferences.helpers import instant_pipeline, run_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,17 @@ def test_customer_page_shows_consent_log_and_preferences(agent):
 
 
 def test_send_fresh_link_action_sends_to_the_address_on_file(agent):
+    # given a customer with an email on file
+    instant_pipeline()
     customer = CustomerFactory(email="emma@example.com")
+
+    # when an agent runs the action and the pipeline does its work
     response = agent.post(reverse("admin:customers_customer_changelist"),
-                          {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]})
-    assert response.status_code == 302
+                          {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]}, follow=True)
+    run_pipeline()
+
+    # then the agent is told it goes by email, and it went there with a link to the preference page
+    assert "on its way to 1 customer(s) (1 by email)" in response.content.decode()
     message = SandboxMessage.objects.get()
-    assert message.to == "emma@example.com" and "/p/" in message.link
+    assert message.to == "emma@example.com" and "/p/" in message.body_text
     assert Customer.objects.count() == 1

@@ -1,5 +1,6 @@
 """Inbound texts through the providers' signed webhooks: STOP/START/HELP change consent (logged)
-and answer once, RESCHEDULE and CALL ME open requests, anything else lands in the inbox."""
+and answer once (through the pipeline, from the number and provider the text came to), RESCHEDULE
+and CALL ME open requests, anything else lands in the inbox."""
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -48,6 +49,7 @@ def test_stop_opts_out_once_then_start_restores(client, sms_providers, instant, 
         first = vonage_inbound(client, customer, "Stop", "in-0001")
     with django_capture_on_commit_callbacks(execute=True):
         again = vonage_inbound(client, customer, "Stop", "in-0001")
+    run_pipeline()
 
     # then SMS consent is withdrawn, logged once, and exactly one confirmation went out from our number
     assert (first.status_code, again.status_code) == (204, 204)
@@ -57,12 +59,12 @@ def test_stop_opts_out_once_then_start_restores(client, sms_providers, instant, 
     assert log.reference == "vonage:in-0001"
     [reply] = replies(fake_vonage)
     assert reply["to"] == "33612349001" and "unsubscribed" in reply["text"]
-    assert InboundMessage.objects.get().reply_status == "sent"
+    assert InboundMessage.objects.get().reply.status == "sent"
 
     # and a later shipment update is not texted, while its email still goes
     scan(shipment, "out_for_delivery")
     run_pipeline()
-    assert Delivery.objects.filter(channel="sms").count() == 1
+    assert Delivery.objects.filter(channel="sms", notification__subject_key__startswith="shipment:").count() == 1
     later = customer.notifications.get(notification_type__key="shipment_out_for_delivery")
     assert later.skipped.get("sms") and later.deliveries.get(channel="email").status == "delivered"
 
@@ -107,6 +109,7 @@ def test_help_replies_with_brand_support_and_rates(client, sms_providers, instan
     customer, _shipment = customer_with_shipment(phone="+33612349003", country="FR", language="en")
     with django_capture_on_commit_callbacks(execute=True):
         vonage_inbound(client, customer, "HELP", "in-0004")
+    run_pipeline()
     [reply] = replies(fake_vonage)
     assert customer.brand.name in reply["text"] and customer.brand.support_email in reply["text"]
     assert "Msg & data rates may apply" in reply["text"] and "frequency" in reply["text"]
@@ -120,12 +123,11 @@ def test_reschedule_call_me_and_free_text(client, sms_providers, instant, fake_v
     run_pipeline()
 
     # when they reply RESCHEDULE, CALL ME and a question
-    with django_capture_on_commit_callbacks(execute=True):
-        vonage_inbound(client, customer, "reschedule", "in-0005")
-    with django_capture_on_commit_callbacks(execute=True):
-        vonage_inbound(client, customer, "CALL ME", "in-0006")
-    with django_capture_on_commit_callbacks(execute=True):
-        vonage_inbound(client, customer, "Can you leave it with my neighbour?", "in-0007")
+    for text, message_id in (("reschedule", "in-0005"), ("CALL ME", "in-0006"),
+                             ("Can you leave it with my neighbour?", "in-0007")):
+        with django_capture_on_commit_callbacks(execute=True):
+            vonage_inbound(client, customer, text, message_id)
+        run_pipeline()
 
     # then a reschedule request for that shipment (reply with the carrier link), a callback request,
     # and an inbox message with an acknowledgement
@@ -158,9 +160,80 @@ def test_twilio_inbound_stop(client, sms_providers, instant, fake_twilio, django
     unsigned = client.post("/webhooks/twilio/inbound/", params)
     with django_capture_on_commit_callbacks(execute=True):
         signed = client.post("/webhooks/twilio/inbound/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+    run_pipeline()
 
     # then only the signed one opts out, and the confirmation goes through Twilio from our number
     assert (unsigned.status_code, signed.status_code) == (403, 200)
     assert ChannelConsent.objects.get(customer=customer, channel="sms").state == "opted_out"
     [reply] = fake_twilio.sent()
     assert reply.body["To"] == customer.phone and reply.body["From"] == "+12025550100"
+
+
+def test_answers_leave_a_delivery_and_attempt_in_the_customers_timeline(client, sms_providers, instant, fake_vonage,
+                                                                          django_capture_on_commit_callbacks):
+    from console.selectors import customer_timeline
+
+    # given a known customer
+    customer, _shipment = customer_with_shipment(phone="+33612349010", country="FR", language="en")
+
+    # when they text STOP, then HELP, and the pipeline sends the answers
+    for text, message_id in (("STOP", "in-0010"), ("HELP", "in-0011")):
+        with django_capture_on_commit_callbacks(execute=True):
+            vonage_inbound(client, customer, text, message_id)
+    run_pipeline()
+
+    # then each answer is an sms_reply notification of theirs, with a delivery and an accepted attempt
+    # through Vonage (the provider the text came in by), all shown in their timeline
+    shown = {(e["kind"], e["pk"]) for e in customer_timeline(customer_id=customer.pk)}
+    for inbound in InboundMessage.objects.order_by("pk"):
+        answer = inbound.reply
+        delivery = answer.deliveries.get()
+        attempt = delivery.attempts.get()
+        assert (answer.notification_type.key, answer.customer, answer.event.type) == (
+            "sms_reply", customer, f"inbound.{inbound.kind}")
+        assert (delivery.to, delivery.status, attempt.provider, attempt.outcome) == (
+            customer.phone, "sent", "vonage", "accepted")
+        assert {("notification", answer.pk), ("delivery", delivery.pk), ("attempt", attempt.pk)} <= shown
+    # the HELP answer went although they had just opted out: answers to their own texts always go
+    stop_answer, help_answer = replies(fake_vonage)
+    assert "unsubscribed" in stop_answer["text"] and "Msg & data rates may apply" in help_answer["text"]
+
+
+def test_an_unknown_number_still_gets_its_answer(client, sms_providers, instant, fake_vonage,
+                                                 django_capture_on_commit_callbacks):
+    # given a number no customer has
+    params = {"msisdn": "33612349099", "to": OUR_NUMBER, "messageId": "in-0020", "text": "HELP", "type": "text",
+              "api-key": "key", "message-timestamp": "2026-01-01 12:00:00"}
+
+    # when it texts HELP and the pipeline runs
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(INBOUND_URL, signed_vonage(params)).status_code == 204
+    run_pipeline()
+
+    # then the answer went back from our number, as a notification of no customer with its delivery and attempt
+    [reply] = replies(fake_vonage)
+    assert reply["to"] == "33612349099" and "Msg & data rates may apply" in reply["text"]
+    answer = InboundMessage.objects.get().reply
+    delivery = answer.deliveries.get()
+    assert answer.customer is None and answer.notification_type.key == "sms_reply"
+    assert (delivery.to, delivery.status, delivery.attempts.get().outcome) == ("+33612349099", "sent", "accepted")
+
+
+def test_an_answer_the_provider_did_not_take_is_retried_through_the_same_provider(
+        client, sms_providers, instant, fake_vonage, fake_twilio, django_capture_on_commit_callbacks):
+    # given Vonage throttling the next request
+    customer, _shipment = customer_with_shipment(phone="+33612349030", country="FR", language="en")
+    fake_vonage.answer_next("throttled")
+
+    # when the customer texts STOP and the pipeline runs
+    with django_capture_on_commit_callbacks(execute=True):
+        vonage_inbound(client, customer, "STOP", "in-0030")
+    run_pipeline()
+
+    # then the answer was sent again, through Vonage again (not the next SMS route), and taken once
+    delivery = InboundMessage.objects.get().reply.deliveries.get()
+    attempts = list(delivery.attempts.order_by("number").values_list("provider", "outcome"))
+    assert attempts == [("vonage", "transient"), ("vonage", "accepted")] and delivery.status == "sent"
+    throttled, taken = replies(fake_vonage)
+    assert throttled == taken and "unsubscribed" in taken["text"] and not fake_twilio.sent()
+    assert fake_vonage.ledger.count(str(delivery.pk)) == 1
