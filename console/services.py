@@ -199,6 +199,6 @@ def template_test_send(*, template: Template, language: str, sources: dict[str, 
             cause="studio.test_send", subject=("template", template.pk), customer=staff, brand=brand,
             payload={"template": template.pk, "type": template.notification_type.key, "language": language,
                      "brand": brand_snapshot(brand)}, language=language)
-        audit(obj=template, action="test_sent", to_state="queued", actor=actor, reason=f"test send to {to}",
+        audit(obj=template, action=AuditAction.TEST_SENT, to_state="queued", actor=actor, reason=f"test send to {to}",
               data={"language": language, "notification": notification.pk})
     return notification

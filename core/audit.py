@@ -17,6 +17,7 @@ class AuditAction(models.TextChoices):
     STOCK_CHANGED = "stock_changed", "Stock changed"
     PREFERENCES_CHANGED = "preferences_changed", "Preferences changed"
     PREFERENCE_LINK_SENT = "preference_link_sent", "Preference link sent"
+    PREFERENCE_LINK_REQUESTED = "preference_link_requested", "Fresh preference link requested"
     TOKEN_ROTATED = "token_rotated", "API token rotated"
     # Intake dead letters
     INTAKE_PAYLOAD_EDITED = "intake_payload_edited", "Intake payload edited"

@@ -2,6 +2,7 @@
 subscriptions and app presence, and requests for a fresh preference link (sent by the pipeline)."""
 from django.db import IntegrityError, transaction
 
+from core.audit import AuditAction
 from core.transitions import audit
 from customers.models import Customer
 from customers.services import customer_update
@@ -103,7 +104,7 @@ def preferences_save(*, customer: Customer, data: dict, source: str, actor: str 
             changed.append("digest_hour")
         if changed:
             prefs.save()
-            audit(obj=customer, action="preferences_changed", actor=actor or source, data={"fields": sorted(set(changed))})
+            audit(obj=customer, action=AuditAction.PREFERENCES_CHANGED, actor=actor or source, data={"fields": sorted(set(changed))})
     return customer
 
 
@@ -145,6 +146,6 @@ def preference_link_request(*, customer: Customer, actor: str) -> str:
 
     channel = preference_link_channel(customer)
     with transaction.atomic():
-        audit(obj=customer, action="preference_link_requested", actor=actor, data={"channel": channel})
+        audit(obj=customer, action=AuditAction.PREFERENCE_LINK_REQUESTED, actor=actor, data={"channel": channel})
         preference_link_requested.send(sender=Customer, customer=customer, actor=actor)
     return channel

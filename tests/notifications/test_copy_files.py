@@ -1,6 +1,8 @@
-"""The copy kept as data files (``catalogue/copy/<type>/<channel>.toml``): one file per type and
-channel, in every template language, with the channel's fields only, valid for the type's
-snapshot (SMS rules included) and rendering to finished text; installed by ``ensure_catalogue()``."""
+"""The transactional types' copy (the preference link, the answers to texts) in the data files
+(``catalogue/copy/<type>/<channel>.toml``): one file per type and channel, in every template
+language, with the channel's fields only, valid for the type's snapshot (SMS rules included) and
+rendering to finished text; installed by ``ensure_catalogue()``. (The journeys' copy:
+``test_default_templates.py``.)"""
 import pytest
 
 from catalogue.copy import load_copy
@@ -14,7 +16,7 @@ from catalogue.rendering import (
 from catalogue.shipped import TYPES, ensure_catalogue
 from tests.notifications.test_default_templates import FIELDS, sms_segments
 
-COPY = load_copy()
+COPY = {key: copy for key, copy in load_copy().items() if key in ("preference_link", "sms_reply")}
 CATEGORY = {key: category for key, _name, category, *_rest in TYPES}
 CASES = [(t, c, lang) for t, by_channel in COPY.items() for c in by_channel for lang in TEMPLATE_LANGUAGES]
 REPLY_KINDS = ("stop", "start", "help", "reschedule", "call_me", "other")

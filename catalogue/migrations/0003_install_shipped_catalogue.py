@@ -12,6 +12,6 @@ def install(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("catalogue", "0001_initial")]
+    dependencies = [("catalogue", "0002_account_and_staff_categories")]
 
     operations = [migrations.RunPython(install, migrations.RunPython.noop)]
