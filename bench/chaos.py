@@ -21,7 +21,9 @@ accepted; or never sent), the unknown outcomes and how they were settled, and th
 (from the fault's end to an idle pipeline). Email, Twilio: 0 duplicates and 0 lost, or the run
 fails. Vonage has no look-up: a send whose answer was lost is sent again when no receipt came
 within the wait, so its duplicates may not exceed those resends (the README's policy)."""
+
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -37,8 +39,17 @@ from bench.run import ROOT, create_database, drop_database, free_port, machine_i
 
 VAR = ROOT / "var" / "chaos"
 RESULTS = ROOT / "bench" / "results"
-SCENARIOS = ["sigkill", "broker_restart", "db_terminate", "brownout_email", "outage_email", "brownout_sms_twilio",
-             "outage_sms_twilio", "brownout_sms_vonage", "outage_sms_vonage"]
+SCENARIOS = [
+    "sigkill",
+    "broker_restart",
+    "db_terminate",
+    "brownout_email",
+    "outage_email",
+    "brownout_sms_twilio",
+    "outage_sms_twilio",
+    "brownout_sms_vonage",
+    "outage_sms_vonage",
+]
 BROWNOUT = {"hang": 0.10, "drop": 0.05, "500": 0.05}
 OUTAGE = {"hang": 0.35, "drop": 0.15}
 DLR_SECRET = "chaos-dlr-secret-0123456789"
@@ -67,24 +78,45 @@ def chaos_env(*, db_url, broker_url, ports: dict, ca_path: str) -> dict:
     application name, so terminating the workers' connections spares it)."""
     site = f"http://127.0.0.1:{ports['web']}"
     return {
-        "DJANGO_SETTINGS_MODULE": "config.settings", "WAYPOST_DATA_DIR": str(VAR / "data"),
-        "DATABASE_URL": db_url, "CELERY_BROKER_URL": broker_url, "REDIS_URL": broker_url,
-        "CACHE_URL": "locmemcache://chaos", "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
-        "LOG_LEVEL": "WARNING", "SITE_URL": site, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "EMAIL_PROVIDER": "postmark", "ANYMAIL_POSTMARK_SERVER_TOKEN": "chaos-token",
-        "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{ports['esp']}/", "ANYMAIL_REQUESTS_TIMEOUT": "2",
-        "SMS_ROUTES": "US=twilio;*=vonage", "SMS_SENDER_NUMBERS": "US=+12025550100",
-        "TWILIO_ACCOUNT_SID": "ACchaos", "TWILIO_AUTH_TOKEN": "chaos-twilio-token",
-        "TWILIO_API_BASE": f"http://127.0.0.1:{ports['twilio']}", "TWILIO_TIMEOUT_SECONDS": "2",
-        "VONAGE_API_KEY": "chaos", "VONAGE_API_SECRET": "chaos-secret", "VONAGE_SIGNATURE_SECRET": DLR_SECRET,
-        "VONAGE_REST_HOST": f"127.0.0.1:{ports['vonage']}", "VONAGE_API_HOST": f"127.0.0.1:{ports['vonage']}",
-        "VONAGE_CA_BUNDLE": ca_path, "VONAGE_TIMEOUT_SECONDS": "2",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "WAYPOST_DATA_DIR": str(VAR / "data"),
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": broker_url,
+        "REDIS_URL": broker_url,
+        "CACHE_URL": "locmemcache://chaos",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "LOG_LEVEL": "WARNING",
+        "SITE_URL": site,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "EMAIL_PROVIDER": "postmark",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "chaos-token",
+        "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{ports['esp']}/",
+        "ANYMAIL_REQUESTS_TIMEOUT": "2",
+        "SMS_ROUTES": "US=twilio;*=vonage",
+        "SMS_SENDER_NUMBERS": "US=+12025550100",
+        "TWILIO_ACCOUNT_SID": "ACchaos",
+        "TWILIO_AUTH_TOKEN": "chaos-twilio-token",
+        "TWILIO_API_BASE": f"http://127.0.0.1:{ports['twilio']}",
+        "TWILIO_TIMEOUT_SECONDS": "2",
+        "VONAGE_API_KEY": "chaos",
+        "VONAGE_API_SECRET": "chaos-secret",
+        "VONAGE_SIGNATURE_SECRET": DLR_SECRET,
+        "VONAGE_REST_HOST": f"127.0.0.1:{ports['vonage']}",
+        "VONAGE_API_HOST": f"127.0.0.1:{ports['vonage']}",
+        "VONAGE_CA_BUNDLE": ca_path,
+        "VONAGE_TIMEOUT_SECONDS": "2",
         # The fakes' records are consistent at once; Vonage: wait 20 s for a receipt.
-        "RECONCILE_SETTLE_SECONDS": "postmark=3;twilio=3;vonage=20", "RECONCILE_FIRST_LOOKUP_SECONDS": "1",
-        "DELIVERY_LEASE_MARGIN_SECONDS": "5", "DELIVERY_BACKOFF_BASE_SECONDS": "1",
-        "DELIVERY_BACKOFF_MAX_SECONDS": "10", "DELIVERY_MAX_ATTEMPTS": "12",
-        "SMS_RATE_LIMITS": "vonage=0;twilio=0", "SMS_CUSTOMER_CAP_PER_HOUR": "1000000",
-        "FREQUENCY_CAPS": "email=0;sms=0;whatsapp=0;push=0", "QUIET_HOURS_DEFAULT": "",
+        "RECONCILE_SETTLE_SECONDS": "postmark=3;twilio=3;vonage=20",
+        "RECONCILE_FIRST_LOOKUP_SECONDS": "1",
+        "DELIVERY_LEASE_MARGIN_SECONDS": "5",
+        "DELIVERY_BACKOFF_BASE_SECONDS": "1",
+        "DELIVERY_BACKOFF_MAX_SECONDS": "10",
+        "DELIVERY_MAX_ATTEMPTS": "12",
+        "SMS_RATE_LIMITS": "vonage=0;twilio=0",
+        "SMS_CUSTOMER_CAP_PER_HOUR": "1000000",
+        "FREQUENCY_CAPS": "email=0;sms=0;whatsapp=0;push=0",
+        "QUIET_HOURS_DEFAULT": "",
         "EVENT_SWEEP_GRACE_SECONDS": "5",
     }
 
@@ -102,8 +134,20 @@ class Chaos:
         return procs.spawn(cmd, cwd=ROOT, env=env or self.env, log=VAR / "logs" / f"{name}.log")
 
     def start_broker(self) -> None:
-        self.broker = self._spawn("redis", [self.redis_server, "--port", str(self.ports["redis"]), "--bind", "127.0.0.1",
-                                            "--save", "", "--appendonly", "no"])
+        self.broker = self._spawn(
+            "redis",
+            [
+                self.redis_server,
+                "--port",
+                str(self.ports["redis"]),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+        )
         procs.wait_for_line(VAR / "logs" / "redis.log", "Ready to accept connections", proc=self.broker)
 
     def stop_broker(self) -> None:
@@ -113,44 +157,105 @@ class Chaos:
     def start_fakes(self) -> None:
         py, lat = sys.executable, str(self.args.latency_ms)
         site = self.env["SITE_URL"]
-        self.esp = self._spawn("esp", [py, "-m", "tests.fakes.esp", "--port", str(self.ports["esp"]),
-                                       "--latency-ms", lat, "--stats-only", "--hang-seconds", "6"])
-        self.twilio = self._spawn("twilio", [py, "-m", "tests.fakes.twilio", "--port", str(self.ports["twilio"]),
-                                             "--latency-ms", lat, "--stats-only", "--hang-seconds", "6"])
-        self.vonage = self._spawn("vonage", [py, "-m", "tests.fakes.vonage", "--port", str(self.ports["vonage"]),
-                                             "--ca-out", self.ca_path, "--latency-ms", lat, "--stats-only",
-                                             "--hang-seconds", "6", "--dlr-url", f"{site}/webhooks/vonage/sms/dlr/",
-                                             "--dlr-secret", DLR_SECRET, "--dlr-delay-ms", "300", "--dlr-share", os.environ.get("CHAOS_DLR_SHARE", "0.9")])
+        self.esp = self._spawn(
+            "esp",
+            [
+                py,
+                "-m",
+                "tests.fakes.esp",
+                "--port",
+                str(self.ports["esp"]),
+                "--latency-ms",
+                lat,
+                "--stats-only",
+                "--hang-seconds",
+                "6",
+            ],
+        )
+        self.twilio = self._spawn(
+            "twilio",
+            [
+                py,
+                "-m",
+                "tests.fakes.twilio",
+                "--port",
+                str(self.ports["twilio"]),
+                "--latency-ms",
+                lat,
+                "--stats-only",
+                "--hang-seconds",
+                "6",
+            ],
+        )
+        self.vonage = self._spawn(
+            "vonage",
+            [
+                py,
+                "-m",
+                "tests.fakes.vonage",
+                "--port",
+                str(self.ports["vonage"]),
+                "--ca-out",
+                self.ca_path,
+                "--latency-ms",
+                lat,
+                "--stats-only",
+                "--hang-seconds",
+                "6",
+                "--dlr-url",
+                f"{site}/webhooks/vonage/sms/dlr/",
+                "--dlr-secret",
+                DLR_SECRET,
+                "--dlr-delay-ms",
+                "300",
+                "--dlr-share",
+                os.environ.get("CHAOS_DLR_SHARE", "0.9"),
+            ],
+        )
         for name, proc in (("esp", self.esp), ("twilio", self.twilio), ("vonage", self.vonage)):
             procs.wait_for_line(VAR / "logs" / f"{name}.log", "listening", proc=proc)
 
     def start_web(self) -> None:
         web_env = {**self.env, "DATABASE_URL": _with_app(self.env["DATABASE_URL"], "chaos-web")}
-        self.web = procs.start_gunicorn(port=self.ports["web"], env=web_env, log=VAR / "logs" / "gunicorn.log",
-                                        cwd=ROOT, workers=2)
+        self.web = procs.start_gunicorn(
+            port=self.ports["web"], env=web_env, log=VAR / "logs" / "gunicorn.log", cwd=ROOT, workers=2
+        )
 
     def start_worker(self) -> None:
         from django.conf import settings
 
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-Q",
-               settings.WAYPOST_QUEUES, f"--concurrency={self.args.concurrency}", "--without-mingle",
-               "--without-gossip", "--without-heartbeat"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "warning",
+            "-Q",
+            settings.WAYPOST_QUEUES,
+            f"--concurrency={self.args.concurrency}",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ]
         self.worker = self._spawn("worker", cmd)
 
     def kill_worker(self) -> None:
         """SIGKILL the worker's whole process group, as a machine crash would."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.worker.wait(timeout=10)
 
     def accepted_total(self) -> int:
         """Messages the fake ESP and the fake Twilio have taken so far."""
         import requests
 
-        return sum(requests.get(f"http://127.0.0.1:{self.ports[fake]}/_fake/accepted", timeout=10).json()["total"]
-                   for fake in ("esp", "twilio"))
+        return sum(
+            requests.get(f"http://127.0.0.1:{self.ports[fake]}/_fake/accepted", timeout=10).json()["total"]
+            for fake in ("esp", "twilio")
+        )
 
     def faults(self, fake: str, spec: dict) -> None:
         import requests
@@ -165,6 +270,7 @@ def _with_app(db_url: str, name: str) -> str:
 
 
 # --- scenarios ------------------------------------------------------------------------------
+
 
 def _in_flight(brand, since=None) -> int:
     """Sends of the brand in flight (claimed since ``since``: a dead worker's stay in flight
@@ -190,16 +296,17 @@ def _terminate_worker_connections(db_name: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s "
-            "AND pid <> pg_backend_pid() AND application_name NOT IN (%s, %s)", [db_name, RUNNER_APP, "chaos-web"])
+            "AND pid <> pg_backend_pid() AND application_name NOT IN (%s, %s)",
+            [db_name, RUNNER_APP, "chaos-web"],
+        )
         return cursor.fetchone()[0]
 
 
 def run_scenario(chaos: Chaos, name: str) -> dict:
     from django.utils import timezone
 
-    from demo.simulation import drain
-
     from bench import fixtures
+    from demo.simulation import drain
 
     sms_via = "twilio" if name.endswith("twilio") else "vonage" if name.endswith("vonage") else "twilio"
     brand, channel = fixtures.make_brand(f"chaos-{name}")
@@ -227,8 +334,12 @@ def run_scenario(chaos: Chaos, name: str) -> dict:
             # A wave of events, and the worker killed while its calls are being answered: the
             # providers took some of the wave's sends, others are still in flight.
             since, taken = timezone.now(), chaos.accepted_total()
-            fixtures.publish_burst(brand, rows[start:start + wave], chunk=25)
-            if not _wait(lambda: _in_flight(brand, since) >= 3 and chaos.accepted_total() >= taken + 3, 60):
+            fixtures.publish_burst(brand, rows[start : start + wave], chunk=25)
+
+            def sending(since=since, taken=taken):
+                return _in_flight(brand, since) >= 3 and chaos.accepted_total() >= taken + 3
+
+            if not _wait(sending, 60):
                 continue
             notes.setdefault("in_flight_at_kill", []).append(_in_flight(brand, since))
             chaos.kill_worker()
@@ -249,8 +360,15 @@ def run_scenario(chaos: Chaos, name: str) -> dict:
     recovery = round(time.monotonic() - fault_over, 1)
     if name.startswith(("brownout", "outage")):
         chaos.faults(fake, {})
-    return _figures(name, brand, drained=drained, seconds=round(time.monotonic() - started, 1),
-                    recovery=recovery, sms_via=sms_via, notes=notes)
+    return _figures(
+        name,
+        brand,
+        drained=drained,
+        seconds=round(time.monotonic() - started, 1),
+        recovery=recovery,
+        sms_via=sms_via,
+        notes=notes,
+    )
 
 
 def _figures(name, brand, *, drained, seconds, recovery, sms_via, notes) -> dict:
@@ -258,27 +376,47 @@ def _figures(name, brand, *, drained, seconds, recovery, sms_via, notes) -> dict
 
     from django.db.models import Q
 
-    from notifications.models import DeliveryAttempt
     from demo.report import pipeline_report
+    from notifications.models import DeliveryAttempt
 
     report = pipeline_report(brand_ids=[brand.pk])
     attempts = DeliveryAttempt.objects.filter(delivery__notification__brand=brand)
-    settled = Counter(f"{o}:{r}" if r else o for o, r in attempts.filter(
-        resolution__in=["found", "receipt", "late_answer", "not_found"]).values_list("outcome", "resolution"))
+    settled = Counter(
+        f"{o}:{r}" if r else o
+        for o, r in attempts.filter(resolution__in=["found", "receipt", "late_answer", "not_found"]).values_list(
+            "outcome", "resolution"
+        )
+    )
     unknown = attempts.filter(Q(outcome="unknown") | ~Q(resolution="")).count()
     resent_after_wait = attempts.filter(resolution="not_found", provider="vonage").count()
     vonage = sms_via == "vonage"
-    ok = (drained and report["lost"] == 0
-          and (report["duplicates"] <= resent_after_wait if vonage else report["duplicates"] == 0))
+    ok = (
+        drained
+        and report["lost"] == 0
+        and (report["duplicates"] <= resent_after_wait if vonage else report["duplicates"] == 0)
+    )
     return {
-        "scenario": name, "sms_via": sms_via, "ok": ok, "drained": drained, "events": report["events"],
-        "notifications": report["notifications"], "deliveries": report["deliveries"],
-        "accepted_at_provider": report["accepted_at_provider"], "duplicates": report["duplicates"],
-        "extra_copies": report["extra_copies"], "lost": report["lost"],
-        "sent_not_at_provider": report["sent_not_at_provider"], "unmeasured_providers": report["unmeasured_providers"],
-        "internal_duplicates": report["internal_duplicates"], "unknown_outcomes": unknown,
-        "settled": dict(settled), "vonage_resent_after_receipt_wait": resent_after_wait if vonage else None,
-        "seconds": seconds, "recovery_seconds": recovery, "latency_ms": report["latency_ms"], **notes,
+        "scenario": name,
+        "sms_via": sms_via,
+        "ok": ok,
+        "drained": drained,
+        "events": report["events"],
+        "notifications": report["notifications"],
+        "deliveries": report["deliveries"],
+        "accepted_at_provider": report["accepted_at_provider"],
+        "duplicates": report["duplicates"],
+        "extra_copies": report["extra_copies"],
+        "lost": report["lost"],
+        "sent_not_at_provider": report["sent_not_at_provider"],
+        "unmeasured_providers": report["unmeasured_providers"],
+        "internal_duplicates": report["internal_duplicates"],
+        "unknown_outcomes": unknown,
+        "settled": dict(settled),
+        "vonage_resent_after_receipt_wait": resent_after_wait if vonage else None,
+        "seconds": seconds,
+        "recovery_seconds": recovery,
+        "latency_ms": report["latency_ms"],
+        **notes,
     }
 
 
@@ -291,12 +429,15 @@ def main(argv=None) -> int:
     db_url = os.environ.get("CHAOS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/waypost_chaos")
     ports = {k: free_port() for k in ("redis", "esp", "twilio", "vonage", "web")}
     redis_server = shutil.which("redis-server")
-    broker_url = (f"redis://127.0.0.1:{ports['redis']}/0" if redis_server
-                  else os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/10"))
+    broker_url = (
+        f"redis://127.0.0.1:{ports['redis']}/0"
+        if redis_server
+        else os.environ.get("CHAOS_REDIS_URL", "redis://127.0.0.1:6379/10")
+    )
     ca_path = str(VAR / "vonage-ca.pem")
     env = {**os.environ, **chaos_env(db_url=db_url, broker_url=broker_url, ports=ports, ca_path=ca_path)}
     os.environ.update({**env, "DATABASE_URL": _with_app(db_url, RUNNER_APP)})
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     print(f"chaos: {', '.join(args.scenarios)}; database {db_url}, broker {broker_url}", flush=True)
     create_database(db_url)
     results, failed = {"started_at": stamp, "settings": vars(args), "scenarios": []}, False

@@ -3,6 +3,7 @@ time for each burst, queue depth over time. matplotlib runs in ``var/bench/tools
 bench makes at run time (with py-spy for ``--profile``); nothing of it is in the lock file.
 
     var/bench/tools/bin/python bench/chart.py bench/results/bench-<stamp>.json out.png"""
+
 import json
 import subprocess
 import sys
@@ -14,8 +15,11 @@ TOOL_PACKAGES = ["matplotlib", "py-spy"]
 
 def tools_python() -> str:
     python = TOOLS / "bin" / "python"
-    if not (python.exists() and subprocess.run([str(python), "-c", "import matplotlib"], capture_output=True).returncode == 0
-            and (TOOLS / "bin" / "py-spy").exists()):
+    if not (
+        python.exists()
+        and subprocess.run([str(python), "-c", "import matplotlib"], capture_output=True).returncode == 0
+        and (TOOLS / "bin" / "py-spy").exists()
+    ):
         print("bench: installing matplotlib and py-spy into var/bench/tools (from PyPI)", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(TOOLS)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", *TOOL_PACKAGES], check=True)

@@ -1,6 +1,8 @@
 """Processes the bench starts (fake providers, Celery workers, gunicorn, peers), each in its own
 process group, all stopped on exit, Ctrl-C or failure; and what /proc says about them (RSS, CPU)."""
+
 import atexit
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,7 +15,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def spawn(cmd, *, env=None, log: Path | None = None, cwd=None) -> subprocess.Popen:
-    out = open(log, "ab") if log else subprocess.DEVNULL
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child process holds it)
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     _started.append(proc)
     return proc
@@ -28,16 +30,12 @@ def stop(proc: subprocess.Popen, *, timeout: float = 20) -> None:
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait(timeout=10)
     # children left behind in the group (prefork pool processes)
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     if proc in _started:
         _started.remove(proc)
 
@@ -73,6 +71,7 @@ def wait_for_line(log: Path, needle: str, *, timeout: float = 30, proc=None) -> 
 
 
 # --- /proc ------------------------------------------------------------------------------------
+
 
 def children(pid: int) -> list[int]:
     try:
@@ -118,9 +117,27 @@ def start_gunicorn(*, port: int, env: dict, log: Path, cwd, workers: int) -> sub
     """Waypost's web app under gunicorn (sync workers) on 127.0.0.1:``port``, once it answers."""
     import requests
 
-    proc = spawn([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-                  "-w", str(workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
-                 cwd=str(cwd), env=env, log=log)
+    proc = spawn(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=str(cwd),
+        env=env,
+        log=log,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -1,5 +1,6 @@
 """Summarise a py-spy ``--format raw`` profile (collapsed stacks) into its top entries: for each
 function, the share of samples it was on the stack (inclusive) and at the top (self)."""
+
 import re
 import sys
 from collections import Counter
@@ -29,7 +30,11 @@ def summarise(raw_path, out_path, top: int = 30, keep: tuple = TASKS) -> str:
         for f in set(frames):
             inclusive[f] += n
         own[frames[-1]] += n
-    lines = [f"{raw_path}: {total} samples in {'requests' if keep == REQUESTS else 'tasks'}", "", "inclusive %  self %  function"]
+    lines = [
+        f"{raw_path}: {total} samples in {'requests' if keep == REQUESTS else 'tasks'}",
+        "",
+        "inclusive %  self %  function",
+    ]
     for f, n in inclusive.most_common(top * 3):
         if "process " in f or "<module>" in f or any(x in f for x in SKIP):
             continue

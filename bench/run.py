@@ -7,6 +7,7 @@ the others on the channel queues; one worker takes every queue on a single core)
 scenarios and the two comparisons, and writes ``bench/results/<stamp>.json`` plus a chart. Every
 process it started is stopped on exit, on Ctrl-C and on failure (process groups, signal handlers,
 try/finally); the database is dropped unless ``--keep-db``."""
+
 import argparse
 import datetime as dt
 import json
@@ -39,11 +40,16 @@ def free_port() -> int:
 def parse(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--scenarios", default=",".join(ALL), help=f"comma-separated, from {','.join(ALL)}")
-    p.add_argument("--size", type=int, default=None, help="events for throughput, email_only, comparisons (default 10000)")
+    p.add_argument(
+        "--size", type=int, default=None, help="events for throughput, email_only, comparisons (default 10000)"
+    )
     p.add_argument("--throughput-events", type=int, default=10_000)
     p.add_argument("--spike-events", type=int, default=50_000)
-    p.add_argument("--growth-sizes", default="1000,10000,50000",
-                   help="throughput at these sizes; sizes equal to the throughput or spike run reuse it")
+    p.add_argument(
+        "--growth-sizes",
+        default="1000,10000,50000",
+        help="throughput at these sizes; sizes equal to the throughput or spike run reuse it",
+    )
     p.add_argument("--rates", default="50,200", help="latency: offered loads, events/s")
     p.add_argument("--duration", type=float, default=60.0, help="latency: seconds per offered load")
     p.add_argument("--intake-requests", type=int, default=2000, help="intake: posts per kind (bounded)")
@@ -52,11 +58,19 @@ def parse(argv=None):
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Celery worker processes (default: cores)")
     p.add_argument("--events-concurrency", type=int, default=2, help="prefork pool of the events worker")
     p.add_argument("--send-concurrency", type=int, default=4, help="prefork pool of each channel worker")
-    p.add_argument("--send-threads", type=int, default=8,
-                   help="provider calls side by side in each channel worker process (SEND_THREADS)")
+    p.add_argument(
+        "--send-threads",
+        type=int,
+        default=8,
+        help="provider calls side by side in each channel worker process (SEND_THREADS)",
+    )
     p.add_argument("--latency-ms", type=float, default=20.0, help="fake providers' answer time")
     p.add_argument("--error-rate", type=float, default=0.0, help="fake providers' random transient errors")
-    p.add_argument("--profile", action="store_true", help="py-spy every worker during email_only and latency, gunicorn during intake")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy every worker during email_only and latency, gunicorn during intake",
+    )
     p.add_argument("--keep-db", action="store_true")
     p.add_argument("--out", default=str(RESULTS))
     args = p.parse_args(argv)
@@ -74,13 +88,22 @@ def bench_env(*, db_url, redis_url, esp_port, vonage_port, ca_path, send_threads
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "WAYPOST_DATA_DIR": str(VAR / "data"),
-        "DATABASE_URL": db_url, "CELERY_BROKER_URL": redis_url, "REDIS_URL": redis_url, "BENCH_REDIS_URL": redis_url,
-        "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "LOG_LEVEL": "WARNING",
-        "EMAIL_PROVIDER": "postmark", "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench-token",
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": redis_url,
+        "REDIS_URL": redis_url,
+        "BENCH_REDIS_URL": redis_url,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_PROVIDER": "postmark",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench-token",
         "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{esp_port}/",
-        "SMS_PROVIDER": "vonage", "SMS_ROUTES": "*=vonage",
-        "VONAGE_API_KEY": "bench", "VONAGE_API_SECRET": "bench-secret",
-        "VONAGE_REST_HOST": f"127.0.0.1:{vonage_port}", "VONAGE_API_HOST": f"127.0.0.1:{vonage_port}",
+        "SMS_PROVIDER": "vonage",
+        "SMS_ROUTES": "*=vonage",
+        "VONAGE_API_KEY": "bench",
+        "VONAGE_API_SECRET": "bench-secret",
+        "VONAGE_REST_HOST": f"127.0.0.1:{vonage_port}",
+        "VONAGE_API_HOST": f"127.0.0.1:{vonage_port}",
         "VONAGE_CA_BUNDLE": ca_path,
         # Off for the run: they hold or drop messages by design, and the bench measures the pipeline.
         "SMS_RATE_LIMITS": "vonage=0;twilio=0",  # a real account's send rate (30/s by default)
@@ -134,11 +157,42 @@ class Bench:
         py = sys.executable
         lat, err = str(self.args.latency_ms), str(self.args.error_rate)
         log = VAR / "logs"
-        self.esp = procs.spawn([py, "-m", "tests.fakes.esp", "--port", str(esp_port), "--latency-ms", lat,
-                                "--error-rate", err, "--stats-only"], cwd=ROOT, env=self.env, log=log / "esp.log")
-        self.vonage = procs.spawn([py, "-m", "tests.fakes.vonage", "--port", str(vonage_port), "--ca-out", ca_path,
-                                   "--latency-ms", lat, "--error-rate", err, "--stats-only"], cwd=ROOT, env=self.env,
-                                  log=log / "vonage.log")
+        self.esp = procs.spawn(
+            [
+                py,
+                "-m",
+                "tests.fakes.esp",
+                "--port",
+                str(esp_port),
+                "--latency-ms",
+                lat,
+                "--error-rate",
+                err,
+                "--stats-only",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            log=log / "esp.log",
+        )
+        self.vonage = procs.spawn(
+            [
+                py,
+                "-m",
+                "tests.fakes.vonage",
+                "--port",
+                str(vonage_port),
+                "--ca-out",
+                ca_path,
+                "--latency-ms",
+                lat,
+                "--error-rate",
+                err,
+                "--stats-only",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            log=log / "vonage.log",
+        )
         procs.wait_for_line(log / "esp.log", "listening", proc=self.esp)
         procs.wait_for_line(log / "vonage.log", "listening", proc=self.vonage)
         self.esp_url = f"http://127.0.0.1:{esp_port}"
@@ -155,9 +209,24 @@ class Bench:
                 queues, conc, name = "events", self.args.events_concurrency, "events"
             else:
                 queues, conc, name = CHANNEL_QUEUES, self.args.send_concurrency, f"send{i}"
-            cmd = [sys.executable, "-m", "celery", "-A", "bench.worker_app", "worker", "-l", "warning", "-Q", queues,
-                   f"--concurrency={conc}", "-n", f"{name}@bench", "--without-mingle", "--without-gossip",
-                   "--without-heartbeat"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bench.worker_app",
+                "worker",
+                "-l",
+                "warning",
+                "-Q",
+                queues,
+                f"--concurrency={conc}",
+                "-n",
+                f"{name}@bench",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ]
             proc = procs.spawn(cmd, cwd=ROOT, env=self.env, log=VAR / "logs" / f"worker-{name}.log")
             self.workers.append({"name": name, "queues": queues, "concurrency": conc, "proc": proc})
         deadline = time.monotonic() + 60
@@ -223,16 +292,23 @@ class Bench:
         while not self._stop.is_set():
             started = time.monotonic()
             try:
-                row = {"t": round(time.time() - self.t0, 2), "scenario": self.label,
-                       "llen": {q: r.llen(q) for q in ("events", "email", "sms")}}
+                row = {
+                    "t": round(time.time() - self.t0, 2),
+                    "scenario": self.label,
+                    "llen": {q: r.llen(q) for q in ("events", "email", "sms")},
+                }
                 if self.brand_ids:
                     ids = list(self.brand_ids)
-                    row["unprocessed_events"] = Event.objects.filter(brand_id__in=ids, processed_at__isnull=True).count()
+                    row["unprocessed_events"] = Event.objects.filter(
+                        brand_id__in=ids, processed_at__isnull=True
+                    ).count()
                     # Scenarios run one at a time: all pending rows are this one's (an index count,
                     # not a join over the whole backlog every second).
                     row["pending_deliveries"] = Delivery.objects.filter(status__in=["pending", "sending"]).count()
-                row["rss_kb"] = {name: {str(p): procs.status_kb(p, "VmRSS") for p in pids}
-                                 for name, pids in self.worker_pids().items()}
+                row["rss_kb"] = {
+                    name: {str(p): procs.status_kb(p, "VmRSS") for p in pids}
+                    for name, pids in self.worker_pids().items()
+                }
                 self.samples.append(row)
             except Exception as exc:  # noqa: BLE001 - a sample lost is not a run lost
                 self.samples.append({"t": round(time.time() - self.t0, 2), "error": str(exc)[:200]})
@@ -245,21 +321,40 @@ def machine_info(env) -> dict:
     import psycopg
     import redis
 
-    mem_kb = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+    mem_kb = next(
+        int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")
+    )
     with psycopg.connect(env["DATABASE_URL"]) as conn:
         pg = conn.execute("show server_version").fetchone()[0]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                    capture_output=True, text=True).stdout.strip())
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
+        )
     except OSError:
         commit, dirty = "", None
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
-    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 1024 / 1024, 1),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "postgres": pg, "redis": redis.Redis.from_url(env["BENCH_REDIS_URL"]).info()["redis_version"],
-            "load_avg_at_start": os.getloadavg(), "git_commit": commit, "git_dirty": dirty}
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgres": pg,
+        "redis": redis.Redis.from_url(env["BENCH_REDIS_URL"]).info()["redis_version"],
+        "load_avg_at_start": os.getloadavg(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+    }
 
 
 def main(argv=None):
@@ -271,11 +366,20 @@ def main(argv=None):
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
     esp_port, vonage_port = free_port(), free_port()
     ca_path = str(VAR / "vonage-ca.pem")
-    env = {**os.environ, **bench_env(db_url=db_url, redis_url=redis_url, esp_port=esp_port,
-                                     vonage_port=vonage_port, ca_path=ca_path, send_threads=args.send_threads)}
+    env = {
+        **os.environ,
+        **bench_env(
+            db_url=db_url,
+            redis_url=redis_url,
+            esp_port=esp_port,
+            vonage_port=vonage_port,
+            ca_path=ca_path,
+            send_threads=args.send_threads,
+        ),
+    }
     os.environ.update(env)
     started = time.time()
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     print(f"bench: {', '.join(args.scenarios)}; database {db_url}, redis {redis_url}", flush=True)
     create_database(db_url)
     import redis
@@ -295,12 +399,25 @@ def main(argv=None):
         bench.start_sampler()
         from bench import scenarios
 
-        results = {"machine": machine_info(env), "started_at": stamp,
-                   "settings": {k: v for k, v in vars(args).items()},
-                   "worker_layout": [{k: w[k] for k in ("name", "queues", "concurrency")} for w in bench.workers],
-                   "environment": {k: env[k] for k in ("SMS_RATE_LIMITS", "SMS_CUSTOMER_CAP_PER_HOUR", "FREQUENCY_CAPS",
-                                                       "QUIET_HOURS_DEFAULT", "EMAIL_PROVIDER", "SMS_ROUTES", "DEBUG")},
-                   "scenarios": {}}
+        results = {
+            "machine": machine_info(env),
+            "started_at": stamp,
+            "settings": {k: v for k, v in vars(args).items()},
+            "worker_layout": [{k: w[k] for k in ("name", "queues", "concurrency")} for w in bench.workers],
+            "environment": {
+                k: env[k]
+                for k in (
+                    "SMS_RATE_LIMITS",
+                    "SMS_CUSTOMER_CAP_PER_HOUR",
+                    "FREQUENCY_CAPS",
+                    "QUIET_HOURS_DEFAULT",
+                    "EMAIL_PROVIDER",
+                    "SMS_ROUTES",
+                    "DEBUG",
+                )
+            },
+            "scenarios": {},
+        }
         scenarios.run_all(bench, results)
         results["wall_seconds"] = round(time.time() - started, 1)
         results["samples"] = bench.samples

@@ -3,6 +3,7 @@ figure compared with the peers), latency (fixed offered loads), spike (a large b
 worker memory, lost and duplicates), growth (cost per delivery at several sizes) and intake (the
 partner API through gunicorn). ``run_all`` runs the chosen ones and the comparisons and writes
 the summary table."""
+
 import datetime as dt
 import os
 import signal
@@ -50,8 +51,13 @@ def cost_delta(before, after, deliveries: int) -> dict:
     per_task = {name: round(diff.get(f"queries:{name}", 0) / n, 1) for name, n in tasks.items()}
     cpu = after["cpu"] - before["cpu"]
     d = max(1, deliveries)
-    return {"queries_per_delivery": round(queries / d, 2), "worker_cpu_ms_per_delivery": round(cpu * 1000 / d, 2),
-            "worker_cpu_seconds": round(cpu, 1), "tasks": tasks, "queries_per_task": per_task}
+    return {
+        "queries_per_delivery": round(queries / d, 2),
+        "worker_cpu_ms_per_delivery": round(cpu * 1000 / d, 2),
+        "worker_cpu_seconds": round(cpu, 1),
+        "tasks": tasks,
+        "queries_per_task": per_task,
+    }
 
 
 def accepted_attempts(brand_ids):
@@ -61,8 +67,9 @@ def accepted_attempts(brand_ids):
 
 
 def delivery_latencies_ms(brand_ids) -> list[float]:
-    rows = accepted_attempts(brand_ids).values_list("finished_at", "delivery__notification__event__created_at",
-                                                    "delivery__channel")
+    rows = accepted_attempts(brand_ids).values_list(
+        "finished_at", "delivery__notification__event__created_at", "delivery__channel"
+    )
     return [((f - c).total_seconds() * 1000, ch) for f, c, ch in rows if f and c]
 
 
@@ -109,9 +116,28 @@ class Profiler:
         for name, pid in self.targets:
             out = VAR / f"profile-{self.label}-{name}.txt"
             out.unlink(missing_ok=True)
-            self.procs.append((procs.spawn([str(py_spy), "record", "--pid", str(pid), "--subprocesses",
-                                            "--format", "raw", "--rate", "97", "--nonblocking", "-o", str(out)],
-                                           log=VAR / "logs" / "py-spy.log"), out))
+            self.procs.append(
+                (
+                    procs.spawn(
+                        [
+                            str(py_spy),
+                            "record",
+                            "--pid",
+                            str(pid),
+                            "--subprocesses",
+                            "--format",
+                            "raw",
+                            "--rate",
+                            "97",
+                            "--nonblocking",
+                            "-o",
+                            str(out),
+                        ],
+                        log=VAR / "logs" / "py-spy.log",
+                    ),
+                    out,
+                )
+            )
         time.sleep(1)
         return self
 
@@ -153,24 +179,33 @@ def burst(bench, label: str, n: int, *, sms: bool = True, profile: bool = False)
     lat = delivery_latencies_ms([brand.pk])
     ms = [x for x, _ in lat]
     result = {
-        "events": n, "channels": "email+sms" if sms else "email", "drained": drained,
-        "deliveries_accepted": accepted, "seconds_first_commit_to_last_acceptance": round(seconds, 2) if seconds else None,
+        "events": n,
+        "channels": "email+sms" if sms else "email",
+        "drained": drained,
+        "deliveries_accepted": accepted,
+        "seconds_first_commit_to_last_acceptance": round(seconds, 2) if seconds else None,
         "deliveries_per_s": round(accepted / seconds, 1) if seconds else None,
         "events_per_s": round(n / seconds, 1) if seconds else None,
-        "publish_seconds": round(publish_s, 2), "drain_wall_seconds": round(drain_wall_s, 2),
+        "publish_seconds": round(publish_s, 2),
+        "drain_wall_seconds": round(drain_wall_s, 2),
         "queues_empty_after_seconds": settle_s,
         "setup_seconds": round(setup_s, 1),
-        "lost": report["lost"], "duplicates": report["duplicates"], "deliveries_by_status": report["deliveries"],
+        "lost": report["lost"],
+        "duplicates": report["duplicates"],
+        "deliveries_by_status": report["deliveries"],
         "notifications_by_status": report["notifications_by_status"],
         "latency_ms_per_delivery": {"p50": pct(ms, 50), "p95": pct(ms, 95), "p99": pct(ms, 99), "max": pct(ms, 100)},
         "cost": cost_delta(before, after, accepted),
         "accepted_per_second": per_second([brand.pk], first),
         "brand_id": brand.pk,
     }
-    print(f"bench: {label}: {accepted} deliveries in {result['seconds_first_commit_to_last_acceptance']} s = "
-          f"{result['deliveries_per_s']}/s; lost {report['lost']}, duplicates {report['duplicates']}; "
-          f"{result['cost']['queries_per_delivery']} queries and {result['cost']['worker_cpu_ms_per_delivery']} "
-          f"worker CPU ms per delivery", flush=True)
+    print(
+        f"bench: {label}: {accepted} deliveries in {result['seconds_first_commit_to_last_acceptance']} s = "
+        f"{result['deliveries_per_s']}/s; lost {report['lost']}, duplicates {report['duplicates']}; "
+        f"{result['cost']['queries_per_delivery']} queries and {result['cost']['worker_cpu_ms_per_delivery']} "
+        f"worker CPU ms per delivery",
+        flush=True,
+    )
     return result
 
 
@@ -188,37 +223,62 @@ def latency(bench, rate: float, duration: float, *, profile: bool = False) -> di
         while (elapsed := time.monotonic() - start) < duration and sent < len(rows):
             due = min(len(rows), int(rate * elapsed) + 1) - sent
             if due > 0:
-                fixtures.publish([fixtures.delivered_event(brand, r) for r in rows[sent:sent + due]])
+                fixtures.publish([fixtures.delivered_event(brand, r) for r in rows[sent : sent + due]])
                 sent += due
             time.sleep(0.005)
         offered_s = time.monotonic() - start
-        drained = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, duration * 5),
-                        quiet_seconds=1.0)
+        drained = drain(
+            brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=max(300, duration * 5), quiet_seconds=1.0
+        )
         tail_s = time.monotonic() - start - offered_s
         bench.wait_queues_empty()  # before the next scenario
     report = pipeline_report(brand_ids=[brand.pk])
     lat = delivery_latencies_ms([brand.pk])
     ms = [x for x, _ in lat]
     by_channel = {ch: [x for x, c in lat if c == ch] for ch in ("email", "sms")}
-    depth = [{"t": s["t"], **s.get("llen", {}), "unprocessed_events": s.get("unprocessed_events"),
-              "pending_deliveries": s.get("pending_deliveries")} for s in bench.samples if s.get("scenario") == label]
+    depth = [
+        {
+            "t": s["t"],
+            **s.get("llen", {}),
+            "unprocessed_events": s.get("unprocessed_events"),
+            "pending_deliveries": s.get("pending_deliveries"),
+        }
+        for s in bench.samples
+        if s.get("scenario") == label
+    ]
     result = {
-        "offered_events_per_s": rate, "achieved_events_per_s": round(sent / offered_s, 1), "events": sent,
-        "duration_s": duration, "drained": drained, "seconds_to_drain_after_load": round(tail_s, 1),
-        "latency_ms_per_delivery": {"p50": pct(ms, 50), "p95": pct(ms, 95), "p99": pct(ms, 99), "max": pct(ms, 100),
-                                    "count": len(ms)},
-        "latency_ms_per_channel": {ch: {"p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)}
-                                   for ch, v in by_channel.items()},
+        "offered_events_per_s": rate,
+        "achieved_events_per_s": round(sent / offered_s, 1),
+        "events": sent,
+        "duration_s": duration,
+        "drained": drained,
+        "seconds_to_drain_after_load": round(tail_s, 1),
+        "latency_ms_per_delivery": {
+            "p50": pct(ms, 50),
+            "p95": pct(ms, 95),
+            "p99": pct(ms, 99),
+            "max": pct(ms, 100),
+            "count": len(ms),
+        },
+        "latency_ms_per_channel": {
+            ch: {"p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)} for ch, v in by_channel.items()
+        },
         "latency_ms_first_per_notification": report["latency_ms"],
-        "lost": report["lost"], "duplicates": report["duplicates"],
-        "max_backlog": {"pending_deliveries": max((d["pending_deliveries"] or 0 for d in depth), default=0),
-                        "unprocessed_events": max((d["unprocessed_events"] or 0 for d in depth), default=0)},
+        "lost": report["lost"],
+        "duplicates": report["duplicates"],
+        "max_backlog": {
+            "pending_deliveries": max((d["pending_deliveries"] or 0 for d in depth), default=0),
+            "unprocessed_events": max((d["unprocessed_events"] or 0 for d in depth), default=0),
+        },
         "queue_depth": depth,
         "latencies_sample_ms": [round(x, 1) for x in ms[:: max(1, len(ms) // 5000)]],
     }
-    print(f"bench: {label}: achieved {result['achieved_events_per_s']} events/s; p50/p95/p99 "
-          f"{result['latency_ms_per_delivery']['p50']}/{result['latency_ms_per_delivery']['p95']}/"
-          f"{result['latency_ms_per_delivery']['p99']} ms; drained {tail_s:.1f} s after the load", flush=True)
+    print(
+        f"bench: {label}: achieved {result['achieved_events_per_s']} events/s; p50/p95/p99 "
+        f"{result['latency_ms_per_delivery']['p50']}/{result['latency_ms_per_delivery']['p95']}/"
+        f"{result['latency_ms_per_delivery']['p99']} ms; drained {tail_s:.1f} s after the load",
+        flush=True,
+    )
     return result
 
 
@@ -239,8 +299,9 @@ def intake(bench) -> dict:
     bench.label, bench.brand_ids = label, [brand.pk]
     port = bench_free_port()
     workers = 2 * (os.cpu_count() or 1) + 1
-    g = procs.start_gunicorn(port=port, env=bench.env, log=VAR / "logs" / "gunicorn.log", cwd=VAR.parent.parent,
-                             workers=workers)
+    g = procs.start_gunicorn(
+        port=port, env=bench.env, log=VAR / "logs" / "gunicorn.log", cwd=VAR.parent.parent, workers=workers
+    )
     base = f"http://127.0.0.1:{port}"
     local = threading.local()
 
@@ -270,32 +331,69 @@ def intake(bench) -> dict:
                     codes[res[1]] = codes.get(res[1], 0) + 1
         elapsed = time.monotonic() - t0
         ok = sum(v for k, v in codes.items() if 200 <= k < 300)
-        out = {"requests": len(timings), "ok": ok, "status_codes": {str(k): v for k, v in codes.items()},
-               "seconds": round(elapsed, 2), "per_s": round(len(timings) / elapsed, 1),
-               "p50_ms": pct(timings, 50), "p95_ms": pct(timings, 95), "p99_ms": pct(timings, 99)}
-        print(f"bench: intake {kind}: {out['per_s']}/s, p99 {out['p99_ms']} ms, codes {out['status_codes']}", flush=True)
+        out = {
+            "requests": len(timings),
+            "ok": ok,
+            "status_codes": {str(k): v for k, v in codes.items()},
+            "seconds": round(elapsed, 2),
+            "per_s": round(len(timings) / elapsed, 1),
+            "p50_ms": pct(timings, 50),
+            "p95_ms": pct(timings, 95),
+            "p99_ms": pct(timings, 99),
+        }
+        print(
+            f"bench: intake {kind}: {out['per_s']}/s, p99 {out['p99_ms']} ms, codes {out['status_codes']}", flush=True
+        )
         return out
 
     try:
         stamp = int(time.time())
-        orders = [(f"{base}/api/v1/orders/", {
-            "sales_channel": channel.slug, "external_id": f"API-{stamp}-{i}", "currency": "GBP",
-            "customer": {"external_id": f"api-{stamp}-{i}", "name": "Api Customer", "email": f"api{i}-{stamp}@bench.example",
-                         "language": "en", "time_zone": "Europe/London", "country": "GB"},
-            "lines": [{"sku": "TR-42-BLK", "name": "Trail runner", "quantity": 1, "unit_price": "49.00"}]})
-            for i in range(args.intake_requests)]
-        now = dt.datetime.now(dt.timezone.utc).isoformat()
-        events = [(f"{base}/api/v1/shipments/{r['shipment'].pk}/events/", {
-            "status": "delivered", "occurred_at": now, "carrier_code": "DLV", "description": "Delivered"}) for r in rows]
-        with (Profiler(bench, label, targets=[("gunicorn", g.pid)], keep=profile_summary.REQUESTS)
-              if args.profile else nullcontext()):
-            result = {"gunicorn_workers": workers, "client_threads": args.intake_clients,
-                      "orders": run("orders", orders), "shipment_events": run("shipment events", events)}
+        orders = [
+            (
+                f"{base}/api/v1/orders/",
+                {
+                    "sales_channel": channel.slug,
+                    "external_id": f"API-{stamp}-{i}",
+                    "currency": "GBP",
+                    "customer": {
+                        "external_id": f"api-{stamp}-{i}",
+                        "name": "Api Customer",
+                        "email": f"api{i}-{stamp}@bench.example",
+                        "language": "en",
+                        "time_zone": "Europe/London",
+                        "country": "GB",
+                    },
+                    "lines": [{"sku": "TR-42-BLK", "name": "Trail runner", "quantity": 1, "unit_price": "49.00"}],
+                },
+            )
+            for i in range(args.intake_requests)
+        ]
+        now = dt.datetime.now(dt.UTC).isoformat()
+        events = [
+            (
+                f"{base}/api/v1/shipments/{r['shipment'].pk}/events/",
+                {"status": "delivered", "occurred_at": now, "carrier_code": "DLV", "description": "Delivered"},
+            )
+            for r in rows
+        ]
+        with (
+            Profiler(bench, label, targets=[("gunicorn", g.pid)], keep=profile_summary.REQUESTS)
+            if args.profile
+            else nullcontext()
+        ):
+            result = {
+                "gunicorn_workers": workers,
+                "client_threads": args.intake_clients,
+                "orders": run("orders", orders),
+                "shipment_events": run("shipment events", events),
+            }
     finally:
         procs.stop(g)
     from demo.simulation import drain
 
-    result["pipeline_drained_after"] = drain(brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=300, quiet_seconds=1.0)
+    result["pipeline_drained_after"] = drain(
+        brand_ids=[brand.pk], sweep_every=_beat_periods(), timeout=300, quiet_seconds=1.0
+    )
     return result
 
 
@@ -318,15 +416,20 @@ def growth(bench, results, sizes) -> dict:
             runs[size] = {**_cost_row(r), "from": "growth run"}
     q = [r["queries_per_delivery"] for r in runs.values()]
     c = [r["worker_cpu_ms_per_delivery"] for r in runs.values()]
-    return {"runs": {str(k): v for k, v in runs.items()},
-            "queries_per_delivery_spread_pct": round((max(q) / min(q) - 1) * 100, 1) if q and min(q) else None,
-            "cpu_per_delivery_spread_pct": round((max(c) / min(c) - 1) * 100, 1) if c and min(c) else None}
+    return {
+        "runs": {str(k): v for k, v in runs.items()},
+        "queries_per_delivery_spread_pct": round((max(q) / min(q) - 1) * 100, 1) if q and min(q) else None,
+        "cpu_per_delivery_spread_pct": round((max(c) / min(c) - 1) * 100, 1) if c and min(c) else None,
+    }
 
 
 def _cost_row(r) -> dict:
-    return {"events": r["events"], "deliveries_per_s": r["deliveries_per_s"],
-            "queries_per_delivery": r["cost"]["queries_per_delivery"],
-            "worker_cpu_ms_per_delivery": r["cost"]["worker_cpu_ms_per_delivery"]}
+    return {
+        "events": r["events"],
+        "deliveries_per_s": r["deliveries_per_s"],
+        "queries_per_delivery": r["cost"]["queries_per_delivery"],
+        "worker_cpu_ms_per_delivery": r["cost"]["worker_cpu_ms_per_delivery"],
+    }
 
 
 def run_all(bench, results) -> None:
@@ -342,7 +445,10 @@ def run_all(bench, results) -> None:
     if "email_only" in chosen:
         sc["email_only"] = burst(bench, "email_only", args.throughput_events, sms=False, profile=args.profile)
     if "latency" in chosen:
-        sc["latency"] = {str(int(float(r))): latency(bench, float(r), args.duration, profile=args.profile) for r in args.rates.split(",")}
+        sc["latency"] = {
+            str(int(float(r))): latency(bench, float(r), args.duration, profile=args.profile)
+            for r in args.rates.split(",")
+        }
     if "spike" in chosen:
         sc["spike"] = burst(bench, "spike", args.spike_events)
         sc["spike"]["worker_rss"] = rss_summary(bench, "spike")
@@ -381,7 +487,9 @@ def summarise(sc, bench) -> dict:
         s["spike_seconds_to_drain"] = sp["seconds_first_commit_to_last_acceptance"]
         s["spike_lost"], s["spike_duplicates"] = sp["lost"], sp["duplicates"]
         s["spike_worker_rss_growth_pct_max"] = max((v["growth_pct"] for v in sp["worker_rss"].values()), default=None)
-        s["spike_worker_peak_rss_mb_max"] = round(max((v["peak_kb"] for v in sp["worker_rss"].values()), default=0) / 1024, 1)
+        s["spike_worker_peak_rss_mb_max"] = round(
+            max((v["peak_kb"] for v in sp["worker_rss"].values()), default=0) / 1024, 1
+        )
     if "growth" in sc:
         s["growth_queries_per_delivery_spread_pct"] = sc["growth"]["queries_per_delivery_spread_pct"]
         s["growth_cpu_per_delivery_spread_pct"] = sc["growth"]["cpu_per_delivery_spread_pct"]

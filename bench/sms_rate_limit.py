@@ -5,6 +5,7 @@ configured one. Not part of ``make test``.
     WAYPOST_DATA_DIR=/tmp/wp-bench .venv/bin/python bench/sms_rate_limit.py --rate 30 --sends 150
     REDIS_URL=redis://127.0.0.1:6379/0 ... (the Redis bucket; without it, the file bucket)
 """
+
 import argparse
 import json
 import multiprocessing
@@ -33,8 +34,12 @@ def worker(netloc, ca_path, sends, rate, results):
     provider = VonageProvider(channel="sms")
     ok = 0
     for i in range(sends):
-        result = provider.send(OutboundMessage(channel="sms", to="+33612345678", body_text=f"bench {i}",
-                                               sender_id="BENCH", metadata={"delivery_id": i}), idempotency_key=str(i))
+        result = provider.send(
+            OutboundMessage(
+                channel="sms", to="+33612345678", body_text=f"bench {i}", sender_id="BENCH", metadata={"delivery_id": i}
+            ),
+            idempotency_key=str(i),
+        )
         ok += result.status == "accepted"
     results.put(ok)
 
@@ -50,8 +55,10 @@ def main():
 
     server = FakeVonage.create().start()
     results = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=worker, args=(server.netloc, server.ca_path, args.sends, args.rate, results))
-             for _ in range(args.workers)]
+    procs = [
+        multiprocessing.Process(target=worker, args=(server.netloc, server.ca_path, args.sends, args.rate, results))
+        for _ in range(args.workers)
+    ]
     started = time.monotonic()
     for p in procs:
         p.start()
@@ -61,8 +68,19 @@ def main():
     accepted = sum(results.get() for _ in procs)
     received = len(server.sent("/sms/json"))
     backend = "redis" if os.environ.get("REDIS_URL") else "file"
-    print(json.dumps({"workers": args.workers, "configured_rate": args.rate, "received": received, "accepted": accepted,
-                      "seconds": round(elapsed, 2), "measured_rate": round(received / elapsed, 1), "bucket": backend}))
+    print(
+        json.dumps(
+            {
+                "workers": args.workers,
+                "configured_rate": args.rate,
+                "received": received,
+                "accepted": accepted,
+                "seconds": round(elapsed, 2),
+                "measured_rate": round(received / elapsed, 1),
+                "bucket": backend,
+            }
+        )
+    )
     server.stop()
 
 

@@ -1,8 +1,8 @@
 """The Celery app the bench's workers run: Waypost's own (``config.celery``) plus a counter of
 SQL statements per task, added to Redis after each task (``bench:cost`` hash), so the bench can
 report queries per delivery without touching the product's code."""
-import os
 
+import os
 from pathlib import Path
 
 from celery.signals import task_postrun, worker_process_init, worker_ready
@@ -45,7 +45,9 @@ def _report(task=None, **kwargs):
         seen = _log["seen"][name] = _log["seen"].get(name, 0) + 1
         if seen <= 2:
             with open(_log["path"], "a") as fh:
-                fh.write(f"--- {name} (pid {os.getpid()}): {len(_log['sql'])} queries\n" + "\n".join(_log["sql"]) + "\n")
+                fh.write(
+                    f"--- {name} (pid {os.getpid()}): {len(_log['sql'])} queries\n" + "\n".join(_log["sql"]) + "\n"
+                )
         _log["sql"] = []
 
 

@@ -6,6 +6,7 @@ data migration and every ``migrate``) copies what is missing into ``Template`` r
 merchants then edit in the studio. Each type may use only the variables its snapshot carries
 (``catalogue.shipped.context_parts``), money and dates only through their ``*_display`` values,
 and optional values only inside ``{% if %}``."""
+
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -28,5 +29,6 @@ def load_copy(directory: Path = COPY_DIR) -> dict[str, dict[str, dict[str, dict[
             if unknown:
                 raise ValueError(f"{path}: [{language}] has fields no template has: {', '.join(sorted(unknown))}")
         copy.setdefault(path.parent.name, {})[path.stem] = {
-            language: {field: str(source) for field, source in fields.items()} for language, fields in tables.items()}
+            language: {field: str(source) for field, source in fields.items()} for language, fields in tables.items()
+        }
     return copy

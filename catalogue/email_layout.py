@@ -5,6 +5,7 @@ return code for returns the customer still has to drop off, CSS inlined with ``c
 
 ``email_dress`` finishes a composed email message; ``render_layout`` is the pure part
 (used by it, by previews and by the browser rendering tests)."""
+
 import io
 import re
 from urllib.parse import quote
@@ -27,18 +28,34 @@ _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 
 FOOTER = {
-    "en": {"preferences": "Manage notification preferences", "unsubscribe": "Unsubscribe from these emails",
-           "why": "You receive this email because you are a customer of {brand}.",
-           "qr": "Show this code at the drop-off point", "support": "Support"},
-    "es": {"preferences": "Gestionar preferencias de notificación", "unsubscribe": "Cancelar la suscripción a estos correos",
-           "why": "Recibes este correo porque eres cliente de {brand}.",
-           "qr": "Muestra este código en el punto de entrega", "support": "Ayuda"},
-    "fr": {"preferences": "Gérer mes préférences de notification", "unsubscribe": "Se désabonner de ces e-mails",
-           "why": "Vous recevez cet e-mail car vous êtes client de {brand}.",
-           "qr": "Présentez ce code au point de dépôt", "support": "Assistance"},
-    "de": {"preferences": "Benachrichtigungseinstellungen verwalten", "unsubscribe": "Diese E-Mails abbestellen",
-           "why": "Sie erhalten diese E-Mail, weil Sie Kunde bei {brand} sind.",
-           "qr": "Zeigen Sie diesen Code an der Abgabestelle", "support": "Kundenservice"},
+    "en": {
+        "preferences": "Manage notification preferences",
+        "unsubscribe": "Unsubscribe from these emails",
+        "why": "You receive this email because you are a customer of {brand}.",
+        "qr": "Show this code at the drop-off point",
+        "support": "Support",
+    },
+    "es": {
+        "preferences": "Gestionar preferencias de notificación",
+        "unsubscribe": "Cancelar la suscripción a estos correos",
+        "why": "Recibes este correo porque eres cliente de {brand}.",
+        "qr": "Muestra este código en el punto de entrega",
+        "support": "Ayuda",
+    },
+    "fr": {
+        "preferences": "Gérer mes préférences de notification",
+        "unsubscribe": "Se désabonner de ces e-mails",
+        "why": "Vous recevez cet e-mail car vous êtes client de {brand}.",
+        "qr": "Présentez ce code au point de dépôt",
+        "support": "Assistance",
+    },
+    "de": {
+        "preferences": "Benachrichtigungseinstellungen verwalten",
+        "unsubscribe": "Diese E-Mails abbestellen",
+        "why": "Sie erhalten diese E-Mail, weil Sie Kunde bei {brand} sind.",
+        "qr": "Zeigen Sie diesen Code an der Abgabestelle",
+        "support": "Kundenservice",
+    },
 }
 
 
@@ -55,15 +72,29 @@ def qr_png(code: str) -> bytes:
     return buffer.getvalue()
 
 
-def render_layout(*, fragment: str, subject: str, preheader: str, brand: dict, language: str, links: dict,
-                  return_code: str = "", qr_src: str = "") -> str:
+def render_layout(
+    *,
+    fragment: str,
+    subject: str,
+    preheader: str,
+    brand: dict,
+    language: str,
+    links: dict,
+    return_code: str = "",
+    qr_src: str = "",
+) -> str:
     """The full HTML document, CSS inlined. ``fragment`` is the template's rendered (escaped) HTML."""
     lang = (language or "en").split("-")[0].lower()
     words = FOOTER.get(lang, FOOTER["en"])
     context = {
-        "lang": language or "en", "subject": subject, "preheader": preheader, "brand": brand,
+        "lang": language or "en",
+        "subject": subject,
+        "preheader": preheader,
+        "brand": brand,
         "content": mark_safe(fragment),  # rendered by the HTML engine with autoescape on
-        "links": links, "return_code": return_code, "qr_src": qr_src,
+        "links": links,
+        "return_code": return_code,
+        "qr_src": qr_src,
         "primary": _color(brand.get("primary_color", ""), "#1f4e79"),
         "accent": _color(brand.get("accent_color", ""), "#f5a623"),
         "words": {**words, "why": words["why"].format(brand=brand.get("name", ""))},
@@ -93,14 +124,22 @@ def email_dress(message, *, notification, links: dict):
     if type_key in QR_TYPES:
         code = (notification.event.payload.get("return") or {}).get("code") or ""
     message.body_html = render_layout(
-        fragment=message.body_html, subject=message.subject, preheader=message.preheader,
-        brand=brand_snapshot(brand) if brand else {}, language=notification.language, links=links,
-        return_code=code, qr_src=f"cid:{QR_CID_PLACEHOLDER}" if code else "",
+        fragment=message.body_html,
+        subject=message.subject,
+        preheader=message.preheader,
+        brand=brand_snapshot(brand) if brand else {},
+        language=notification.language,
+        links=links,
+        return_code=code,
+        qr_src=f"cid:{QR_CID_PLACEHOLDER}" if code else "",
     )
     if code:
         message.metadata["qr_code"] = code
-    message.headers.update(list_unsubscribe_headers(
-        url=links.get("unsubscribe", ""), mailto=settings.EMAIL_UNSUBSCRIBE_MAILTO or (brand.support_email if brand else ""),
-        one_click=not notification.notification_type.critical,
-    ))
+    message.headers.update(
+        list_unsubscribe_headers(
+            url=links.get("unsubscribe", ""),
+            mailto=settings.EMAIL_UNSUBSCRIBE_MAILTO or (brand.support_email if brand else ""),
+            one_click=not notification.notification_type.critical,
+        )
+    )
     return message

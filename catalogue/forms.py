@@ -1,6 +1,7 @@
 """Admin forms for the catalogue: a rule's event type, channel plan and conditions checked before
 saving; a template checked in every language against the variables its notification type's
 messages carry (an unknown variable is named, never found at send time)."""
+
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -20,9 +21,12 @@ def event_types() -> dict[str, set[str]]:
     from returns.models import ReturnRequest
 
     return {
-        "order": set(Order.Status.values), "shipment": set(Shipment.Status.values),
-        "order_line": set(OrderLine.Backorder.values), "return": set(ReturnRequest.Status.values),
-        "stock": set(StockThreshold.values), "customer": {"preference_link_requested"},
+        "order": set(Order.Status.values),
+        "shipment": set(Shipment.Status.values),
+        "order_line": set(OrderLine.Backorder.values),
+        "return": set(ReturnRequest.Status.values),
+        "stock": set(StockThreshold.values),
+        "customer": {"preference_link_requested"},
     }
 
 
@@ -56,7 +60,7 @@ def condition_errors(conditions) -> list[str]:
             try:
                 Decimal(str(value))
             except InvalidOperation:
-                errors.append(f"{key!r} must be an amount, e.g. \"50\" or 49.90.")
+                errors.append(f'{key!r} must be an amount, e.g. "50" or 49.90.')
         else:
             errors.append(f"Unknown condition {key!r}; known: {', '.join(LIST_CONDITIONS + AMOUNT_CONDITIONS)}.")
     low, high = conditions.get("min_order_value"), conditions.get("max_order_value")
@@ -97,6 +101,7 @@ class RuleAdminForm(forms.ModelForm):
 
 # --- Templates ----------------------------------------------------------------------------------
 
+
 class TemplateAdminForm(forms.ModelForm):
     """Every translated field (``subject_en`` ... ``link_de``) is checked as ``template_save``
     checks it (``template_check``): against the snapshot of its notification type and the
@@ -109,13 +114,18 @@ class TemplateAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         instance = self.instance
-        ntype = cleaned.get("notification_type") or (instance.notification_type if instance.notification_type_id else None)
+        ntype = cleaned.get("notification_type") or (
+            instance.notification_type if instance.notification_type_id else None
+        )
         channel = cleaned.get("channel") or instance.channel
         if ntype is None or not channel:
             return cleaned
         try:
-            template_check(notification_type=ntype, channel=channel,
-                           data={name: cleaned.get(name) or "" for name in TRANSLATED if name in self.fields})
+            template_check(
+                notification_type=ntype,
+                channel=channel,
+                data={name: cleaned.get(name) or "" for name in TRANSLATED if name in self.fields},
+            )
         except ValidationError as exc:
             self.add_error(None, exc)
         return cleaned

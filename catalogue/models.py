@@ -1,5 +1,6 @@
 """The message catalogue: notification types, the rules that pick them for events, and their
 templates (translated) with every saved version."""
+
 from django.db import models
 from django.utils import timezone
 
@@ -19,9 +20,12 @@ class NotificationType(models.Model):
     name = models.CharField(max_length=120)
     description = models.CharField(max_length=300, blank=True)
     category = models.CharField(max_length=12, choices=Category.choices)
-    critical = models.BooleanField(default=False, help_text="Critical types bypass per-type opt-outs (never consent law)")
+    critical = models.BooleanField(
+        default=False, help_text="Critical types bypass per-type opt-outs (never consent law)"
+    )
     coalesce_group = models.CharField(
-        max_length=40, blank=True,
+        max_length=40,
+        blank=True,
         help_text="Types sharing a group supersede each other's pending notifications for the same subject",
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order of the milestone in its journey")
@@ -47,11 +51,14 @@ class Rule(models.Model):
     channels = models.JSONField(default=list, help_text='Ordered channels, e.g. ["sms", "email"]')
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.FALLBACK)
     conditions = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='Optional: {"brands": ["slug"], "sales_channels": ["slug"], "countries": ["US"], '
-                  '"min_order_value": "50", "max_order_value": "500", "customer_tags": ["vip"]}',
+        '"min_order_value": "50", "max_order_value": "500", "customer_tags": ["vip"]}',
     )
-    coalesce_seconds = models.PositiveIntegerField(default=0, help_text="Wait this long for a newer update before sending")
+    coalesce_seconds = models.PositiveIntegerField(
+        default=0, help_text="Wait this long for a newer update before sending"
+    )
     priority = models.PositiveSmallIntegerField(default=5, help_text="1 = most urgent")
     is_active = models.BooleanField(default=True)
 

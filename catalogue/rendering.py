@@ -1,6 +1,7 @@
 """Rendering templates for one customer: the context (snapshot + recipient + links + values
 formatted for the customer's locale with babel), the Django template engines, and the static
 check that a template only uses variables its notification type's snapshot has."""
+
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def localize(context: dict, *, language: str, time_zone: str) -> dict:
     try:
         tz = zoneinfo.ZoneInfo(time_zone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = dt.timezone.utc
+        tz = dt.UTC
     order = context.get("order")
     currency = (order or {}).get("currency") or (context.get("product") or {}).get("currency") or "USD"
     if order:
@@ -67,8 +68,9 @@ def localize(context: dict, *, language: str, time_zone: str) -> dict:
         order["total_display"] = _money(order.get("total"), currency, locale)
         order["subtotal_display"] = _money(order.get("subtotal"), currency, locale)
         order["placed_at_display"] = _date(order.get("placed_at"), locale, tz)
-        order["lines"] = [dict(l, unit_price_display=_money(l.get("unit_price"), currency, locale))
-                          for l in order.get("lines", [])]
+        order["lines"] = [
+            dict(ln, unit_price_display=_money(ln.get("unit_price"), currency, locale)) for ln in order.get("lines", [])
+        ]
     if context.get("line"):
         line = context["line"] = dict(context["line"])
         line["unit_price_display"] = _money(line.get("unit_price"), currency, locale)
@@ -95,10 +97,13 @@ def build_context(*, payload: dict, customer_snapshot: dict, language: str, link
 
 def sample_links() -> dict:
     # The same keys as compose.message_links(), so templates are checked against what messages carry.
-    return {"preferences": "https://waypost.example/p/sample/", "preferences_short": "https://waypost.example/p/s/sample/",
-            "unsubscribe": "https://waypost.example/u/sample/",
-            "tracking": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
-            "reschedule": "https://www.ups.com/track?tracknum=1Z999AA10123456784"}
+    return {
+        "preferences": "https://waypost.example/p/sample/",
+        "preferences_short": "https://waypost.example/p/s/sample/",
+        "unsubscribe": "https://waypost.example/u/sample/",
+        "tracking": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        "reschedule": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+    }
 
 
 def sample_context_for(type_key: str, category: str, language: str = "en") -> dict:
@@ -136,6 +141,7 @@ def render_template(template, *, language: str, context: dict) -> Rendered:
 
 
 # --- static check of the variables a template uses --------------------------------------------
+
 
 def _walk(obj, seen, found, bound):
     if id(obj) in seen:
@@ -187,8 +193,9 @@ def _resolves(path: str, context: dict) -> bool:
     return True
 
 
-def template_errors(sources: dict[str, str], *, type_key: str, category: str,
-                    channel: str = "") -> dict[str, list[str]]:
+def template_errors(
+    sources: dict[str, str], *, type_key: str, category: str, channel: str = ""
+) -> dict[str, list[str]]:
     """For each field source, the syntax errors and unknown variables; empty when all is well.
     With ``channel="sms"`` the SMS content rules apply to ``body_text*`` too."""
     if channel:
@@ -214,12 +221,18 @@ def template_errors(sources: dict[str, str], *, type_key: str, category: str,
 # --- SMS content rules (checked when a template is saved) -------------------------------------
 
 DEFAULT_PROHIBITED_SMS = (
-    (r"\b(you(?:'ve| have)? won|winner|lottery|jackpot|claim your (?:prize|reward)|free (?:gift|prize))\b",
-     "lottery or prize wording"),
-    (r"\b(cures?|miracle|weight loss|lose \d+ ?(?:lbs|kg|pounds)|prescription|viagra|guaranteed results)\b",
-     "medical or health claims"),
-    (r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|t\.co|ow\.ly|is\.gd|buff\.ly|rebrand\.ly|cutt\.ly|shorturl\.at)/",
-     "a public URL shortener (carriers filter them)"),
+    (
+        r"\b(you(?:'ve| have)? won|winner|lottery|jackpot|claim your (?:prize|reward)|free (?:gift|prize))\b",
+        "lottery or prize wording",
+    ),
+    (
+        r"\b(cures?|miracle|weight loss|lose \d+ ?(?:lbs|kg|pounds)|prescription|viagra|guaranteed results)\b",
+        "medical or health claims",
+    ),
+    (
+        r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|t\.co|ow\.ly|is\.gd|buff\.ly|rebrand\.ly|cutt\.ly|shorturl\.at)/",
+        "a public URL shortener (carriers filter them)",
+    ),
 )
 
 
@@ -237,20 +250,26 @@ def sms_rule_errors(source: str, *, type_key: str, category: str) -> list[str]:
     stats = sms_stats(rendered)
     if stats.segments > settings.SMS_MAX_SEGMENTS:
         forced = f" (UCS-2 because of {' '.join(stats.ucs2_forced_by)})" if stats.ucs2_forced_by else ""
-        errors.append(f"Too long for SMS: {stats.characters} characters, {stats.encoding}{forced}, "
-                      f"{stats.segments} segments; at most {settings.SMS_MAX_SEGMENTS}.")
+        errors.append(
+            f"Too long for SMS: {stats.characters} characters, {stats.encoding}{forced}, "
+            f"{stats.segments} segments; at most {settings.SMS_MAX_SEGMENTS}."
+        )
     patterns = [(p, "a prohibited pattern") for p in settings.SMS_PROHIBITED_PATTERNS] or list(DEFAULT_PROHIBITED_SMS)
     for pattern, what in patterns:
         found = re.search(pattern, f"{source}\n{rendered}", re.IGNORECASE)
         if found:
             errors.append(f"Prohibited content: '{found.group(0)}' ({what}).")
-    if "brand.name" not in source and (sample_context_for(type_key, category).get("brand") or {}).get("name", "") not in rendered:
+    if (
+        "brand.name" not in source
+        and (sample_context_for(type_key, category).get("brand") or {}).get("name", "") not in rendered
+    ):
         errors.append("SMS must name the brand ({{ brand.name }}) so the customer knows who is texting.")
     return errors
 
 
-def template_errors_for_channel(sources: dict[str, str], *, type_key: str, category: str,
-                                channel: str) -> dict[str, list[str]]:
+def template_errors_for_channel(
+    sources: dict[str, str], *, type_key: str, category: str, channel: str
+) -> dict[str, list[str]]:
     """``template_errors`` plus the channel's own rules (SMS: segments, prohibited content, brand)."""
     errors = template_errors(sources, type_key=type_key, category=category)
     if channel != "sms":

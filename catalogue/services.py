@@ -1,6 +1,7 @@
 """Template editing for the studio and the admin: every save checked, locked and kept as a
 numbered ``TemplateVersion`` (all translated fields), a revert saves an old version again as a
 new one, and each is audited."""
+
 import difflib
 
 from django.core.exceptions import ValidationError
@@ -19,12 +20,19 @@ def template_fields(template: Template) -> dict[str, str]:
     return {name: getattr(template, name) or "" for name in TRANSLATED}
 
 
-def template_version_record(*, template: Template, actor: str, reason: str = "",
-                            reverted_from: int | None = None) -> TemplateVersion:
+def template_version_record(
+    *, template: Template, actor: str, reason: str = "", reverted_from: int | None = None
+) -> TemplateVersion:
     """Keep the template's current state as its next version (numbered from 1)."""
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    return TemplateVersion.objects.create(template=template, number=last + 1, fields=template_fields(template),
-                                          created_by=actor, reason=reason[:300], reverted_from=reverted_from)
+    return TemplateVersion.objects.create(
+        template=template,
+        number=last + 1,
+        fields=template_fields(template),
+        created_by=actor,
+        reason=reason[:300],
+        reverted_from=reverted_from,
+    )
 
 
 def _ensure_baseline(template: Template, actor: str) -> None:
@@ -40,14 +48,19 @@ def template_check(*, notification_type: NotificationType, channel: str, data: d
     unknown = set(data) - set(TRANSLATED)
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    errors = template_errors({k: v for k, v in data.items() if v}, type_key=notification_type.key,
-                             category=notification_type.category, channel=channel)
+    errors = template_errors(
+        {k: v for k, v in data.items() if v},
+        type_key=notification_type.key,
+        category=notification_type.category,
+        channel=channel,
+    )
     if errors:
         raise ValidationError({name: messages for name, messages in errors.items()})
 
 
-def template_create(*, notification_type: NotificationType, channel: str, data: dict[str, str], actor: str,
-                    reason: str = "") -> TemplateVersion:
+def template_create(
+    *, notification_type: NotificationType, channel: str, data: dict[str, str], actor: str, reason: str = ""
+) -> TemplateVersion:
     """A new template of ``notification_type`` on ``channel``, checked like any save; its first
     state is version 1; audited."""
     template_check(notification_type=notification_type, channel=channel, data=data)
@@ -70,8 +83,14 @@ def template_save(*, template: Template, data: dict[str, str], actor: str, reaso
             setattr(locked, name, data[name])
         locked.save()
         version = template_version_record(template=locked, actor=actor, reason=reason)
-        audit(obj=locked, action=AuditAction.TEMPLATE_SAVED, to_state=f"v{version.number}", actor=actor, reason=reason,
-              data={"changed": changed})
+        audit(
+            obj=locked,
+            action=AuditAction.TEMPLATE_SAVED,
+            to_state=f"v{version.number}",
+            actor=actor,
+            reason=reason,
+            data={"changed": changed},
+        )
     return version
 
 
@@ -87,8 +106,14 @@ def template_revert(*, template: Template, version: TemplateVersion, actor: str,
         locked.save()
         reason = reason or f"revert to v{version.number}"
         new = template_version_record(template=locked, actor=actor, reason=reason, reverted_from=version.number)
-        audit(obj=locked, action=AuditAction.TEMPLATE_REVERTED, from_state=f"v{version.number}", to_state=f"v{new.number}",
-              actor=actor, reason=reason)
+        audit(
+            obj=locked,
+            action=AuditAction.TEMPLATE_REVERTED,
+            from_state=f"v{version.number}",
+            to_state=f"v{new.number}",
+            actor=actor,
+            reason=reason,
+        )
     return new
 
 
@@ -100,8 +125,12 @@ def version_diff_html(older: TemplateVersion | None, newer: TemplateVersion) -> 
         a, b = before.get(name, "") or "", newer.fields.get(name, "") or ""
         if a != b:
             table = difflib.HtmlDiff(wrapcolumn=70).make_table(
-                a.splitlines() or [""], b.splitlines() or [""],
-                fromdesc=f"{name} v{older.number}" if older else f"{name} (none)", todesc=f"{name} v{newer.number}",
-                context=True, numlines=2)
+                a.splitlines() or [""],
+                b.splitlines() or [""],
+                fromdesc=f"{name} v{older.number}" if older else f"{name} (none)",
+                todesc=f"{name} v{newer.number}",
+                context=True,
+                numlines=2,
+            )
             tables.append(table)
     return "\n".join(tables)

@@ -2,6 +2,7 @@
 transactional types sent outside them (a fresh preference link, the answer to a text, a template
 test send), and the default rules mapping events to them. ``ensure_catalogue()`` installs what is
 missing (idempotent)."""
+
 from catalogue.models import NotificationType, Rule, Template
 
 SHIPPING, BACKORDER, RETURNS = "shipping", "backorder", "returns"
@@ -80,15 +81,30 @@ def ensure_catalogue(*, NotificationType=NotificationType, Rule=Rule, Template=T
     types = {}
     for key, name, category, critical, group, position in TYPES:
         obj, made = NotificationType.objects.get_or_create(
-            key=key, defaults={"name": name, "name_en": name, "category": category, "critical": critical,
-                               "coalesce_group": group, "position": position})
+            key=key,
+            defaults={
+                "name": name,
+                "name_en": name,
+                "category": category,
+                "critical": critical,
+                "coalesce_group": group,
+                "position": position,
+            },
+        )
         types[key] = obj
         created["types"] += made
     for event_type, type_key, channels, mode, coalesce, priority in RULES:
         _, made = Rule.objects.get_or_create(
-            event_type=event_type, notification_type=types[type_key],
-            defaults={"name": f"{event_type} -> {type_key}", "channels": channels, "mode": mode,
-                      "coalesce_seconds": coalesce, "priority": priority})
+            event_type=event_type,
+            notification_type=types[type_key],
+            defaults={
+                "name": f"{event_type} -> {type_key}",
+                "channels": channels,
+                "mode": mode,
+                "coalesce_seconds": coalesce,
+                "priority": priority,
+            },
+        )
         created["rules"] += made
     for type_key, by_channel in load_copy().items():
         if type_key not in types:
@@ -96,8 +112,11 @@ def ensure_catalogue(*, NotificationType=NotificationType, Rule=Rule, Template=T
         for channel, by_language in by_channel.items():
             if Template.objects.filter(notification_type=types[type_key], channel=channel).exists():
                 continue
-            fields = {f"{field}_{language}": value for language in LANGUAGES
-                      for field, value in by_language.get(language, {}).items()}
+            fields = {
+                f"{field}_{language}": value
+                for language in LANGUAGES
+                for field, value in by_language.get(language, {}).items()
+            }
             # The untranslated columns hold the default language's copy.
             fields.update({field: value for field, value in by_language.get("en", {}).items()})
             Template.objects.create(notification_type=types[type_key], channel=channel, **fields)

@@ -5,6 +5,7 @@ the GSM extension table (``{}[]~|^\\€`` and form feed) take two septets. A sin
 GSM-7 septets or 70 UCS-2 code units; a concatenated one 153 or 67 per segment (the rest is the
 user data header). An escape pair or a surrogate pair is never split across segments.
 """
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,16 +21,22 @@ UCS2_SINGLE, UCS2_MULTI = 70, 67
 
 @dataclass(frozen=True)
 class SmsStats:
-    encoding: str          # "GSM-7" or "UCS-2"
-    characters: int        # what a person counts
-    units: int             # septets (GSM-7) or UTF-16 code units (UCS-2)
+    encoding: str  # "GSM-7" or "UCS-2"
+    characters: int  # what a person counts
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
     segments: int
-    per_segment: int       # capacity of one segment at this length
+    per_segment: int  # capacity of one segment at this length
     ucs2_forced_by: list = field(default_factory=list)  # the characters that forced UCS-2, in order
 
     def as_dict(self) -> dict:
-        return {"encoding": self.encoding, "characters": self.characters, "units": self.units,
-                "segments": self.segments, "per_segment": self.per_segment, "ucs2_forced_by": self.ucs2_forced_by}
+        return {
+            "encoding": self.encoding,
+            "characters": self.characters,
+            "units": self.units,
+            "segments": self.segments,
+            "per_segment": self.per_segment,
+            "ucs2_forced_by": self.ucs2_forced_by,
+        }
 
 
 def non_gsm_characters(text: str) -> list[str]:

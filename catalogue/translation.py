@@ -1,4 +1,5 @@
 """django-modeltranslation registration: translated template and type fields (en, es, fr, de)."""
+
 from modeltranslation.translator import TranslationOptions, register
 
 from catalogue.models import NotificationType, Template

@@ -1,4 +1,5 @@
 """Channel providers behind one interface (see ``base``); ``provider_for`` picks the configured one."""
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -46,6 +47,23 @@ from django.core.signals import setting_changed  # noqa: E402
 setting_changed.connect(reset_providers, dispatch_uid="channels.reset")
 
 # Email: one provider class for every Django mail backend (anymail ESPs, SMTP, console).
-for _name in ("console", "smtp", "amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill",
-              "postal", "postmark", "resend", "scaleway", "sendgrid", "sendinblue", "sparkpost", "unisender_go"):
+for _name in (
+    "console",
+    "smtp",
+    "amazon_ses",
+    "brevo",
+    "mailersend",
+    "mailgun",
+    "mailjet",
+    "mailtrap",
+    "mandrill",
+    "postal",
+    "postmark",
+    "resend",
+    "scaleway",
+    "sendgrid",
+    "sendinblue",
+    "sparkpost",
+    "unisender_go",
+):
     _REGISTRY.setdefault(_name, "channels.email.EmailProvider")

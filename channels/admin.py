@@ -1,4 +1,5 @@
 """Admin for the sandbox provider's outbox: what it "sent", as the customer would see it."""
+
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -16,8 +17,18 @@ class SandboxOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("to", "subject", "body_text")
     list_select_related = ("delivery",)
     date_hierarchy = "created_at"
-    fields = ("created_at", "channel", "to", "subject", "body_text", "html_preview", "link", "delivery",
-              "idempotency_key", "metadata_json")
+    fields = (
+        "created_at",
+        "channel",
+        "to",
+        "subject",
+        "body_text",
+        "html_preview",
+        "link",
+        "delivery",
+        "idempotency_key",
+        "metadata_json",
+    )
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):
@@ -32,8 +43,9 @@ class SandboxOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not obj.body_html:
             return "-"
         # A sandboxed frame: the message's HTML renders, its scripts and links cannot act.
-        return format_html('<iframe sandbox srcdoc="{}" style="width:100%;height:420px;border:1px solid #ccc">'
-                           "</iframe>", obj.body_html)
+        return format_html(
+            '<iframe sandbox srcdoc="{}" style="width:100%;height:420px;border:1px solid #ccc"></iframe>', obj.body_html
+        )
 
     @admin.display(description="metadata")
     def metadata_json(self, obj):

@@ -15,10 +15,10 @@ Outcomes of a send:
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class SendStatus(str, Enum):
+class SendStatus(StrEnum):
     ACCEPTED = "accepted"
     DELIVERED = "delivered"
     NOT_SENT = "not_sent"
@@ -52,7 +52,7 @@ class SendResult:
     cost: Decimal | None = None
 
 
-class Found(str, Enum):
+class Found(StrEnum):
     FOUND = "found"  # the provider holds the message: it was accepted
     NOT_FOUND = "not_found"  # the provider's record does not show it (conclusive after settling)
     UNAVAILABLE = "unavailable"  # the look-up itself failed: try again later

@@ -10,6 +10,8 @@ dropped before the answer is UNKNOWN and the delivery is looked up at the ESP fi
 (``esp_lookup``: Postmark and Mailgun; other ESPs: their tracking webhooks, which carry the
 delivery id); any other 4xx, a refused or invalid recipient is PERMANENT and the plan falls back
 to its next channel."""
+
+import contextlib
 import smtplib
 import socket
 import threading
@@ -27,8 +29,23 @@ from channels.base import Lookup, OutboundMessage, Provider, Reconciliation, Sen
 from channels.outcomes import failed_call
 
 # The ESPs anymail ships a backend for (``anymail.backends.<name>.EmailBackend``).
-ANYMAIL_ESPS = ("amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal",
-                "postmark", "resend", "scaleway", "sendgrid", "sendinblue", "sparkpost", "unisender_go")
+ANYMAIL_ESPS = (
+    "amazon_ses",
+    "brevo",
+    "mailersend",
+    "mailgun",
+    "mailjet",
+    "mailtrap",
+    "mandrill",
+    "postal",
+    "postmark",
+    "resend",
+    "scaleway",
+    "sendgrid",
+    "sendinblue",
+    "sparkpost",
+    "unisender_go",
+)
 PROVIDER_NAMES = ("console", "smtp", *ANYMAIL_ESPS)
 # Metadata keys the ESP gets back in its webhooks (the rest of OutboundMessage.metadata is ours).
 ESP_METADATA = ("delivery_id", "notification_id", "type", "idempotency_key")
@@ -42,15 +59,19 @@ def check_email_configuration() -> None:
         return
     if provider not in PROVIDER_NAMES:
         raise ImproperlyConfigured(
-            f"EMAIL_PROVIDER={provider!r} is unknown: use sandbox, console, smtp or one of {', '.join(ANYMAIL_ESPS)}.")
+            f"EMAIL_PROVIDER={provider!r} is unknown: use sandbox, console, smtp or one of {', '.join(ANYMAIL_ESPS)}."
+        )
     try:
         get_connection()
     except ImproperlyConfigured as exc:  # anymail's AnymailConfigurationError / ImproperlyInstalled
         raise ImproperlyConfigured(
             f"EMAIL_PROVIDER={provider}: {exc} (from the environment: ANYMAIL_<SETTING>, "
-            f"e.g. ANYMAIL_POSTMARK_SERVER_TOKEN)") from exc
+            f"e.g. ANYMAIL_POSTMARK_SERVER_TOKEN)"
+        ) from exc
     except ImportError as exc:
-        raise ImproperlyConfigured(f"EMAIL_PROVIDER={provider}: {exc} (pip install 'django-anymail[{provider}]')") from exc
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={provider}: {exc} (pip install 'django-anymail[{provider}]')"
+        ) from exc
 
 
 def _settle_environment(session, url: str) -> None:
@@ -126,23 +147,32 @@ class EmailProvider(Provider):
         connection = getattr(self._local, "connection", None)
         self._local.connection = self._local.key = None
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # a broken session is being thrown away anyway
                 connection.close()
-            except Exception:  # noqa: BLE001 - a broken session is being thrown away anyway
-                pass
 
     def build(self, message: OutboundMessage, *, idempotency_key: str, connection=None) -> EmailMultiAlternatives:
         sender = formataddr((message.from_name, message.from_email)) if message.from_name else message.from_email
         headers = dict(message.headers)
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body_text, from_email=sender, to=[message.to],
-            reply_to=[message.reply_to] if message.reply_to else None, headers=headers, connection=connection,
+            subject=message.subject,
+            body=message.body_text,
+            from_email=sender,
+            to=[message.to],
+            reply_to=[message.reply_to] if message.reply_to else None,
+            headers=headers,
+            connection=connection,
         )
         html = message.body_html
         qr_code = message.metadata.get("qr_code")
         if qr_code and QR_CID_PLACEHOLDER in html:
-            cid = attach_inline_image(email, qr_png(qr_code), filename="return-code.png", subtype="png",
-                                      idstring="return-qr", domain="waypost")
+            cid = attach_inline_image(
+                email,
+                qr_png(qr_code),
+                filename="return-code.png",
+                subtype="png",
+                idstring="return-qr",
+                domain="waypost",
+            )
             html = html.replace(QR_CID_PLACEHOLDER, cid)
         if html:
             email.attach_alternative(html, "text/html")
@@ -192,9 +222,17 @@ class EmailProvider(Provider):
         state = recipient.status if recipient else next(iter(status.status))
         message_id = str((recipient.message_id if recipient else None) or status.message_id or "")
         if state in ("rejected", "invalid"):
-            return SendResult(SendStatus.PERMANENT, provider_message_id=message_id, error_code=state,
-                              error_text=f"the ESP reports {to} as {state}")
+            return SendResult(
+                SendStatus.PERMANENT,
+                provider_message_id=message_id,
+                error_code=state,
+                error_text=f"the ESP reports {to} as {state}",
+            )
         if state == "failed":
-            return SendResult(SendStatus.NOT_SENT, provider_message_id=message_id, error_code=state,
-                              error_text="the ESP could not send it")
+            return SendResult(
+                SendStatus.NOT_SENT,
+                provider_message_id=message_id,
+                error_code=state,
+                error_text="the ESP could not send it",
+            )
         return SendResult(SendStatus.ACCEPTED, provider_message_id=message_id)

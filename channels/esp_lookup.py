@@ -22,11 +22,16 @@ def postmark(connection, lookup: Lookup, *, timeout: float) -> Reconciliation:
     for page in range(MAX_PAGES):
         response = connection.session.get(
             f"{connection.api_url}messages/outbound",
-            params={"count": PAGE, "offset": page * PAGE, "recipient": lookup.to,
-                    "fromdate": (lookup.since - timedelta(days=1)).strftime("%Y-%m-%d"),
-                    "metadata_delivery_id": str(lookup.delivery_id)},
+            params={
+                "count": PAGE,
+                "offset": page * PAGE,
+                "recipient": lookup.to,
+                "fromdate": (lookup.since - timedelta(days=1)).strftime("%Y-%m-%d"),
+                "metadata_delivery_id": str(lookup.delivery_id),
+            },
             headers={"Accept": "application/json", "X-Postmark-Server-Token": connection.server_token},
-            timeout=timeout)
+            timeout=timeout,
+        )
         if response.status_code != 200:
             return Reconciliation(Found.UNAVAILABLE, error_text=f"Postmark search: HTTP {response.status_code}")
         messages = response.json().get("Messages") or []
@@ -43,8 +48,13 @@ def mailgun(connection, lookup: Lookup, *, timeout: float) -> Reconciliation:
     on the ``delivery_id`` user variable."""
     domain = connection.sender_domain or lookup.sender.rpartition("@")[2]
     url = f"{connection.api_url}{domain}/events"
-    params = {"event": "accepted", "recipient": lookup.to, "begin": f"{lookup.since.timestamp():.0f}",
-              "ascending": "yes", "limit": 300}
+    params = {
+        "event": "accepted",
+        "recipient": lookup.to,
+        "begin": f"{lookup.since.timestamp():.0f}",
+        "ascending": "yes",
+        "limit": 300,
+    }
     found = []
     for _page in range(MAX_PAGES):
         response = connection.session.get(url, params=params, auth=("api", connection.api_key), timeout=timeout)

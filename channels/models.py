@@ -1,4 +1,5 @@
 """What the sandbox provider "sent": its outbox in the database."""
+
 from django.db import models
 from django.utils import timezone
 
@@ -17,7 +18,9 @@ class SandboxMessage(models.Model):
     link = models.CharField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=80, db_index=True)
-    delivery = models.ForeignKey("notifications.Delivery", null=True, on_delete=models.SET_NULL, related_name="sandbox_messages")
+    delivery = models.ForeignKey(
+        "notifications.Delivery", null=True, on_delete=models.SET_NULL, related_name="sandbox_messages"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -14,8 +14,13 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 
 from channels.base import SendResult, SendStatus
 
-_NEVER_CONNECTED = (NewConnectionError, NameResolutionError, ConnectTimeoutError,
-                    ssl.SSLCertVerificationError, ConnectionRefusedError)
+_NEVER_CONNECTED = (
+    NewConnectionError,
+    NameResolutionError,
+    ConnectTimeoutError,
+    ssl.SSLCertVerificationError,
+    ConnectionRefusedError,
+)
 
 
 def _causes(exc: BaseException):
@@ -28,8 +33,14 @@ def _causes(exc: BaseException):
             continue
         seen.add(id(current))
         yield current
-        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__,
-                      *[a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]])
+        stack.extend(
+            [
+                getattr(current, "reason", None),
+                current.__cause__,
+                current.__context__,
+                *[a for a in getattr(current, "args", ()) if isinstance(a, BaseException)],
+            ]
+        )
 
 
 def request_never_sent(exc: BaseException) -> bool:

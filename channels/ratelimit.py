@@ -2,6 +2,7 @@
 (``REDIS_URL``, a Redis cache or a Redis broker); otherwise in a locked file under the data
 directory, which every worker process on the machine shares. Over the limit a send waits:
 nothing is dropped."""
+
 import fcntl
 import json
 import threading

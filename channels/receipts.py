@@ -3,6 +3,7 @@ bounce, an open, an unsubscribe) or an inbound message, sent as a signal by the 
 verified and parsed it. The pipeline receives them (``notifications.receivers``), as anymail's
 tracking signal works: channels know nothing of the pipeline. A receiver that raises makes the
 webhook answer 5xx, so the provider sends it again."""
+
 from dataclasses import dataclass, field
 
 from django.dispatch import Signal

@@ -2,6 +2,7 @@
 ``US,CA=twilio,vonage;*=vonage,twilio``), the provider for the n-th attempt (a failed attempt moves
 to the next provider of the route), the sender per country, and the startup check that every
 routed provider is configured."""
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +24,10 @@ def parse_routes(spec: str) -> dict[str, list[str]]:
 
 def country_of(number: str) -> str:
     try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number if number.startswith("+") else f"+{number}")) or ""
+        return (
+            phonenumbers.region_code_for_number(phonenumbers.parse(number if number.startswith("+") else f"+{number}"))
+            or ""
+        )
     except phonenumbers.NumberParseException:
         return ""
 

@@ -31,28 +31,46 @@ class SandboxProvider(Provider):
         if settings.SANDBOX_LATENCY_MS:
             time.sleep(settings.SANDBOX_LATENCY_MS / 1000)
         if any(marker in message.to for marker in INVALID_MARKERS):
-            return SendResult(SendStatus.PERMANENT, error_code="invalid_recipient",
-                              error_text=f"{message.to} is not a deliverable address")
+            return SendResult(
+                SendStatus.PERMANENT,
+                error_code="invalid_recipient",
+                error_text=f"{message.to} is not a deliverable address",
+            )
         if settings.SANDBOX_FAIL_RATE and random.random() < settings.SANDBOX_FAIL_RATE:
-            return SendResult(SendStatus.NOT_SENT, error_code="sandbox_unavailable",
-                              error_text="Sandbox told to refuse this send (SANDBOX_FAIL_RATE)")
+            return SendResult(
+                SendStatus.NOT_SENT,
+                error_code="sandbox_unavailable",
+                error_text="Sandbox told to refuse this send (SANDBOX_FAIL_RATE)",
+            )
         record = None
         if settings.SANDBOX_IDEMPOTENT:
             record = SandboxMessage.objects.filter(idempotency_key=idempotency_key).first()
         if record is None:
             record = SandboxMessage.objects.create(
-                channel=self.channel, to=message.to, subject=message.subject, body_text=message.body_text,
-                body_html=message.body_html, link=message.link, metadata=message.metadata,
-                idempotency_key=idempotency_key, delivery_id=message.metadata.get("delivery_id"),
+                channel=self.channel,
+                to=message.to,
+                subject=message.subject,
+                body_text=message.body_text,
+                body_html=message.body_html,
+                link=message.link,
+                metadata=message.metadata,
+                idempotency_key=idempotency_key,
+                delivery_id=message.metadata.get("delivery_id"),
             )
         if settings.SANDBOX_UNKNOWN_RATE and random.random() < settings.SANDBOX_UNKNOWN_RATE:
-            return SendResult(SendStatus.UNKNOWN, error_code="sandbox_dropped",
-                              error_text="Sandbox took the message, then dropped the connection (SANDBOX_UNKNOWN_RATE)")
+            return SendResult(
+                SendStatus.UNKNOWN,
+                error_code="sandbox_dropped",
+                error_text="Sandbox took the message, then dropped the connection (SANDBOX_UNKNOWN_RATE)",
+            )
         return SendResult(SendStatus.DELIVERED, provider_message_id=f"sbx-{record.pk}", cost=self._price(message))
 
     def reconcile(self, lookup: Lookup) -> Reconciliation:
-        ids = list(SandboxMessage.objects.filter(delivery_id=lookup.delivery_id, channel=lookup.channel)
-                   .order_by("pk").values_list("pk", flat=True))
+        ids = list(
+            SandboxMessage.objects.filter(delivery_id=lookup.delivery_id, channel=lookup.channel)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         if not ids:
             return Reconciliation(Found.NOT_FOUND)
         return Reconciliation(Found.FOUND, provider_message_id=f"sbx-{ids[0]}", copies=len(ids), delivered=True)

@@ -1,4 +1,5 @@
 """Webhook URLs for SMS and WhatsApp providers (mounted under ``/webhooks/``)."""
+
 from django.urls import path
 
 from channels import webhooks_sms as views

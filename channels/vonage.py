@@ -7,23 +7,29 @@ receipt finds its delivery. Vonage has no look-up of sent messages: a send whose
 unknown waits up to ``RECONCILE_SETTLE_SECONDS["vonage"]`` for a receipt carrying that
 ``client-ref`` before it is sent again. ``VONAGE_REST_HOST`` / ``VONAGE_API_HOST`` / ``VONAGE_CA_BUNDLE`` point
 the SDK elsewhere (the tests' fake server over TLS with a throwaway CA)."""
+
 import re
 import threading
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
+from catalogue.sms_encoding import sms_stats
 from channels.base import OutboundMessage, Provider, SendResult, SendStatus
 from channels.outcomes import failed_call
 from channels.ratelimit import throttle
-from catalogue.sms_encoding import sms_stats
 
 # SMS API status codes (https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms).
 THROTTLED, INTERNAL_ERROR = "1", "5"
 # The recipient or the message is at fault: another provider would fail the same way.
 RECIPIENT_ERRORS = {
-    "2": "Missing parameters", "3": "Invalid parameters (e.g. the number)", "6": "Invalid message (unroutable)",
-    "7": "Number barred", "12": "Message too long", "22": "Invalid network code", "33": "Number de-activated",
+    "2": "Missing parameters",
+    "3": "Invalid parameters (e.g. the number)",
+    "6": "Invalid message (unroutable)",
+    "7": "Number barred",
+    "12": "Message too long",
+    "22": "Invalid network code",
+    "33": "Number de-activated",
 }
 # Everything else (1 throttled, 4 credentials, 5 internal, 8 account barred, 9 quota, 10 binds,
 # 11 HTTP not enabled, 14 signature, 15 sender not allowed, 23 callback URL, 29 non-whitelisted
@@ -68,8 +74,12 @@ class VonageProvider(Provider):
             from vonage import Auth, HttpClientOptions, Vonage
 
             options = HttpClientOptions(
-                api_host=settings.VONAGE_API_HOST, rest_host=settings.VONAGE_REST_HOST,
-                timeout=settings.VONAGE_TIMEOUT_SECONDS, max_retries=0, pool_connections=1, pool_maxsize=1,
+                api_host=settings.VONAGE_API_HOST,
+                rest_host=settings.VONAGE_REST_HOST,
+                timeout=settings.VONAGE_TIMEOUT_SECONDS,
+                max_retries=0,
+                pool_connections=1,
+                pool_maxsize=1,
             )
             client = Vonage(Auth(api_key=settings.VONAGE_API_KEY, api_secret=settings.VONAGE_API_SECRET), options)
             if settings.VONAGE_CA_BUNDLE:
@@ -95,8 +105,11 @@ class VonageProvider(Provider):
 
         client_ref = str(message.metadata.get("delivery_id") or "")
         sms = SmsMessage(
-            to=message.to.lstrip("+"), from_=(message.sender_id or "").lstrip("+"), text=message.body_text,
-            client_ref=client_ref or None, type="unicode" if sms_stats(message.body_text).encoding == "UCS-2" else "text",
+            to=message.to.lstrip("+"),
+            from_=(message.sender_id or "").lstrip("+"),
+            text=message.body_text,
+            client_ref=client_ref or None,
+            type="unicode" if sms_stats(message.body_text).encoding == "UCS-2" else "text",
         )
         try:
             response = self.client.sms.send(sms)
@@ -106,15 +119,20 @@ class VonageProvider(Provider):
             return _http_failure(exc)
         part = response.messages[0]
         cost = sum((_decimal(m.message_price) or Decimal(0) for m in response.messages), Decimal(0))
-        return SendResult(SendStatus.ACCEPTED, provider_message_id=part.message_id or "",
-                          cost=cost if any(m.message_price for m in response.messages) else None)
+        return SendResult(
+            SendStatus.ACCEPTED,
+            provider_message_id=part.message_id or "",
+            cost=cost if any(m.message_price for m in response.messages) else None,
+        )
 
     @staticmethod
     def _sms_error(text: str) -> SendResult:
         match = re.search(r"error code (\d+): (.*)", text, re.S)
         code, detail = (match.group(1), match.group(2).strip()) if match else ("", text)
         if code in RECIPIENT_ERRORS:
-            return SendResult(SendStatus.PERMANENT, error_code=f"vonage_{code}", error_text=detail or RECIPIENT_ERRORS[code])
+            return SendResult(
+                SendStatus.PERMANENT, error_code=f"vonage_{code}", error_text=detail or RECIPIENT_ERRORS[code]
+            )
         return SendResult(SendStatus.NOT_SENT, error_code=f"vonage_{code or 'error'}", error_text=detail)
 
     # --- Messages API (WhatsApp) -----------------------------------------------------------------
@@ -128,9 +146,13 @@ class VonageProvider(Provider):
         try:
             if template:  # outside the 24-hour window only an approved template may open a conversation
                 payload = WhatsappTemplate(
-                    to=to, from_=sender, client_ref=client_ref,
+                    to=to,
+                    from_=sender,
+                    client_ref=client_ref,
                     template=WhatsappTemplateResource(name=template, parameters=[message.body_text]),
-                    whatsapp=WhatsappTemplateSettings(locale=message.metadata.get("locale", "en_US"), policy="deterministic"),
+                    whatsapp=WhatsappTemplateSettings(
+                        locale=message.metadata.get("locale", "en_US"), policy="deterministic"
+                    ),
                 )
             else:
                 payload = WhatsappText(to=to, from_=sender, text=message.body_text, client_ref=client_ref)

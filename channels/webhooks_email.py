@@ -6,6 +6,7 @@ payload, to dedupe on) and sends it as ``receipt_received`` for the pipeline to 
 
 ``webhook_urlpatterns()`` is anymail's URL list with one guard: an ESP whose only authentication
 is basic auth answers 403 while ``ANYMAIL_WEBHOOK_SECRET`` is unset (anymail would only warn)."""
+
 import functools
 import hashlib
 import json
@@ -20,9 +21,17 @@ from channels import receipts as r
 
 # anymail's normalised event types -> our receipt kinds
 KINDS = {
-    "queued": r.QUEUED, "sent": r.SENT, "delivered": r.DELIVERED, "deferred": r.DEFERRED,
-    "bounced": r.BOUNCED, "rejected": r.REJECTED, "failed": r.FAILED, "complained": r.COMPLAINED,
-    "opened": r.OPENED, "clicked": r.CLICKED, "unsubscribed": r.UNSUBSCRIBED,
+    "queued": r.QUEUED,
+    "sent": r.SENT,
+    "delivered": r.DELIVERED,
+    "deferred": r.DEFERRED,
+    "bounced": r.BOUNCED,
+    "rejected": r.REJECTED,
+    "failed": r.FAILED,
+    "complained": r.COMPLAINED,
+    "opened": r.OPENED,
+    "clicked": r.CLICKED,
+    "unsubscribed": r.UNSUBSCRIBED,
 }
 # ESP bounce types that are not a permanent failure of the address (Postmark's names).
 SOFT_BOUNCES = {"SoftBounce", "Transient", "DnsError"}
@@ -31,7 +40,11 @@ SOFT_BOUNCES = {"SoftBounce", "Transient", "DnsError"}
 def _event_id(event) -> str:
     if event.event_id:
         return str(event.event_id)
-    raw = json.dumps(event.esp_event, sort_keys=True, default=str) if event.esp_event is not None else repr(event.__dict__)
+    raw = (
+        json.dumps(event.esp_event, sort_keys=True, default=str)
+        if event.esp_event is not None
+        else repr(event.__dict__)
+    )
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -46,10 +59,15 @@ def receipt_from_event(event, *, esp_name: str) -> r.Receipt:
     esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
     detail = event.description or event.mta_response or (event.click_url or "")
     return r.Receipt(
-        provider=esp_name.lower().replace(" ", "_"), event_id=_event_id(event),
-        kind=KINDS.get(event.event_type, r.UNKNOWN), provider_message_id=str(event.message_id or ""),
-        delivery_id=_delivery_id(event), recipient=event.recipient or "", occurred_at=event.timestamp,
-        detail=str(detail or ""), hard=esp_event.get("Type") not in SOFT_BOUNCES,
+        provider=esp_name.lower().replace(" ", "_"),
+        event_id=_event_id(event),
+        kind=KINDS.get(event.event_type, r.UNKNOWN),
+        provider_message_id=str(event.message_id or ""),
+        delivery_id=_delivery_id(event),
+        recipient=event.recipient or "",
+        occurred_at=event.timestamp,
+        detail=str(detail or ""),
+        hard=esp_event.get("Type") not in SOFT_BOUNCES,
         payload=json.loads(json.dumps(esp_event, default=str)),
     )
 

@@ -3,6 +3,7 @@ with the signature secret; Messages API, a JWT signed HS256 with a ``payload_has
 and Twilio (``X-Twilio-Signature``). Each view verifies, parses into one normalised ``Receipt`` or
 inbound message, and sends it as a signal (``channels.receipts``) for the pipeline. Unauthenticated or malformed posts get a 4xx and
 change nothing; repeated ones are deduped by the provider's ids."""
+
 import datetime as dt
 import hashlib
 import hmac
@@ -16,15 +17,46 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from channels.receipts import (
-    DELIVERED, EXPIRED, FAILED, QUEUED, REJECTED, SENT, UNKNOWN, Inbound, Receipt, inbound_received, receipt_received,
+    DELIVERED,
+    EXPIRED,
+    FAILED,
+    QUEUED,
+    REJECTED,
+    SENT,
+    UNKNOWN,
+    Inbound,
+    Receipt,
+    inbound_received,
+    receipt_received,
 )
 
-VONAGE_DLR_KINDS = {"delivered": DELIVERED, "expired": EXPIRED, "failed": FAILED, "rejected": REJECTED,
-                    "unknown": UNKNOWN, "accepted": SENT, "buffered": QUEUED}
-VONAGE_MESSAGES_KINDS = {"delivered": DELIVERED, "read": DELIVERED, "rejected": REJECTED, "undeliverable": FAILED,
-                         "submitted": SENT}
-TWILIO_KINDS = {"delivered": DELIVERED, "read": DELIVERED, "undelivered": FAILED, "failed": FAILED, "sent": SENT,
-                "queued": QUEUED, "accepted": QUEUED, "sending": QUEUED, "canceled": FAILED}
+VONAGE_DLR_KINDS = {
+    "delivered": DELIVERED,
+    "expired": EXPIRED,
+    "failed": FAILED,
+    "rejected": REJECTED,
+    "unknown": UNKNOWN,
+    "accepted": SENT,
+    "buffered": QUEUED,
+}
+VONAGE_MESSAGES_KINDS = {
+    "delivered": DELIVERED,
+    "read": DELIVERED,
+    "rejected": REJECTED,
+    "undeliverable": FAILED,
+    "submitted": SENT,
+}
+TWILIO_KINDS = {
+    "delivered": DELIVERED,
+    "read": DELIVERED,
+    "undelivered": FAILED,
+    "failed": FAILED,
+    "sent": SENT,
+    "queued": QUEUED,
+    "accepted": QUEUED,
+    "sending": QUEUED,
+    "canceled": FAILED,
+}
 
 
 def _reject(status: int, reason: str) -> JsonResponse:
@@ -55,14 +87,16 @@ def _apply(receipt: Receipt) -> None:
 
 # --- Vonage SMS API: signed parameters -------------------------------------------------------------
 
+
 def vonage_signature(params: dict, *, secret: str | None = None, method: str | None = None) -> str:
     """Vonage's signature of ``params``: every parameter but ``sig``, sorted, as ``&key=value``
     (``&`` and ``=`` in values replaced by ``_``); then md5(string + secret) for "MD5 hash", or an
     HMAC of the string with the secret for md5/sha1/sha256/sha512."""
     secret = settings.VONAGE_SIGNATURE_SECRET if secret is None else secret
     method = (method or settings.VONAGE_SIGNATURE_METHOD).lower()
-    base = "".join(f"&{key}={str(params[key]).replace('&', '_').replace('=', '_')}"
-                   for key in sorted(params) if key != "sig")
+    base = "".join(
+        f"&{key}={str(params[key]).replace('&', '_').replace('=', '_')}" for key in sorted(params) if key != "sig"
+    )
     if method == "md5hash":
         return hashlib.md5((base + secret).encode()).hexdigest()
     return hmac.new(secret.encode(), base.encode(), getattr(hashlib, method)).hexdigest()
@@ -116,7 +150,7 @@ def _verified_vonage_params(request) -> tuple[dict, JsonResponse | None]:
 def _scts(value: str):
     """Vonage's ``scts`` (YYMMDDHHMM, UTC) as a datetime, or None."""
     try:
-        return dt.datetime.strptime(value, "%y%m%d%H%M").replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.strptime(value, "%y%m%d%H%M").replace(tzinfo=dt.UTC)
     except (TypeError, ValueError):
         return None
 
@@ -131,12 +165,20 @@ def vonage_sms_dlr(request):
     if not message_id or not status:
         return _reject(400, "messageId and status are required")
     err = params.get("err-code", "")
-    _apply(Receipt(
-        provider="vonage", event_id=f"sms:{message_id}:{status}", kind=VONAGE_DLR_KINDS.get(status, UNKNOWN),
-        provider_message_id=message_id, delivery_id=_int(params.get("client-ref")), recipient=params.get("msisdn", ""),
-        occurred_at=_scts(params.get("scts", "")), detail=f"err-code {err}" if err not in ("", "0") else "",
-        cost=_decimal(params.get("price")), payload={k: v for k, v in params.items() if k != "sig"},
-    ))
+    _apply(
+        Receipt(
+            provider="vonage",
+            event_id=f"sms:{message_id}:{status}",
+            kind=VONAGE_DLR_KINDS.get(status, UNKNOWN),
+            provider_message_id=message_id,
+            delivery_id=_int(params.get("client-ref")),
+            recipient=params.get("msisdn", ""),
+            occurred_at=_scts(params.get("scts", "")),
+            detail=f"err-code {err}" if err not in ("", "0") else "",
+            cost=_decimal(params.get("price")),
+            payload={k: v for k, v in params.items() if k != "sig"},
+        )
+    )
     return HttpResponse(status=204)
 
 
@@ -148,12 +190,19 @@ def vonage_sms_inbound(request):
         return rejection
     if not params.get("msisdn") or not params.get("messageId"):
         return _reject(400, "msisdn and messageId are required")
-    _inbound(provider="vonage", message_id=params["messageId"], from_number=params["msisdn"],
-                    to_number=params.get("to", ""), text=params.get("text", ""), channel="sms")
+    _inbound(
+        provider="vonage",
+        message_id=params["messageId"],
+        from_number=params["msisdn"],
+        to_number=params.get("to", ""),
+        text=params.get("text", ""),
+        channel="sms",
+    )
     return HttpResponse(status=204)
 
 
 # --- Vonage Messages API: JWT with payload_hash -----------------------------------------------------
+
 
 def _vonage_jwt_error(request) -> str:
     import jwt
@@ -194,13 +243,19 @@ def vonage_messages_status(request):
         return _reject(400, "message_uuid and status are required")
     status = str(body["status"]).lower()
     error = body.get("error") or {}
-    _apply(Receipt(
-        provider="vonage", event_id=f"messages:{body['message_uuid']}:{status}",
-        kind=VONAGE_MESSAGES_KINDS.get(status, UNKNOWN), provider_message_id=body["message_uuid"],
-        delivery_id=_int(body.get("client_ref")), recipient=str(body.get("to", "")),
-        detail=str(error.get("title") or error.get("detail") or "") if isinstance(error, dict) else str(error),
-        cost=_decimal((body.get("usage") or {}).get("price")), payload=body,
-    ))
+    _apply(
+        Receipt(
+            provider="vonage",
+            event_id=f"messages:{body['message_uuid']}:{status}",
+            kind=VONAGE_MESSAGES_KINDS.get(status, UNKNOWN),
+            provider_message_id=body["message_uuid"],
+            delivery_id=_int(body.get("client_ref")),
+            recipient=str(body.get("to", "")),
+            detail=str(error.get("title") or error.get("detail") or "") if isinstance(error, dict) else str(error),
+            cost=_decimal((body.get("usage") or {}).get("price")),
+            payload=body,
+        )
+    )
     return HttpResponse(status=204)
 
 
@@ -214,12 +269,19 @@ def vonage_messages_inbound(request):
     if body is None or not body.get("message_uuid") or not body.get("from"):
         return _reject(400, "message_uuid and from are required")
     channel = "whatsapp" if body.get("channel") == "whatsapp" else "sms"
-    _inbound(provider="vonage", message_id=body["message_uuid"], from_number=str(body["from"]),
-                    to_number=str(body.get("to", "")), text=str(body.get("text", "")), channel=channel)
+    _inbound(
+        provider="vonage",
+        message_id=body["message_uuid"],
+        from_number=str(body["from"]),
+        to_number=str(body.get("to", "")),
+        text=str(body.get("text", "")),
+        channel=channel,
+    )
     return HttpResponse(status=204)
 
 
 # --- Twilio: X-Twilio-Signature ------------------------------------------------------------------
+
 
 def _twilio_authentic(request) -> bool:
     from twilio.request_validator import RequestValidator
@@ -244,11 +306,18 @@ def twilio_status(request):
     if not sid or not status:
         return _reject(400, "MessageSid and MessageStatus are required")
     code = request.POST.get("ErrorCode", "")
-    _apply(Receipt(
-        provider="twilio", event_id=f"{sid}:{status}", kind=TWILIO_KINDS.get(status, UNKNOWN), provider_message_id=sid,
-        recipient=request.POST.get("To", ""), detail=f"error {code}" if code else "",
-        cost=_decimal(request.POST.get("Price")), payload=request.POST.dict(),
-    ))
+    _apply(
+        Receipt(
+            provider="twilio",
+            event_id=f"{sid}:{status}",
+            kind=TWILIO_KINDS.get(status, UNKNOWN),
+            provider_message_id=sid,
+            recipient=request.POST.get("To", ""),
+            detail=f"error {code}" if code else "",
+            cost=_decimal(request.POST.get("Price")),
+            payload=request.POST.dict(),
+        )
+    )
     return HttpResponse(status=204)
 
 
@@ -261,7 +330,13 @@ def twilio_inbound(request):
     if not sid or not sender:
         return _reject(400, "MessageSid and From are required")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    _inbound(provider="twilio", message_id=sid, from_number=sender, to_number=request.POST.get("To", ""),
-                    text=request.POST.get("Body", ""), channel=channel)
+    _inbound(
+        provider="twilio",
+        message_id=sid,
+        from_number=sender,
+        to_number=request.POST.get("To", ""),
+        text=request.POST.get("Body", ""),
+        channel=channel,
+    )
     # The reply goes through the API (one path, recorded), so the TwiML answer is empty.
     return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")

@@ -10,6 +10,7 @@ Push services have no look-up, so a send whose outcome is unknown is sent again 
 harmless: every attempt of a delivery carries the same ``Topic`` (the push service replaces a
 message it still holds with the newer one of the same topic) and the same notification ``tag``
 (the browser shows one notification per tag)."""
+
 import json
 
 import requests
@@ -34,21 +35,29 @@ class WebPushProvider(Provider):
         return settings.WEBPUSH_TIMEOUT_SECONDS * 2 + 5.0
 
     def payload(self, message: OutboundMessage) -> str:
-        return json.dumps({
-            "title": message.subject, "body": message.body_text, "url": message.link,
-            "preferences_url": message.metadata.get("preferences_url", ""),
-            "tag": str(message.metadata.get("notification_id", "")),
-        })
+        return json.dumps(
+            {
+                "title": message.subject,
+                "body": message.body_text,
+                "url": message.link,
+                "preferences_url": message.metadata.get("preferences_url", ""),
+                "tag": str(message.metadata.get("notification_id", "")),
+            }
+        )
 
     def send(self, message: OutboundMessage, *, idempotency_key: str) -> SendResult:
         from preferences.models import PushSubscription
         from preferences.vapid import vapid_private_key
 
-        subscriptions = list(PushSubscription.objects.filter(customer_id=message.metadata["customer_id"],
-                                                             expired_at__isnull=True))
+        subscriptions = list(
+            PushSubscription.objects.filter(customer_id=message.metadata["customer_id"], expired_at__isnull=True)
+        )
         if not subscriptions:
-            return SendResult(SendStatus.PERMANENT, error_code="no_subscription",
-                              error_text="The customer has no live push subscription")
+            return SendResult(
+                SendStatus.PERMANENT,
+                error_code="no_subscription",
+                error_text="The customer has no live push subscription",
+            )
         data, private_key = self.payload(message), vapid_private_key()
         accepted, transient, unknown, gone = [], [], [], []
         # Push services accept up to 32 URL-safe base64 characters.
@@ -56,15 +65,20 @@ class WebPushProvider(Provider):
         for sub in subscriptions:
             try:
                 response = webpush(
-                    sub.subscription_info(), data=data, vapid_private_key=private_key,
-                    vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT}, timeout=settings.WEBPUSH_TIMEOUT_SECONDS,
-                    ttl=settings.WEBPUSH_TTL_SECONDS, headers={"Topic": topic},
+                    sub.subscription_info(),
+                    data=data,
+                    vapid_private_key=private_key,
+                    vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT},
+                    timeout=settings.WEBPUSH_TIMEOUT_SECONDS,
+                    ttl=settings.WEBPUSH_TTL_SECONDS,
+                    headers={"Topic": topic},
                     requests_session=self.session,
                 )
             except WebPushException as exc:
                 status = getattr(exc.response, "status_code", None)
-                (gone if status in GONE else transient if status is None or status == 429 or status >= 500
-                 else gone).append((sub, status, str(exc)[:300]))
+                (
+                    gone if status in GONE else transient if status is None or status == 429 or status >= 500 else gone
+                ).append((sub, status, str(exc)[:300]))
             except requests.RequestException as exc:
                 (transient if request_never_sent(exc) else unknown).append((sub, None, str(exc)[:300]))
             else:
@@ -80,7 +94,12 @@ class WebPushProvider(Provider):
             return SendResult(SendStatus.UNKNOWN, error_code="no_answer", error_text=unknown[0][2])
         if transient:
             _sub, status, text = transient[0]
-            return SendResult(SendStatus.NOT_SENT, error_code=f"http_{status}" if status else "network", error_text=text)
+            return SendResult(
+                SendStatus.NOT_SENT, error_code=f"http_{status}" if status else "network", error_text=text
+            )
         _sub, status, text = gone[0]
-        return SendResult(SendStatus.PERMANENT, error_code=f"http_{status}",
-                          error_text=f"push subscription expired ({status}); none left: {text}")
+        return SendResult(
+            SendStatus.PERMANENT,
+            error_code=f"http_{status}",
+            error_text=f"push subscription expired ({status}); none left: {text}",
+        )

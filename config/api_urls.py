@@ -1,4 +1,5 @@
 """The partner API's routes (``/api/v1/``): one router over every app's viewsets."""
+
 from rest_framework.routers import DefaultRouter
 
 from inventory.api import ProductViewSet, StockLevelViewSet

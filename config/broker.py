@@ -2,6 +2,7 @@
 file and renamed into the queue folder, so a consumer never picks up a half-written message
 (kombu's own transport creates the file first and fills it after, and a fast consumer can read
 it empty). Registered as the ``filesystem://`` transport by ``config.celery``."""
+
 import os
 import tempfile
 import uuid
@@ -14,9 +15,10 @@ from kombu.utils.json import dumps
 
 class Channel(filesystem.Channel):
     def _put(self, queue, payload, **kwargs):
-        name = "{}_{}.{}.msg".format(int(round(monotonic() * 1000)), uuid.uuid4(), queue)
-        fd, tmp_path = tempfile.mkstemp(dir=os.path.dirname(self.data_folder_out.rstrip("/")) or ".",
-                                        prefix=".incoming-")
+        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        fd, tmp_path = tempfile.mkstemp(
+            dir=os.path.dirname(self.data_folder_out.rstrip("/")) or ".", prefix=".incoming-"
+        )
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(str_to_bytes(dumps(payload)))

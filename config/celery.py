@@ -1,5 +1,6 @@
 """The Celery application: configured from Django settings (CELERY_*), tasks autodiscovered, and
 database connections kept between tasks as ``CONN_MAX_AGE`` says."""
+
 import os
 
 from celery import Celery

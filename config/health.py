@@ -1,4 +1,5 @@
 """Liveness (``/healthz``) and readiness (``/readyz``: database and broker reachable) probes."""
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse

@@ -3,6 +3,7 @@
 Every external service has an embedded default so a fresh machine runs with no setup:
 SQLite under ``var/``, kombu's filesystem broker under ``var/broker``, sandbox providers.
 """
+
 from pathlib import Path
 
 import environ
@@ -184,8 +185,7 @@ CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4,
-                                    "interval_max": 0.6}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 0.6}
 # Tasks recycle their database connections after this many tasks, otherwise as CONN_MAX_AGE
 # says (config/celery.py); unset, Celery would open a new connection for every task.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
@@ -256,8 +256,14 @@ SEND_RECORD_EVERY_SECONDS = env.float("SEND_RECORD_EVERY_SECONDS", default=0.5)
 # this long after the call ended (the provider's indexing lag; for providers without a look-up,
 # the wait for a delivery receipt carrying our reference). Per provider, seconds.
 RECONCILE_SETTLE_SECONDS = {
-    "sandbox": 0.0, "console": 0.0, "smtp": 0.0, "webpush": 0.0,
-    "postmark": 120.0, "mailgun": 600.0, "twilio": 60.0, "vonage": 600.0,
+    "sandbox": 0.0,
+    "console": 0.0,
+    "smtp": 0.0,
+    "webpush": 0.0,
+    "postmark": 120.0,
+    "mailgun": 600.0,
+    "twilio": 60.0,
+    "vonage": 600.0,
     **env.dict("RECONCILE_SETTLE_SECONDS", cast={"value": float}, default={}),
 }
 RECONCILE_SETTLE_DEFAULT = env.float("RECONCILE_SETTLE_DEFAULT", default=300.0)  # other ESPs: their webhooks
@@ -270,13 +276,21 @@ RECONCILE_GIVE_UP_SECONDS = env.float("RECONCILE_GIVE_UP_SECONDS", default=6 * 3
 EVENT_BATCH_SIZE = env.int("EVENT_BATCH_SIZE", default=50)
 SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=50)
 SEND_THREADS = env.int("SEND_THREADS", default=8)
-CELERY_TASK_ROUTES = {"notifications.tasks.process_event": {"queue": "events"},
-                      "notifications.tasks.process_events": {"queue": "events"}}
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.process_event": {"queue": "events"},
+    "notifications.tasks.process_events": {"queue": "events"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 WAYPOST_QUEUES = "events,email,sms,whatsapp,push,celery"
 CELERY_BEAT_SCHEDULE = {
-    "sweep-events": {"task": "notifications.tasks.sweep_events", "schedule": env.float("SWEEP_EVENTS_EVERY", default=15.0)},
-    "dispatch-due": {"task": "notifications.tasks.dispatch_due", "schedule": env.float("DISPATCH_DUE_EVERY", default=5.0)},
+    "sweep-events": {
+        "task": "notifications.tasks.sweep_events",
+        "schedule": env.float("SWEEP_EVENTS_EVERY", default=15.0),
+    },
+    "dispatch-due": {
+        "task": "notifications.tasks.dispatch_due",
+        "schedule": env.float("DISPATCH_DUE_EVERY", default=5.0),
+    },
 }
 PREFERENCE_LINK_MAX_AGE_DAYS = env.int("PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
 
@@ -339,8 +353,11 @@ def _anymail_value(name: str, value: str):
     return value
 
 
-ANYMAIL = {key[len("ANYMAIL_"):]: _anymail_value(key[len("ANYMAIL_"):], value)
-           for key, value in _os.environ.items() if key.startswith("ANYMAIL_") and len(key) > len("ANYMAIL_")}
+ANYMAIL = {
+    key[len("ANYMAIL_") :]: _anymail_value(key[len("ANYMAIL_") :], value)
+    for key, value in _os.environ.items()
+    if key.startswith("ANYMAIL_") and len(key) > len("ANYMAIL_")
+}
 ANYMAIL.setdefault("REQUESTS_TIMEOUT", 15.0)  # seconds; a timeout is a transient failure we retry
 if EMAIL_PROVIDER in ("sandbox", "console"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -363,18 +380,29 @@ WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:push@wa
 WEBPUSH_TIMEOUT_SECONDS = env.float("WEBPUSH_TIMEOUT_SECONDS", default=10.0)
 WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=86400)
 # Non-critical messages per customer per channel within the window; the excess waits for the next digest.
-FREQUENCY_CAPS = env.dict("FREQUENCY_CAPS", cast={"value": int}, default={"email": 10, "sms": 4, "whatsapp": 4, "push": 6})
+FREQUENCY_CAPS = env.dict(
+    "FREQUENCY_CAPS", cast={"value": int}, default={"email": 10, "sms": 4, "whatsapp": 4, "push": 6}
+)
 FREQUENCY_CAP_WINDOW_HOURS = env.int("FREQUENCY_CAP_WINDOW_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["build-digests"] = {
-    "task": "notifications.tasks.build_digests", "schedule": env.float("BUILD_DIGESTS_EVERY", default=60.0),
+    "task": "notifications.tasks.build_digests",
+    "schedule": env.float("BUILD_DIGESTS_EVERY", default=60.0),
 }
 
 # --- Intake: order sources and carrier tracking (issue 7) ---------------------------------------
-INTAKE_ADAPTER_MODULES = env.list("INTAKE_ADAPTER_MODULES", default=[
-    "intake.sources.shopify", "intake.sources.woocommerce", "intake.sources.marketplace", "intake.sources.partner",
-    "intake.sources.carrier"])
-CARRIER_ADAPTER_MODULES = env.list("CARRIER_ADAPTER_MODULES", default=[
-    "intake.carriers.generic", "intake.carriers.aftership", "intake.carriers.dhl"])
+INTAKE_ADAPTER_MODULES = env.list(
+    "INTAKE_ADAPTER_MODULES",
+    default=[
+        "intake.sources.shopify",
+        "intake.sources.woocommerce",
+        "intake.sources.marketplace",
+        "intake.sources.partner",
+        "intake.sources.carrier",
+    ],
+)
+CARRIER_ADAPTER_MODULES = env.list(
+    "CARRIER_ADAPTER_MODULES", default=["intake.carriers.generic", "intake.carriers.aftership", "intake.carriers.dhl"]
+)
 INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="200/s")  # per worker process (Celery rate_limit)
 INTAKE_SWEEP_GRACE_SECONDS = env.int("INTAKE_SWEEP_GRACE_SECONDS", default=30)
 INTAKE_SWEEP_BATCH = env.int("INTAKE_SWEEP_BATCH", default=500)
@@ -384,11 +412,13 @@ INTAKE_ERROR_RATE_DEGRADED = env.float("INTAKE_ERROR_RATE_DEGRADED", default=0.2
 INTAKE_ERROR_RATE_MIN_RECORDS = env.int("INTAKE_ERROR_RATE_MIN_RECORDS", default=10)
 ETA_SLIP_THRESHOLD_HOURS = env.float("ETA_SLIP_THRESHOLD_HOURS", default=24.0)
 CELERY_BEAT_SCHEDULE["sweep-intake"] = {
-    "task": "intake.tasks.sweep_intake", "schedule": env.float("SWEEP_INTAKE_EVERY", default=30.0),
+    "task": "intake.tasks.sweep_intake",
+    "schedule": env.float("SWEEP_INTAKE_EVERY", default=30.0),
 }
 # Each carrier's own interval (CarrierAccount.poll_interval_minutes, default 15) is checked every tick.
 CELERY_BEAT_SCHEDULE["poll-carriers"] = {
-    "task": "intake.tasks.poll_carriers", "schedule": env.float("POLL_CARRIERS_TICK", default=60.0),
+    "task": "intake.tasks.poll_carriers",
+    "schedule": env.float("POLL_CARRIERS_TICK", default=60.0),
 }
 # Quiet hours for customers who never chose ("HH:MM-HH:MM" local time; empty: none) and the
 # channels they hold (email is not held by default).

@@ -11,6 +11,7 @@ terminal's Ctrl-C reaches the foreground group), and it is sent SIGTERM if the s
 (Linux), so it never outlives it. A second SIGINT is passed on too (Celery: cold shutdown)."""
 
 import argparse
+import contextlib
 import ctypes
 import os
 import signal
@@ -30,10 +31,9 @@ def _say(text: str) -> None:
 def _own_group_dying_with_parent() -> None:
     """Run in the child between fork and exec."""
     os.setpgid(0, 0)
-    try:
+    # Not on Linux (no prctl): the child may outlive a killed supervisor.
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the child may outlive a killed supervisor
-        pass
 
 
 class Supervisor:
@@ -66,9 +66,7 @@ class Supervisor:
                 self.child.send_signal(self.stop_signal)
             code = self.child.wait()
             if self.stop_signal is not None:
-                _say(
-                    f"stopped on {signal.Signals(self.stop_signal).name}; the command exited {code}"
-                )
+                _say(f"stopped on {signal.Signals(self.stop_signal).name}; the command exited {code}")
                 return code if code >= 0 else 128 - code
             ran = time.monotonic() - started
             wait = self.backoff if ran >= HEALTHY_SECONDS else wait
@@ -92,22 +90,14 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--backoff", type=float, default=1.0, help="seconds before the first restart"
-    )
-    parser.add_argument(
-        "--max-backoff", type=float, default=30.0, help="longest wait between restarts"
-    )
-    parser.add_argument(
-        "command", nargs=argparse.REMAINDER, help="-- then the command and its arguments"
-    )
+    parser.add_argument("--backoff", type=float, default=1.0, help="seconds before the first restart")
+    parser.add_argument("--max-backoff", type=float, default=30.0, help="longest wait between restarts")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command and its arguments")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command to keep running after --")
-    return Supervisor(
-        command, backoff=args.backoff, max_backoff=max(args.backoff, args.max_backoff)
-    ).run()
+    return Supervisor(command, backoff=args.backoff, max_backoff=max(args.backoff, args.max_backoff)).run()
 
 
 if __name__ == "__main__":

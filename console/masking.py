@@ -1,5 +1,6 @@
 """Hide contact details (email addresses, phone numbers) in text shown to roles without
 ``customers.view_customer_contact``."""
+
 import re
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")

@@ -1,6 +1,7 @@
 """Admin actions for the agents' queues (inbound replies, reschedule and callback requests):
 assign to me, resolve with a note; plus the resend form. Each goes through
 ``services.console`` and is audited."""
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
@@ -9,12 +10,17 @@ from core.admin import admin_actor, apply_each, run_form_action
 
 
 class ResendForm(forms.Form):
-    reason = forms.CharField(max_length=300, help_text="Why the customer should get it again. Saved in the audit trail.")
+    reason = forms.CharField(
+        max_length=300, help_text="Why the customer should get it again. Saved in the audit trail."
+    )
 
 
 class ResolveForm(forms.Form):
-    reason = forms.CharField(max_length=300, label="Resolution",
-                             help_text="What was done (called back, rescheduled, answered). Saved in the audit trail.")
+    reason = forms.CharField(
+        max_length=300,
+        label="Resolution",
+        help_text="What was done (called back, rescheduled, answered). Saved in the audit trail.",
+    )
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -52,9 +58,14 @@ class QueueActionsMixin:
         from console.services import queue_item_assign
 
         username = request.user.get_username()
-        apply_each(self, request, queryset,
-                   lambda item: f"{queue_item_assign(item=item, username=username, actor=admin_actor(request))} "
-                                f"assigned to {username}.")
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda item: (
+                f"{queue_item_assign(item=item, username=username, actor=admin_actor(request))} assigned to {username}."
+            ),
+        )
 
     @admin.action(description="Resolve (with a note)", permissions=["work"])
     def resolve(self, request, queryset):

@@ -30,26 +30,43 @@ ROLES: dict[str, list[str]] = {
     SUPPORT_AGENT: [
         *_view("customers", "brand", "saleschannel", "customer", "customeridentity"),
         "customers.view_customer_contact",
-        *_view("preferences", "channelconsent", "typepreference", "consentlog", "customerpreferences",
-               "pushsubscription"),
+        *_view(
+            "preferences", "channelconsent", "typepreference", "consentlog", "customerpreferences", "pushsubscription"
+        ),
         *_view("orders", "order", "orderline", "shipment", "shipmentline", "shipmentevent"),
         *_view("returns", "returnrequest", "returnline"),
-        *_view("notifications", "event", "notification", "delivery", "deliveryattempt", "providerevent", "suppression",
-               "inboundmessage", "reschedulerequest", "callbackrequest", "digest"),
+        *_view(
+            "notifications",
+            "event",
+            "notification",
+            "delivery",
+            "deliveryattempt",
+            "providerevent",
+            "suppression",
+            "inboundmessage",
+            "reschedulerequest",
+            "callbackrequest",
+            "digest",
+        ),
         *_view("channels", "sandboxmessage"),
         *_view("catalogue", "notificationtype", "rule", "template", "templateversion"),
-        "notifications.change_delivery",           # requeue, resend, one-off send
-        "notifications.change_suppression",        # lift
-        "notifications.change_inboundmessage", "notifications.change_reschedulerequest",
-        "notifications.change_callbackrequest",          # the queues: assign, resolve
+        "notifications.change_delivery",  # requeue, resend, one-off send
+        "notifications.change_suppression",  # lift
+        "notifications.change_inboundmessage",
+        "notifications.change_reschedulerequest",
+        "notifications.change_callbackrequest",  # the queues: assign, resolve
         "notifications.view_kpi_dashboard",
         "core.view_auditlog",
     ],
     MERCHANT_EDITOR: [
         "customers.view_brand",
-        *[f"catalogue.{action}_{model}" for model in ("template", "rule", "notificationtype")
-          for action in ("view", "add", "change")],
-        "catalogue.view_templateversion", "catalogue.add_templateversion",
+        *[
+            f"catalogue.{action}_{model}"
+            for model in ("template", "rule", "notificationtype")
+            for action in ("view", "add", "change")
+        ],
+        "catalogue.view_templateversion",
+        "catalogue.add_templateversion",
         "notifications.view_kpi_dashboard",
     ],
     ADMINISTRATOR: ["*"],  # every permission there is

@@ -3,6 +3,7 @@
 queues of inbound replies, reschedule and callback requests (assign, resolve). And what merchants
 do from the template studio that sends: a test of a draft to the editor's own address. A service
 that makes a delivery returns it; its caller (view, admin action) queues it after commit."""
+
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -26,7 +27,6 @@ from notifications.models import (
 from notifications.services.transitions import notification_refresh_status, notification_transition
 from preferences.selectors import address_for
 
-D, N = Delivery.Status, Notification.Status
 QUEUE_MODELS = (InboundMessage, RescheduleRequest, CallbackRequest)
 
 
@@ -45,22 +45,34 @@ def delivery_resend(*, delivery: Delivery, actor: str, reason: str) -> Delivery:
     (``deliveries_enqueue_on_commit``)."""
     reason = _require_reason(reason)
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update(of=("self",)).select_related("customer")
-                        .get(pk=delivery.notification_id))
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=delivery.notification_id)
+        )
         old = Delivery.objects.select_for_update().get(pk=delivery.pk)
-        if old.status in (D.PENDING, D.SENDING):
+        if old.status in (Delivery.Status.PENDING, Delivery.Status.SENDING):
             raise ValidationError(f"Delivery #{old.pk} is still {old.status}: nothing to resend yet.")
-        if notification.status == N.SUPERSEDED:
+        if notification.status == Notification.Status.SUPERSEDED:
             raise ValidationError("A newer update superseded this notification; resend that one instead.")
         # the customer's current address; an answer to a number we do not know goes to that number again
-        to = (address_for(customer=notification.customer, channel=old.channel) if notification.customer else "") or old.to
+        to = (
+            address_for(customer=notification.customer, channel=old.channel) if notification.customer else ""
+        ) or old.to
         if not to:
             raise ValidationError(f"The customer has no {old.channel} address on file.")
-        new = Delivery.objects.create(notification=notification, channel=old.channel, to=to, resend_of=old,
-                                      send_after=timezone.now())
+        new = Delivery.objects.create(
+            notification=notification, channel=old.channel, to=to, resend_of=old, send_after=timezone.now()
+        )
         notification_refresh_status(notification, actor=actor, reason=reason, record=True)
-        audit(obj=new, action=AuditAction.RESENT, to_state=D.PENDING, actor=actor, reason=reason,
-              data={"resend_of": old.pk, "to": to})
+        audit(
+            obj=new,
+            action=AuditAction.RESENT,
+            to_state=Delivery.Status.PENDING,
+            actor=actor,
+            reason=reason,
+            data={"resend_of": old.pk, "to": to},
+        )
         audit(obj=old, action=AuditAction.RESEND_REQUESTED, actor=actor, reason=reason, data={"resend": new.pk})
     return new
 
@@ -71,8 +83,12 @@ def _one_off_payload(customer: Customer, template: Template) -> dict:
     from catalogue import snapshots
 
     ntype = template.notification_type
-    latest = (Notification.objects.filter(customer=customer, notification_type=ntype)
-              .select_related("event").order_by("-id").first())
+    latest = (
+        Notification.objects.filter(customer=customer, notification_type=ntype)
+        .select_related("event")
+        .order_by("-id")
+        .first()
+    )
     if latest:
         return dict(latest.event.payload)
     event = Event.objects.filter(customer=customer, order__isnull=False).order_by("-id").first()
@@ -97,17 +113,36 @@ def message_send_oneoff(*, customer: Customer, template: Template, actor: str, r
     now = timezone.now()
     with transaction.atomic():
         event = Event.objects.create(
-            type="console.one_off", subject_type="customer", subject_id=customer.pk, brand=customer.brand,
-            customer=customer, order_id=None, payload=_one_off_payload(customer, template), processed_at=now)
+            type="console.one_off",
+            subject_type="customer",
+            subject_id=customer.pk,
+            brand=customer.brand,
+            customer=customer,
+            order_id=None,
+            payload=_one_off_payload(customer, template),
+            processed_at=now,
+        )
         notification = Notification.objects.create(
-            dedupe_key=f"oneoff:{event.pk}", customer=customer, brand=customer.brand,
-            notification_type=template.notification_type, event=event, subject_key=f"customer:{customer.pk}",
-            language=resolve_language(customer=customer, brand=customer.brand), channels=[template.channel],
-            reason="", send_after=now)
+            dedupe_key=f"oneoff:{event.pk}",
+            customer=customer,
+            brand=customer.brand,
+            notification_type=template.notification_type,
+            event=event,
+            subject_key=f"customer:{customer.pk}",
+            language=resolve_language(customer=customer, brand=customer.brand),
+            channels=[template.channel],
+            reason="",
+            send_after=now,
+        )
         delivery = Delivery.objects.create(notification=notification, channel=template.channel, to=to, send_after=now)
-        notification_transition(notification=notification, to_status=N.SENDING, actor=actor, reason=reason,
-                                action=AuditAction.ONE_OFF_SENT,
-                                data={"template": template.pk, "channel": template.channel, "delivery": delivery.pk})
+        notification_transition(
+            notification=notification,
+            to_status=Notification.Status.SENDING,
+            actor=actor,
+            reason=reason,
+            action=AuditAction.ONE_OFF_SENT,
+            data={"template": template.pk, "channel": template.channel, "delivery": delivery.pk},
+        )
     return delivery
 
 
@@ -133,7 +168,9 @@ def queue_item_resolve(*, item, actor: str, reason: str) -> object:
             raise ValidationError(f"{locked} was already resolved by {locked.handled_by}.")
         locked.handled_at, locked.handled_by = timezone.now(), actor[:120]
         locked.save(update_fields=["handled_at", "handled_by"])
-        audit(obj=locked, action=AuditAction.RESOLVED, from_state="open", to_state="resolved", actor=actor, reason=reason)
+        audit(
+            obj=locked, action=AuditAction.RESOLVED, from_state="open", to_state="resolved", actor=actor, reason=reason
+        )
     return locked
 
 
@@ -151,8 +188,14 @@ def staff_customer_for(*, brand, username: str, channel: str, address: str, lang
 
     name = f"{username} (staff)"[:200]
     with transaction.atomic():
-        customer = next((c for c in Customer.objects.select_for_update().filter(brand=brand, name=name).order_by("pk")
-                         if STAFF_TAG in (c.tags or [])), None)
+        customer = next(
+            (
+                c
+                for c in Customer.objects.select_for_update().filter(brand=brand, name=name).order_by("pk")
+                if STAFF_TAG in (c.tags or [])
+            ),
+            None,
+        )
         if customer is None:
             customer = Customer.objects.create(brand=brand, name=name, tags=[STAFF_TAG])
             audit(obj=customer, action=AuditAction.CREATED, actor=actor, data={"staff": username})
@@ -164,8 +207,9 @@ def staff_customer_for(*, brand, username: str, channel: str, address: str, lang
         return customer_update(customer=customer, data=data, actor=actor)
 
 
-def template_test_send(*, template: Template, language: str, sources: dict[str, str], to: str, username: str,
-                       actor: str) -> Notification:
+def template_test_send(
+    *, template: Template, language: str, sources: dict[str, str], to: str, username: str, actor: str
+) -> Notification:
     """Send the studio's draft of ``template`` (``sources``: field -> source in ``language``) as a
     test to the editor's own address ``to``, through the pipeline: rendered exactly as the preview
     renders it (the subject marked [TEST]), as a direct notification (type ``studio_test``) to the
@@ -188,17 +232,41 @@ def template_test_send(*, template: Template, language: str, sources: dict[str, 
     if brand is None:
         raise ValidationError("No brand yet: a test goes out in a brand's name, so add one first.")
     r = preview["rendered"]
-    content = {"subject": f"[TEST] {r['subject']}".strip(), "preheader": r["preheader"], "body_text": r["body_text"],
-               "body_html": r["body_html"], "link": r["link"]}
+    content = {
+        "subject": f"[TEST] {r['subject']}".strip(),
+        "preheader": r["preheader"],
+        "body_text": r["body_text"],
+        "body_html": r["body_html"],
+        "link": r["link"],
+    }
     with transaction.atomic():
-        staff = staff_customer_for(brand=brand, username=username, channel=template.channel, address=to,
-                                   language=language, actor=actor)
+        staff = staff_customer_for(
+            brand=brand, username=username, channel=template.channel, address=to, language=language, actor=actor
+        )
         notification = direct_notification_send(
-            type_key="studio_test", channel=template.channel, content=content,
-            to=address_for(customer=staff, channel=template.channel), dedupe_key=f"studio-test:{uuid.uuid4().hex}",
-            cause="studio.test_send", subject=("template", template.pk), customer=staff, brand=brand,
-            payload={"template": template.pk, "type": template.notification_type.key, "language": language,
-                     "brand": brand_snapshot(brand)}, language=language)
-        audit(obj=template, action=AuditAction.TEST_SENT, to_state="queued", actor=actor, reason=f"test send to {to}",
-              data={"language": language, "notification": notification.pk})
+            type_key="studio_test",
+            channel=template.channel,
+            content=content,
+            to=address_for(customer=staff, channel=template.channel),
+            dedupe_key=f"studio-test:{uuid.uuid4().hex}",
+            cause="studio.test_send",
+            subject=("template", template.pk),
+            customer=staff,
+            brand=brand,
+            payload={
+                "template": template.pk,
+                "type": template.notification_type.key,
+                "language": language,
+                "brand": brand_snapshot(brand),
+            },
+            language=language,
+        )
+        audit(
+            obj=template,
+            action=AuditAction.TEST_SENT,
+            to_state="queued",
+            actor=actor,
+            reason=f"test send to {to}",
+            data={"language": language, "notification": notification.pk},
+        )
     return notification

@@ -5,6 +5,7 @@ inside the brand layout, SMS with characters, encoding, segments and estimated c
 inline; a test send to the editor's own address or number (``console.services.template_test_send``,
 through the pipeline); history with diffs and revert.
 Also the rule checks the rule admin shows on save (a rule matching nothing or everything)."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,13 +51,15 @@ def _require(request, perm: str) -> None:
 
 # --- Preview --------------------------------------------------------------------------------------
 
+
 def preview_context(template: Template, language: str) -> tuple[dict, str]:
     """The context a preview renders with, and where it came from: the latest notification of
     the template's type (its event snapshot, the customer swapped for the sample customer), else
     the type's sample."""
     ntype = template.notification_type
-    latest = (Notification.objects.filter(notification_type=ntype).order_by("-id")
-              .values_list("event_id", flat=True).first())
+    latest = (
+        Notification.objects.filter(notification_type=ntype).order_by("-id").values_list("event_id", flat=True).first()
+    )
     sample = sample_context_for(ntype.key, ntype.category, language)
     if latest:
         payload = Event.objects.filter(pk=latest).values_list("payload", flat=True).first() or {}
@@ -70,8 +73,9 @@ def render_preview(template: Template, language: str, sources: dict[str, str]) -
     """Render ``sources`` (field -> template source, this language) as the channel shows it."""
     ntype = template.notification_type
     names = {f"{f}_{language}": src for f, src in sources.items()}
-    errors = template_errors({k: v for k, v in names.items() if v}, type_key=ntype.key, category=ntype.category,
-                             channel=template.channel)
+    errors = template_errors(
+        {k: v for k, v in names.items() if v}, type_key=ntype.key, category=ntype.category, channel=template.channel
+    )
     result = {"errors": {k.rsplit("_", 1)[0]: v for k, v in errors.items()}, "channel": template.channel}
     context, source = preview_context(template, language)
     result["context_source"] = source
@@ -84,24 +88,37 @@ def render_preview(template: Template, language: str, sources: dict[str, str]) -
             result["errors"].setdefault(field, [f"Cannot render: {exc}"])
     result["rendered"] = rendered
     if template.channel == "email":
-        result["email_html"] = render_layout(fragment=rendered["body_html"], subject=rendered["subject"],
-                                             preheader=rendered["preheader"], brand=context.get("brand") or {},
-                                             language=language, links=context.get("links") or {})
+        result["email_html"] = render_layout(
+            fragment=rendered["body_html"],
+            subject=rendered["subject"],
+            preheader=rendered["preheader"],
+            brand=context.get("brand") or {},
+            language=language,
+            links=context.get("links") or {},
+        )
     if template.channel in ("sms", "whatsapp"):
         stats = sms_stats(rendered["body_text"])
         cost = estimated_cost(rendered["body_text"], provider=PREVIEW_SMS_PROVIDER, country=PREVIEW_SMS_COUNTRY)
-        result["sms"] = {**stats.as_dict(), "estimated_cost": f"{cost:.4f}" if cost is not None else None,
-                         "priced_as": f"{PREVIEW_SMS_PROVIDER} {PREVIEW_SMS_COUNTRY}"}
+        result["sms"] = {
+            **stats.as_dict(),
+            "estimated_cost": f"{cost:.4f}" if cost is not None else None,
+            "priced_as": f"{PREVIEW_SMS_PROVIDER} {PREVIEW_SMS_COUNTRY}",
+        }
     return result
 
 
 # --- Pages ----------------------------------------------------------------------------------------
 
+
 def index_view(request):
     _require(request, "catalogue.view_template")
     templates = Template.objects.select_related("notification_type").order_by("notification_type__key", "channel")
-    context = {**admin.site.each_context(request), "title": "Template studio", "templates": templates,
-               "languages": TEMPLATE_LANGUAGES}
+    context = {
+        **admin.site.each_context(request),
+        "title": "Template studio",
+        "templates": templates,
+        "languages": TEMPLATE_LANGUAGES,
+    }
     return TemplateResponse(request, "admin/studio/index.html", context)
 
 
@@ -124,11 +141,18 @@ def edit_view(request, template_id: int, language: str):
         posted = {f: request.POST.get(f, "") for f in fields}
         sources.update(posted)
         try:
-            version = template_save(template=template, data={f"{f}_{language}": v for f, v in posted.items()},
-                                    actor=admin_actor(request), reason=request.POST.get("reason", "")[:300])
+            version = template_save(
+                template=template,
+                data={f"{f}_{language}": v for f, v in posted.items()},
+                actor=admin_actor(request),
+                reason=request.POST.get("reason", "")[:300],
+            )
         except ValidationError as exc:
-            save_errors = {k.rsplit("_", 1)[0]: v for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") \
+            save_errors = (
+                {k.rsplit("_", 1)[0]: v for k, v in exc.message_dict.items()}
+                if hasattr(exc, "error_dict")
                 else {"__all__": exc.messages}
+            )
             messages.error(request, "Not saved: fix the errors shown below.")
         else:
             messages.success(request, f"Saved as version {version.number}.")
@@ -136,11 +160,19 @@ def edit_view(request, template_id: int, language: str):
     preview = render_preview(template, language, sources)
     versions = list(template.versions.order_by("-number")[:30])
     context = {
-        **admin.site.each_context(request), "title": f"{template.notification_type.name} · {template.get_channel_display()}",
-        "template": template, "language": language, "languages": TEMPLATE_LANGUAGES,
-        "sources": sources, "preview": preview, "errors": save_errors or preview["errors"], "versions": versions,
-        "general_errors": save_errors.pop("__all__", []), "field_labels": [(f, LABELS[f]) for f in fields],
-        "can_change": can_change, "test_to": request.user.email if template.channel == "email" else "",
+        **admin.site.each_context(request),
+        "title": f"{template.notification_type.name} · {template.get_channel_display()}",
+        "template": template,
+        "language": language,
+        "languages": TEMPLATE_LANGUAGES,
+        "sources": sources,
+        "preview": preview,
+        "errors": save_errors or preview["errors"],
+        "versions": versions,
+        "general_errors": save_errors.pop("__all__", []),
+        "field_labels": [(f, LABELS[f]) for f in fields],
+        "can_change": can_change,
+        "test_to": request.user.email if template.channel == "email" else "",
         "preview_url": reverse("console:studio-preview", args=[template.pk, language]),
     }
     return TemplateResponse(request, "admin/studio/edit.html", context)
@@ -171,14 +203,24 @@ def test_send_view(request, template_id: int, language: str):
     to = request.user.email if template.channel == "email" else request.POST.get("to", "")
     sources = {f: request.POST.get(f, getattr(template, f"{f}_{language}") or "") for f in TEMPLATE_FIELDS}
     try:
-        notification = template_test_send(template=template, language=language, sources=sources, to=to,
-                                          username=request.user.get_username(), actor=admin_actor(request))
+        notification = template_test_send(
+            template=template,
+            language=language,
+            sources=sources,
+            to=to,
+            username=request.user.get_username(),
+            actor=admin_actor(request),
+        )
     except ValidationError as exc:
         messages.error(request, validation_text(exc))
         return back
     timeline = reverse("admin:notifications_customer_timeline", args=[notification.customer_id])
-    messages.success(request, format_html('Test {} on its way to {} (<a href="{}">see what became of it</a>).',
-                                          template.channel, to.strip(), timeline))
+    messages.success(
+        request,
+        format_html(
+            'Test {} on its way to {} (<a href="{}">see what became of it</a>).', template.channel, to.strip(), timeline
+        ),
+    )
     return back
 
 
@@ -188,8 +230,12 @@ def revert_view(request, version_id: int):
     version = get_object_or_404(TemplateVersion.objects.select_related("template"), pk=version_id)
     language = request.POST.get("language", "en")
     try:
-        new = template_revert(template=version.template, version=version, actor=admin_actor(request),
-                              reason=request.POST.get("reason", "")[:300])
+        new = template_revert(
+            template=version.template,
+            version=version,
+            actor=admin_actor(request),
+            reason=request.POST.get("reason", "")[:300],
+        )
     except ValidationError as exc:
         messages.error(request, validation_text(exc))
     else:
@@ -201,8 +247,13 @@ def diff_view(request, version_id: int):
     _require(request, "catalogue.view_templateversion")
     version = get_object_or_404(TemplateVersion.objects.select_related("template__notification_type"), pk=version_id)
     previous = version.template.versions.filter(number__lt=version.number).order_by("-number").first()
-    context = {**admin.site.each_context(request), "title": f"{version} compared with the previous version",
-               "version": version, "previous": previous, "diff": version_diff_html(previous, version)}
+    context = {
+        **admin.site.each_context(request),
+        "title": f"{version} compared with the previous version",
+        "version": version,
+        "previous": previous,
+        "diff": version_diff_html(previous, version),
+    }
     return TemplateResponse(request, "admin/studio/diff.html", context)
 
 
@@ -224,15 +275,22 @@ def rule_warnings(rule: Rule) -> list[str]:
     warnings = []
     if not rule.conditions:
         others = Rule.objects.filter(event_type=rule.event_type, is_active=True).exclude(pk=rule.pk).count()
-        warnings.append(f"No conditions: this rule matches every '{rule.event_type}' event, for every customer of "
-                        f"every brand" + (f" (and {others} other active rule(s) match it too)." if others else "."))
+        warnings.append(
+            f"No conditions: this rule matches every '{rule.event_type}' event, for every customer of "
+            f"every brand" + (f" (and {others} other active rule(s) match it too)." if others else ".")
+        )
         return warnings
     since = timezone.now() - timezone.timedelta(days=RECENT_DAYS)
-    recent = list(Event.objects.filter(type=rule.event_type, created_at__gte=since, customer__isnull=False)
-                  .select_related("customer").order_by("-id")[:RECENT_EVENTS])
+    recent = list(
+        Event.objects.filter(type=rule.event_type, created_at__gte=since, customer__isnull=False)
+        .select_related("customer")
+        .order_by("-id")[:RECENT_EVENTS]
+    )
     if recent and not any(_matches(rule, event=e, customer=e.customer) for e in recent):
-        warnings.append(f"None of the last {len(recent)} '{rule.event_type}' events satisfies these conditions: "
-                        "this rule would have matched nothing.")
+        warnings.append(
+            f"None of the last {len(recent)} '{rule.event_type}' events satisfies these conditions: "
+            "this rule would have matched nothing."
+        )
     return warnings
 
 

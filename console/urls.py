@@ -1,6 +1,7 @@
 """The console's own admin pages (behind the admin login; each view checks its permission):
 customer search and agent actions, and the template studio. Mounted with the KPI dashboard
 (``insights.urls``) under ``/admin/console/`` in the ``console`` namespace (``config/urls.py``)."""
+
 from django.contrib import admin
 from django.urls import path
 

@@ -5,6 +5,7 @@ actions that ask for values on an intermediate page, read-only admins and the au
 Status fields are never edited in a form: they change only through these actions, which call
 the domain's transition service (which checks the map, locks, audits and signals).
 """
+
 import json
 from collections.abc import Callable
 
@@ -36,6 +37,7 @@ def validation_text(exc: ValidationError) -> str:
 
 
 # --- Read-only building blocks ------------------------------------------------------------------
+
 
 class ReadOnlyAdminMixin:
     """Rows written only by services (audit trail, carrier events): view, never add/change/delete."""
@@ -72,6 +74,7 @@ class AuditLogInline(ReadOnlyAdminMixin, GenericTabularInline):
 
 
 # --- Actions that ask for values first ----------------------------------------------------------
+
 
 def run_form_action(
     modeladmin,
@@ -126,6 +129,7 @@ def apply_each(modeladmin, request, objects, fn: Callable[[object], str]) -> Non
 
 # --- Status-change actions generated from a state machine ---------------------------------------
 
+
 def transition_actions(
     *,
     sm: StateMachine,
@@ -150,8 +154,14 @@ def transition_actions(
         raise ValueError(f"{sm.entity}: no transition leads to {sorted(unknown)}")
     labels, forms_by_target = labels or {}, forms_by_target or {}
     return [
-        _transition_action(sm=sm, target=t, apply=apply, label=labels.get(t),
-                           form_class=forms_by_target.get(t), single=t in single_object_targets)
+        _transition_action(
+            sm=sm,
+            target=t,
+            apply=apply,
+            label=labels.get(t),
+            form_class=forms_by_target.get(t),
+            single=t in single_object_targets,
+        )
         for t in chosen
     ]
 
@@ -179,7 +189,11 @@ def _transition_action(*, sm, target, apply, label, form_class, single):
             )
             return None
         return run_form_action(
-            modeladmin, request, queryset, form_class=form_class, title=description,
+            modeladmin,
+            request,
+            queryset,
+            form_class=form_class,
+            title=description,
             apply=lambda obj, data: apply_one(request, obj, data),
         )
 
@@ -196,6 +210,7 @@ def reason_form(name: str = "TransitionForm", **fields) -> type[forms.Form]:
 
 # --- Platform models ----------------------------------------------------------------------------
 
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "subject_link", "action", "from_state", "to_state", "actor")
@@ -203,16 +218,25 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("object_id", "actor", "reason", "action")
     date_hierarchy = "created_at"
     list_select_related = ("content_type",)
-    readonly_fields = ("content_type", "object_id", "subject_link", "action", "from_state", "to_state",
-                       "actor", "reason", "data", "created_at")
+    readonly_fields = (
+        "content_type",
+        "object_id",
+        "subject_link",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "reason",
+        "data",
+        "created_at",
+    )
     fields = readonly_fields
 
     @admin.display(description="subject")
     def subject_link(self, obj):
         label = f"{obj.content_type.model} #{obj.object_id}"
         try:
-            url = reverse(f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change",
-                          args=[obj.object_id])
+            url = reverse(f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change", args=[obj.object_id])
         except NoReverseMatch:
             return label
         return format_html('<a href="{}">{}</a>', url, label)

@@ -3,6 +3,7 @@
 The values are the words audit rows have always carried, so rows written before this list keep
 their meaning. A service names its action by member (``AuditAction.REQUEUED``); ``audit`` refuses
 a word not on the list."""
+
 from django.db import models
 
 

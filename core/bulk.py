@@ -2,6 +2,7 @@
 rows goes in a single UPDATE; the fields whose values differ row to row go in one more UPDATE
 joined to a VALUES list on PostgreSQL (Django's ``bulk_update`` elsewhere: a CASE per field and
 row, which costs Python time per row)."""
+
 from django.db import connections, models, router
 
 
@@ -32,7 +33,9 @@ def _update_from_values(connection, model, rows, names: list[str]) -> None:
     columns = ", ".join(quote(f.column) for f in fields)
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
     pk = quote(meta.pk.column)
-    sql = (f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-           f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({columns}) WHERE t.{pk} = v.{pk}")
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({columns}) WHERE t.{pk} = v.{pk}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -48,8 +48,7 @@ class FailOpenRedisCache(RedisCache):
             cls._unwarned += 1
             return
         log.warning(
-            "cache unreachable (%s: %s): %s answered as an empty cache (%d more since "
-            "the last warning)",
+            "cache unreachable (%s: %s): %s answered as an empty cache (%d more since the last warning)",
             exc.__class__.__name__,
             str(exc)[:200],
             method,

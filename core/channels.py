@@ -1,4 +1,5 @@
 """The message channels Waypost can reach a customer on (shared by every app)."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Platform models: the append-only audit trail, and the count of messages the broker did not take."""
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models

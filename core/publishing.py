@@ -40,9 +40,7 @@ def publish(task, args=(), kwargs=None, **options) -> bool:
             str(exc)[:200],
         )
     except Exception:  # kombu may fail otherwise while the broker restarts; the row stays
-        log.exception(
-            "publishing %s%s failed; a sweeper will queue it again", task.name, _ids(args)
-        )
+        log.exception("publishing %s%s failed; a sweeper will queue it again", task.name, _ids(args))
     _count_failure(task.name)
     return False
 

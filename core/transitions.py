@@ -9,6 +9,7 @@ Each app wraps these in its own ``<entity>_transition`` services:
   write (``core.bulk.update_rows``) and one insert of the audit rows, whatever the batch's size;
   :func:`transition_rows` is the same for rows the caller locked already.
 """
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -29,9 +30,7 @@ class InvalidTransition(Exception):
     def __init__(self, *, entity: str, current: str, target: str, allowed: list[str]):
         self.entity, self.current, self.target, self.allowed = entity, current, target, allowed
         allowed_text = ", ".join(allowed) if allowed else "none (final state)"
-        super().__init__(
-            f"Cannot move {entity} from '{current}' to '{target}'. Allowed next states: {allowed_text}."
-        )
+        super().__init__(f"Cannot move {entity} from '{current}' to '{target}'. Allowed next states: {allowed_text}.")
 
 
 @dataclass(frozen=True)
@@ -53,14 +52,20 @@ class StateMachine:
             )
 
 
-def machine(entity: str, spec: dict[str, set[str] | list[str]], field: str = "status",
-            action: AuditAction = AuditAction.STATUS_CHANGED) -> StateMachine:
-    return StateMachine(entity=entity, transitions={k: frozenset(v) for k, v in spec.items()}, field=field,
-                        action=action)
+def machine(
+    entity: str,
+    spec: dict[str, set[str] | list[str]],
+    field: str = "status",
+    action: AuditAction = AuditAction.STATUS_CHANGED,
+) -> StateMachine:
+    return StateMachine(
+        entity=entity, transitions={k: frozenset(v) for k, v in spec.items()}, field=field, action=action
+    )
 
 
-def _audit_row(*, obj: models.Model, action: AuditAction, from_state="", to_state="", actor="", reason="",
-               data=None) -> AuditLog:
+def _audit_row(
+    *, obj: models.Model, action: AuditAction, from_state="", to_state="", actor="", reason="", data=None
+) -> AuditLog:
     return AuditLog(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
@@ -73,11 +78,13 @@ def _audit_row(*, obj: models.Model, action: AuditAction, from_state="", to_stat
     )
 
 
-def audit(*, obj: models.Model, action: AuditAction, from_state="", to_state="", actor="", reason="",
-          data=None) -> AuditLog:
+def audit(
+    *, obj: models.Model, action: AuditAction, from_state="", to_state="", actor="", reason="", data=None
+) -> AuditLog:
     """Write one audit row about ``obj``."""
-    row = _audit_row(obj=obj, action=action, from_state=from_state, to_state=to_state, actor=actor,
-                     reason=reason, data=data)
+    row = _audit_row(
+        obj=obj, action=action, from_state=from_state, to_state=to_state, actor=actor, reason=reason, data=data
+    )
     row.save(force_insert=True)
     return row
 
@@ -89,8 +96,9 @@ def _require_transaction() -> None:
 
 def _stamp_fields(model: type[models.Model]) -> list[str]:
     """The fields a status change stamps with its time: ``status_changed_at`` and ``auto_now`` ones."""
-    return [f.name for f in model._meta.concrete_fields
-            if f.name == "status_changed_at" or getattr(f, "auto_now", False)]
+    return [
+        f.name for f in model._meta.concrete_fields if f.name == "status_changed_at" or getattr(f, "auto_now", False)
+    ]
 
 
 def transition_locked(
@@ -124,11 +132,16 @@ def transition_locked(
             setattr(obj, name, now)
             fields.append(name)
     obj.save(update_fields=fields)
-    audit(obj=obj, action=action or sm.action, from_state=current, to_state=target, actor=actor, reason=reason,
-          data=data)
+    audit(
+        obj=obj, action=action or sm.action, from_state=current, to_state=target, actor=actor, reason=reason, data=data
+    )
     if signal is not None:
         signal.send(
-            sender=type(obj), instance=obj, from_status=current, to_status=target, actor=actor,
+            sender=type(obj),
+            instance=obj,
+            from_status=current,
+            to_status=target,
+            actor=actor,
             **(signal_kwargs or {}),
         )
     return obj
@@ -153,8 +166,18 @@ def transition(
     a refund amount)."""
     with transaction.atomic():
         obj = model.objects.select_for_update().get(pk=pk)
-        return transition_locked(obj, sm=sm, target=target, signal=signal, actor=actor, reason=reason,
-                                 changes=changes, signal_kwargs=signal_kwargs, action=action, data=data)
+        return transition_locked(
+            obj,
+            sm=sm,
+            target=target,
+            signal=signal,
+            actor=actor,
+            reason=reason,
+            changes=changes,
+            signal_kwargs=signal_kwargs,
+            action=action,
+            data=data,
+        )
 
 
 PerRow = Callable[[models.Model], object]
@@ -214,18 +237,29 @@ def transition_rows(
     moved = [row for row, _, _ in moves]
     update_rows(moved, [meta.get_field(name).attname for name in fields])
     if record:
-        AuditLog.objects.bulk_create([
-            _audit_row(obj=row, action=action or sm.action, from_state=current, to_state=to, actor=actor,
-                       reason=_of(reason, row), data=_of(data, row))
-            for row, current, to in moves])
+        AuditLog.objects.bulk_create(
+            [
+                _audit_row(
+                    obj=row,
+                    action=action or sm.action,
+                    from_state=current,
+                    to_state=to,
+                    actor=actor,
+                    reason=_of(reason, row),
+                    data=_of(data, row),
+                )
+                for row, current, to in moves
+            ]
+        )
     if signal is not None:
         for row, current, to in moves:
             signal.send(sender=model, instance=row, from_status=current, to_status=to, actor=actor)
     return moved
 
 
-def transition_many(*, model: type[models.Model], pks: Iterable, sm: StateMachine, target: str | PerRow,
-                    **kwargs) -> list[models.Model]:
+def transition_many(
+    *, model: type[models.Model], pks: Iterable, sm: StateMachine, target: str | PerRow, **kwargs
+) -> list[models.Model]:
     """Lock rows ``pks`` of ``model`` in one read (in key order) and move them set-wise
     (:func:`transition_rows`, whose keyword arguments it takes). Returns the moved rows."""
     with transaction.atomic():

@@ -1,4 +1,5 @@
 """Admin for brands, their sales channels and customers' identities per channel."""
+
 from django.contrib import admin
 
 from customers.models import Brand, CustomerIdentity, SalesChannel

@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = "Brands & customers"
-

@@ -1,5 +1,6 @@
 """Who Waypost talks to: brands (on whose behalf every message is sent), their sales channels
 (the shops and marketplaces orders come from) and customers with their identities per channel."""
+
 from django.db import models
 
 from customers.validators import validate_country, validate_language, validate_time_zone
@@ -14,7 +15,9 @@ class Brand(models.Model):
     sender_email = models.EmailField()
     sender_name = models.CharField(max_length=120)
     sms_sender_id = models.CharField(max_length=11, blank=True, help_text="Alphanumeric sender id (max 11)")
-    sms_sender_number = models.CharField(max_length=20, blank=True, help_text="E.164 number for countries without alphanumeric ids")
+    sms_sender_number = models.CharField(
+        max_length=20, blank=True, help_text="E.164 number for countries without alphanumeric ids"
+    )
     support_email = models.EmailField()
     support_phone = models.CharField(max_length=20, blank=True)
     support_url = models.URLField(blank=True)
@@ -36,7 +39,9 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164")
-    language = models.CharField(max_length=16, blank=True, validators=[validate_language], help_text="BCP 47, e.g. es-MX")
+    language = models.CharField(
+        max_length=16, blank=True, validators=[validate_language], help_text="BCP 47, e.g. es-MX"
+    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     country = models.CharField(max_length=2, blank=True, validators=[validate_country])
     tier = models.CharField(max_length=20, default="standard", choices=[("standard", "Standard"), ("vip", "VIP")])
@@ -56,7 +61,9 @@ class CustomerIdentity(models.Model):
     """The customer's id in one sales channel (a shop's customer id, a marketplace buyer id)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    sales_channel = models.ForeignKey("customers.SalesChannel", on_delete=models.CASCADE, related_name="customer_identities")
+    sales_channel = models.ForeignKey(
+        "customers.SalesChannel", on_delete=models.CASCADE, related_name="customer_identities"
+    )
     external_id = models.CharField(max_length=120)
 
     class Meta:

@@ -1,6 +1,7 @@
 """The customer's contact fields as the partner API reads them, validated with the same rules the
 services apply (E.164 phones, BCP 47 languages, IANA zones): bad input is a 400 on the right
 field. Used wherever a customer comes in (the customers and orders APIs)."""
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -20,8 +21,12 @@ class ContactFieldsSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True,
-                                  help_text="International (+14155550123) or national with `country`; stored in E.164.")
+    phone = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="International (+14155550123) or national with `country`; stored in E.164.",
+    )
     language = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="BCP 47, e.g. es-MX")
     time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA, e.g. America/Mexico_City")
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2")

@@ -1,5 +1,6 @@
 """Customer services: create or update a customer by their id in a sales channel, with contact
 data validated and normalised (E.164 phones, BCP 47 languages, IANA zones)."""
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -67,7 +68,12 @@ def customer_upsert(*, sales_channel, external_id: str, data: dict, actor: str =
                 sales_channel=sales_channel, external_id=external_id
             )
             return customer_update(customer=identity.customer, data=cleaned, actor=actor, _cleaned=True), False
-        audit(obj=customer, action=AuditAction.CREATED, actor=actor, data={"channel": sales_channel.slug, "external_id": external_id})
+        audit(
+            obj=customer,
+            action=AuditAction.CREATED,
+            actor=actor,
+            data={"channel": sales_channel.slug, "external_id": external_id},
+        )
         return customer, True
 
 

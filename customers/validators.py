@@ -1,4 +1,5 @@
 """Validation and normalisation of contact data: E.164 phones, BCP 47 languages, IANA zones."""
+
 import functools
 import zoneinfo
 

@@ -32,8 +32,10 @@ def fake_address(provider: str) -> tuple[str, object] | None:
         "postmark": (anymail.get("POSTMARK_API_URL", ""), True),
         "mailgun": (anymail.get("MAILGUN_API_URL", "").removesuffix("/").removesuffix("/v3"), True),
         "twilio": (settings.TWILIO_API_BASE, True),
-        "vonage": (f"https://{settings.VONAGE_REST_HOST}" if settings.VONAGE_CA_BUNDLE else "",
-                   settings.VONAGE_CA_BUNDLE or True),
+        "vonage": (
+            f"https://{settings.VONAGE_REST_HOST}" if settings.VONAGE_CA_BUNDLE else "",
+            settings.VONAGE_CA_BUNDLE or True,
+        ),
     }
     root, verify = roots.get(provider, ("", True))
     if not root or not root.startswith(("http://127.", "http://localhost", "https://127.", "https://localhost")):
@@ -52,8 +54,9 @@ def _fake_ledger(provider: str) -> Counter | None:
         return None
     if response.status_code != 200:
         return None
-    return Counter({int(ref): n for ref, n in (response.json().get("by_reference") or {}).items()
-                    if str(ref).isdigit()})
+    return Counter(
+        {int(ref): n for ref, n in (response.json().get("by_reference") or {}).items() if str(ref).isdigit()}
+    )
 
 
 @dataclass
@@ -69,14 +72,18 @@ def accepted_copies(deliveries: list[Delivery]) -> Ledger:
     ledger = Ledger()
     copies, unmeasured = ledger.copies, ledger.unmeasured
     used: dict[str, set[int]] = {}
-    for delivery_id, provider in (DeliveryAttempt.objects.filter(delivery__in=[d.pk for d in deliveries])
-                                  .values_list("delivery_id", "provider").distinct()):
+    for delivery_id, provider in (
+        DeliveryAttempt.objects.filter(delivery__in=[d.pk for d in deliveries])
+        .values_list("delivery_id", "provider")
+        .distinct()
+    ):
         used.setdefault(provider, set()).add(delivery_id)
     by_id = {d.pk: d for d in deliveries}
     for provider, ids in used.items():
         if provider == "sandbox":
-            copies.update(Counter(SandboxMessage.objects.filter(delivery_id__in=ids)
-                                  .values_list("delivery_id", flat=True)))
+            copies.update(
+                Counter(SandboxMessage.objects.filter(delivery_id__in=ids).values_list("delivery_id", flat=True))
+            )
             continue
         fake = _fake_ledger(provider)
         if fake is not None:
@@ -91,9 +98,16 @@ def accepted_copies(deliveries: list[Delivery]) -> Ledger:
             d = by_id[i]
             first = d.attempts.order_by("number").first()
             digests = tuple(d.attempts.exclude(body_digest="").values_list("body_digest", flat=True))
-            answer = backend.reconcile(Lookup(delivery_id=d.pk, channel=d.channel, to=d.to, since=first.started_at,
-                                              sender=d.notification.brand.sender_email if d.notification.brand else "",
-                                              body_digests=digests))
+            answer = backend.reconcile(
+                Lookup(
+                    delivery_id=d.pk,
+                    channel=d.channel,
+                    to=d.to,
+                    since=first.started_at,
+                    sender=d.notification.brand.sender_email if d.notification.brand else "",
+                    body_digests=digests,
+                )
+            )
             if answer.found == Found.UNAVAILABLE:
                 unmeasured[provider] = f"look-up failed: {answer.error_text}"
                 ledger.unmeasured_ids |= ids

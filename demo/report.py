@@ -1,7 +1,6 @@
 """What simulations, the bench and the chaos run report: counts, latency, and duplicates and
 losses counted at the providers."""
 
-
 from notifications.models import Delivery, Event
 
 
@@ -41,22 +40,36 @@ def pipeline_report(*, brand_ids=None, at_provider: bool = True) -> dict:
         deliveries = deliveries.filter(notification__brand_id__in=brand_ids)
         accepted = accepted.filter(delivery__notification__brand_id__in=brand_ids)
     by_status = lambda qs: dict(qs.values_list("status").annotate(n=Count("id")).order_by("status"))  # noqa: E731
-    internal_duplicates = (accepted.filter(delivery__resend_of__isnull=True)
-                           .values("delivery__notification_id", "delivery__channel")
-                           .annotate(n=Count("id")).filter(n__gt=1).count())
-    ok = {Notification.Status.DELIVERED, Notification.Status.SENT, Notification.Status.SUPERSEDED,
-          Notification.Status.NOT_SENT}
+    internal_duplicates = (
+        accepted.filter(delivery__resend_of__isnull=True)
+        .values("delivery__notification_id", "delivery__channel")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    ok = {
+        Notification.Status.DELIVERED,
+        Notification.Status.SENT,
+        Notification.Status.SUPERSEDED,
+        Notification.Status.NOT_SENT,
+    }
     # Held for a later digest (the customer's rhythm or a frequency cap) is deliberate, not lost:
     # the digest builder sends it at the customer's hour.
-    waiting_for_digest = notifications.filter(status=Notification.Status.PLANNED,
-                                              hold__in=[Notification.Hold.DIGEST, Notification.Hold.CAP],
-                                              deliveries__isnull=True)
+    waiting_for_digest = notifications.filter(
+        status=Notification.Status.PLANNED,
+        hold__in=[Notification.Hold.DIGEST, Notification.Hold.CAP],
+        deliveries__isnull=True,
+    )
     held = waiting_for_digest.count()
-    pipeline_lost = (events.filter(processed_at__isnull=True).count()
-                     + notifications.exclude(status__in=ok).exclude(pk__in=waiting_for_digest.values("pk")).count())
-    firsts = (accepted.values("delivery__notification_id")
-              .annotate(first=Min("finished_at"))
-              .values_list("first", "delivery__notification__event__created_at"))
+    pipeline_lost = (
+        events.filter(processed_at__isnull=True).count()
+        + notifications.exclude(status__in=ok).exclude(pk__in=waiting_for_digest.values("pk")).count()
+    )
+    firsts = (
+        accepted.values("delivery__notification_id")
+        .annotate(first=Min("finished_at"))
+        .values_list("first", "delivery__notification__event__created_at")
+    )
     latencies = [(first - created).total_seconds() * 1000 for first, created in firsts if first and created]
     report = {
         "events": events.count(),
@@ -67,27 +80,39 @@ def pipeline_report(*, brand_ids=None, at_provider: bool = True) -> dict:
         "held_for_digest": held,
         "internal_duplicates": internal_duplicates,
         "internal_lost": pipeline_lost,
-        "latency_ms": {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
-                       "p99": _percentile(latencies, 99), "count": len(latencies)},
+        "latency_ms": {
+            "p50": _percentile(latencies, 50),
+            "p95": _percentile(latencies, 95),
+            "p99": _percentile(latencies, 99),
+            "count": len(latencies),
+        },
     }
     if not at_provider:
         return report
-    tried = list(deliveries.filter(attempt_count__gt=0).only("pk", "notification_id", "channel", "status", "to",
-                                                                 "resend_of_id"))
+    tried = list(
+        deliveries.filter(attempt_count__gt=0).only("pk", "notification_id", "channel", "status", "to", "resend_of_id")
+    )
     ledger = accepted_copies(tried)
     copies = ledger.copies
     per_intent = Counter()
     for d in tried:
         if d.resend_of_id is None:
             per_intent[(d.notification_id, d.channel)] += copies[d.pk]
-    never_arrived = sum(1 for d in tried if d.status in (Delivery.Status.SENT, Delivery.Status.DELIVERED)
-                        and not copies[d.pk] and d.pk not in ledger.unmeasured_ids)
-    report.update({
-        "accepted_at_provider": sum(copies.values()),
-        "duplicates": sum(1 for n in per_intent.values() if n > 1),
-        "extra_copies": sum(n - 1 for n in per_intent.values() if n > 1),
-        "lost": pipeline_lost + never_arrived,
-        "sent_not_at_provider": never_arrived,
-        "unmeasured_providers": ledger.unmeasured,
-    })
+    never_arrived = sum(
+        1
+        for d in tried
+        if d.status in (Delivery.Status.SENT, Delivery.Status.DELIVERED)
+        and not copies[d.pk]
+        and d.pk not in ledger.unmeasured_ids
+    )
+    report.update(
+        {
+            "accepted_at_provider": sum(copies.values()),
+            "duplicates": sum(1 for n in per_intent.values() if n > 1),
+            "extra_copies": sum(n - 1 for n in per_intent.values() if n > 1),
+            "lost": pipeline_lost + never_arrived,
+            "sent_not_at_provider": never_arrived,
+            "unmeasured_providers": ledger.unmeasured,
+        }
+    )
     return report

@@ -1,6 +1,7 @@
 """A realistic traffic scenario driven through the real domain services: orders walk from placed
 to delivered with duplicate carrier events, rapid successive updates, backorders and returns.
 Used by ``manage.py simulate`` and the end-to-end tests."""
+
 import random
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,6 @@ from preferences.models import ChannelConsent
 from preferences.services import preferences_save
 from returns.services import return_create, return_transition
 
-S = Shipment.Status
 PEOPLE = [
     ("Emma Johnson", "en-US", "America/New_York", "US", "+12125550{:03d}"),
     ("Ana García", "es-MX", "America/Mexico_City", "MX", "+5255123{:05d}"),
@@ -26,8 +26,12 @@ PEOPLE = [
     ("Lena Schmidt", "de-DE", "Europe/Berlin", "DE", "+49151234{:05d}"),
     ("Carlos Ruiz", "es-ES", "Europe/Madrid", "ES", "+3461234{:04d}"),
 ]
-PRODUCTS = [("TR-42-BLK", "Trail runner, black", "89.00"), ("RJ-M-NVY", "Rain jacket, navy", "129.00"),
-            ("WS-3P", "Wool socks, 3 pack", "24.00"), ("BP-28L", "Daypack 28 L", "74.50")]
+PRODUCTS = [
+    ("TR-42-BLK", "Trail runner, black", "89.00"),
+    ("RJ-M-NVY", "Rain jacket, navy", "129.00"),
+    ("WS-3P", "Wool socks, 3 pack", "24.00"),
+    ("BP-28L", "Daypack 28 L", "74.50"),
+]
 
 
 @dataclass
@@ -48,12 +52,20 @@ class Scenario:
         rng = random.Random(self.seed)
         stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
         self.brand = Brand.objects.create(
-            name="Simulated Outfitters", slug=f"sim-{stamp}", sender_email="orders@sim.example",
-            sender_name="Simulated Outfitters", support_email="help@sim.example", sms_sender_id="SIMOUTFIT",
-            support_url="https://sim.example/help", default_language="en")
+            name="Simulated Outfitters",
+            slug=f"sim-{stamp}",
+            sender_email="orders@sim.example",
+            sender_name="Simulated Outfitters",
+            support_email="help@sim.example",
+            sms_sender_id="SIMOUTFIT",
+            support_url="https://sim.example/help",
+            default_language="en",
+        )
         channel = SalesChannel.objects.create(brand=self.brand, name="Sim web shop", slug=f"sim-web-{stamp}")
-        products = [product_create(brand=self.brand, sku=sku, name=name, price=Decimal(price))[0]
-                    for sku, name, price in PRODUCTS]
+        products = [
+            product_create(brand=self.brand, sku=sku, name=name, price=Decimal(price))[0]
+            for sku, name, price in PRODUCTS
+        ]
         for p in products:
             stock_level_update(product=p, on_hand=50, actor="system:simulate")
         backordered_product = products[0]
@@ -62,25 +74,50 @@ class Scenario:
         orders = []
         for i in range(self.orders):
             name, lang, tz, country, phone = PEOPLE[i % len(PEOPLE)]
-            customer, _ = customer_upsert(sales_channel=channel, external_id=f"c{i}", data={
-                "name": name, "email": f"sim{i}-{stamp}@example.com", "phone": phone.format(i % 1000),
-                "language": lang, "time_zone": tz, "country": country})
+            customer, _ = customer_upsert(
+                sales_channel=channel,
+                external_id=f"c{i}",
+                data={
+                    "name": name,
+                    "email": f"sim{i}-{stamp}@example.com",
+                    "phone": phone.format(i % 1000),
+                    "language": lang,
+                    "time_zone": tz,
+                    "country": country,
+                },
+            )
             # Quiet hours are wall-clock time the run cannot compress: held SMS would wait for
             # morning in the customers' zones, so the outcome would depend on the hour it runs.
-            preferences_save(customer=customer, data={"quiet_hours": {"enabled": False}}, source="simulate",
-                             actor="system:simulate")
+            preferences_save(
+                customer=customer, data={"quiet_hours": {"enabled": False}}, source="simulate", actor="system:simulate"
+            )
             if rng.random() < self.sms_opt_out_share:
-                ChannelConsent.objects.update_or_create(customer=customer, channel="sms",
-                                                        defaults={"state": "opted_out", "source": "simulate"})
+                ChannelConsent.objects.update_or_create(
+                    customer=customer, channel="sms", defaults={"state": "opted_out", "source": "simulate"}
+                )
             backorder = rng.random() < self.backorder_share
-            lines = [LineInput(sku=p.sku, quantity=1 + rng.randrange(2), unit_price=p.price,
-                               backordered=backorder and p == backordered_product)
-                     for p in rng.sample(products, 2)]
-            if backorder and not any(l.backordered for l in lines):
-                lines.append(LineInput(sku=backordered_product.sku, quantity=1, unit_price=backordered_product.price,
-                                       backordered=True))
-            order, _ = order_create(sales_channel=channel, external_id=f"SIM-{stamp}-{i}", customer=customer,
-                                    lines=lines, actor="system:simulate")
+            lines = [
+                LineInput(
+                    sku=p.sku,
+                    quantity=1 + rng.randrange(2),
+                    unit_price=p.price,
+                    backordered=backorder and p == backordered_product,
+                )
+                for p in rng.sample(products, 2)
+            ]
+            if backorder and not any(ln.backordered for ln in lines):
+                lines.append(
+                    LineInput(
+                        sku=backordered_product.sku, quantity=1, unit_price=backordered_product.price, backordered=True
+                    )
+                )
+            order, _ = order_create(
+                sales_channel=channel,
+                external_id=f"SIM-{stamp}-{i}",
+                customer=customer,
+                lines=lines,
+                actor="system:simulate",
+            )
             order_create(sales_channel=channel, external_id=f"SIM-{stamp}-{i}", customer=customer, lines=lines)
             orders.append(order)
             if backorder:
@@ -88,18 +125,21 @@ class Scenario:
 
         self.log("shipping")
         for order in orders:
-            shipment, _ = shipment_create(order=order, carrier=rng.choice(["ups", "dhl", "fedex"]),
-                                          tracking_number=f"{stamp}{order.pk:08d}",
-                                          tracking_url=f"https://track.example/{stamp}{order.pk:08d}",
-                                          actor="system:simulate")
+            shipment, _ = shipment_create(
+                order=order,
+                carrier=rng.choice(["ups", "dhl", "fedex"]),
+                tracking_number=f"{stamp}{order.pk:08d}",
+                tracking_url=f"https://track.example/{stamp}{order.pk:08d}",
+                actor="system:simulate",
+            )
             self.shipments.append(shipment)
-        self._walk(rng, [S.SHIPPED])
-        self._walk(rng, [S.IN_TRANSIT])
+        self._walk(rng, [Shipment.Status.SHIPPED])
+        self._walk(rng, [Shipment.Status.IN_TRANSIT])
         rapid = set(rng.sample(range(len(self.shipments)), int(len(self.shipments) * self.rapid_share)))
-        self._walk(rng, [S.OUT_FOR_DELIVERY], only=lambda i: i not in rapid)
+        self._walk(rng, [Shipment.Status.OUT_FOR_DELIVERY], only=lambda i: i not in rapid)
         self.log("rapid successive updates: out for delivery then delivered at once")
-        self._walk(rng, [S.OUT_FOR_DELIVERY, S.DELIVERED], only=lambda i: i in rapid)
-        self._walk(rng, [S.DELIVERED], only=lambda i: i not in rapid)
+        self._walk(rng, [Shipment.Status.OUT_FOR_DELIVERY, Shipment.Status.DELIVERED], only=lambda i: i in rapid)
+        self._walk(rng, [Shipment.Status.DELIVERED], only=lambda i: i not in rapid)
 
         self.log("restocking the backordered product")
         stock_level_update(product=backordered_product, on_hand=-5, actor="system:simulate")
@@ -110,11 +150,15 @@ class Scenario:
         for order in returning:
             line = order.lines.first()
             ret, _ = return_create(order=order, lines=[(line, 1)], reason="Does not fit", actor="system:simulate")
-            for status, fields in [("approved", {}), ("label_issued", {"return_tracking_number": f"RT{ret.pk:08d}",
-                                                                      "return_carrier": "ups"}),
-                                   ("received", {}), ("inspected", {"inspection_result": "accepted"}),
-                                   ("refund_processing", {}), ("refunded", {"refund_amount": line.unit_price}),
-                                   ("resolved", {})]:
+            for status, fields in [
+                ("approved", {}),
+                ("label_issued", {"return_tracking_number": f"RT{ret.pk:08d}", "return_carrier": "ups"}),
+                ("received", {}),
+                ("inspected", {"inspection_result": "accepted"}),
+                ("refund_processing", {}),
+                ("refunded", {"refund_amount": line.unit_price}),
+                ("resolved", {}),
+            ]:
                 ret = return_transition(return_request=ret, to_status=status, actor="system:simulate", **fields)
         return self.brand
 
@@ -124,8 +168,14 @@ class Scenario:
                 continue
             for status in statuses:
                 occurred = timezone.now()
-                event_args = dict(shipment=shipment, status=status, occurred_at=occurred, carrier_code=status.upper(),
-                                  description=f"Carrier scan: {status}", actor="carrier:simulate")
+                event_args = dict(
+                    shipment=shipment,
+                    status=status,
+                    occurred_at=occurred,
+                    carrier_code=status.upper(),
+                    description=f"Carrier scan: {status}",
+                    actor="carrier:simulate",
+                )
                 shipment_event_record(**event_args)
                 if rng.random() < self.duplicate_share:
                     shipment_event_record(**event_args)  # the carrier sends the same scan again
@@ -137,8 +187,14 @@ def expected_backordered_lines(brand) -> int:
     return OrderLine.objects.filter(order__sales_channel__brand=brand, backorder_state="backordered").count()
 
 
-def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float = 0.5,
-          sweep_every: tuple[float, float] = (0.0, 0.0)) -> bool:
+def drain(
+    *,
+    brand_ids,
+    timeout: float,
+    quiet_seconds: float = 2.0,
+    poll: float = 0.5,
+    sweep_every: tuple[float, float] = (0.0, 0.0),
+) -> bool:
     """Wait until the brands' pipeline is idle (no unprocessed event, no pending or in-flight
     delivery) for ``quiet_seconds``, doing beat's sweeps meanwhile: ``sweep_events`` and
     ``dispatch_due`` at most every ``sweep_every`` seconds (beat's periods; 0: every poll, which
@@ -150,7 +206,7 @@ def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float 
     quiet_since = None
     last = [float("-inf"), float("-inf")]
     while time.monotonic() < deadline:
-        for i, (sweep, every) in enumerate(zip((sweep_events, dispatch_due), sweep_every)):
+        for i, (sweep, every) in enumerate(zip((sweep_events, dispatch_due), sweep_every, strict=False)):
             if time.monotonic() - last[i] >= every:
                 sweep.run()
                 last[i] = time.monotonic()
@@ -167,19 +223,26 @@ def drain(*, brand_ids, timeout: float, quiet_seconds: float = 2.0, poll: float 
 def _own_session_killed_with_parent() -> None:
     """Run in the worker between fork and exec: its own session, and SIGKILL when the process
     that started it dies (Linux; its pool processes follow their main process)."""
+    import contextlib
     import ctypes
     import os
     import signal
 
     os.setsid()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: stop it with the simulation by hand
-        pass
+    # PR_SET_PDEATHSIG; not on Linux (no prctl): stop it with the simulation by hand.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str = "warning",
-                 logfile=None, supervised: bool = False, die_with_parent: bool = False):
+def start_worker(
+    *,
+    concurrency: int = 2,
+    env: dict | None = None,
+    loglevel: str = "warning",
+    logfile=None,
+    supervised: bool = False,
+    die_with_parent: bool = False,
+):
     """Start a Celery worker process consuming every Waypost queue (its own process group);
     ``supervised``: under ``config.supervise``, which starts it again if it exits (the process
     returned is then the supervisor's, and stopping it stops the worker); ``die_with_parent``:
@@ -191,8 +254,21 @@ def start_worker(*, concurrency: int = 2, env: dict | None = None, loglevel: str
 
     from django.conf import settings
 
-    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", loglevel, "--without-mingle",
-           "--without-gossip", "-Q", settings.WAYPOST_QUEUES, f"--concurrency={concurrency}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-l",
+        loglevel,
+        "--without-mingle",
+        "--without-gossip",
+        "-Q",
+        settings.WAYPOST_QUEUES,
+        f"--concurrency={concurrency}",
+    ]
     if supervised:
         cmd = [sys.executable, "-m", "config.supervise", "--backoff", "0.5", "--", *cmd]
     session = {"preexec_fn": _own_session_killed_with_parent} if die_with_parent else {"start_new_session": True}

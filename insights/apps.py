@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class InsightsConfig(AppConfig):
     name = "insights"
     verbose_name = "Insights"
-

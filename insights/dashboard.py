@@ -1,6 +1,7 @@
 """The KPI dashboard (an admin page): filters for brand, channel, provider, notification type and
 period; every KPI of ``kpis.py`` beside its target; the tables behind the charts (Chart.js from
 our own static files), each exportable as CSV with ``?export=<table>``."""
+
 import csv
 
 from django.contrib import admin
@@ -15,14 +16,27 @@ from insights import kpis
 
 TABLES = {  # name: (title, function, columns)
     "kpis": ("KPIs", kpis.kpi_summary, ("label", "value", "display", "target", "ok", "n", "formula")),
-    "delivery_rates": ("Delivery rate per channel and provider", kpis.delivery_rates,
-                       ("channel", "provider", "attempted", "accepted", "rate")),
-    "daily_delivery_rate": ("Delivery rate per day", kpis.daily_delivery_rate,
-                            ("day", "channel", "attempted", "accepted", "rate")),
+    "delivery_rates": (
+        "Delivery rate per channel and provider",
+        kpis.delivery_rates,
+        ("channel", "provider", "attempted", "accepted", "rate"),
+    ),
+    "daily_delivery_rate": (
+        "Delivery rate per day",
+        kpis.daily_delivery_rate,
+        ("day", "channel", "attempted", "accepted", "rate"),
+    ),
     "volume_per_day": ("Volume per day", kpis.volume_per_day, ("day", "channel", "deliveries")),
-    "failure_reasons": ("Failed attempts by reason", kpis.failure_reasons, ("day", "error_code", "outcome", "attempts")),
-    "failed_deliveries": ("Deliveries that failed, by final status", kpis.failed_deliveries,
-                          ("status", "channel", "deliveries")),
+    "failure_reasons": (
+        "Failed attempts by reason",
+        kpis.failure_reasons,
+        ("day", "error_code", "outcome", "attempts"),
+    ),
+    "failed_deliveries": (
+        "Deliveries that failed, by final status",
+        kpis.failed_deliveries,
+        ("status", "channel", "deliveries"),
+    ),
 }
 
 
@@ -30,9 +44,12 @@ def filters_from(request) -> kpis.KpiFilters:
     get = request.GET
     brand = get.get("brand", "")
     return kpis.KpiFilters.for_period(
-        get.get("period", "7d"), brand_id=int(brand) if brand.isdigit() else None,
+        get.get("period", "7d"),
+        brand_id=int(brand) if brand.isdigit() else None,
         channel=get.get("channel", "") if get.get("channel", "") in Channel.values else "",
-        provider=get.get("provider", "")[:40], type_key=get.get("type", "")[:60])
+        provider=get.get("provider", "")[:40],
+        type_key=get.get("type", "")[:60],
+    )
 
 
 def csv_response(name: str, rows: list[dict], columns) -> HttpResponse:
@@ -74,7 +91,10 @@ def dashboard_view(request):
         "periods": list(kpis.PERIODS),
         "brands": Brand.objects.order_by("name").values_list("pk", "name"),
         "channels": Channel.choices,
-        "providers": kpis.deliveries(kpis.KpiFilters(start=f.start)).order_by().values_list("provider", flat=True).distinct(),
+        "providers": kpis.deliveries(kpis.KpiFilters(start=f.start))
+        .order_by()
+        .values_list("provider", flat=True)
+        .distinct(),
         "types": NotificationType.objects.order_by("key").values_list("key", flat=True),
         "tables": tables,
         "titles": {name: title for name, (title, _fn, _cols) in TABLES.items()},

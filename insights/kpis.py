@@ -10,6 +10,7 @@ foreign-key indexes for the joins to notifications and events.
 Customer traffic only: the template studio's test sends (notification types of the ``staff``
 category, sent to the editors' own addresses) are left out of every KPI.
 """
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,13 +22,23 @@ from django.utils import timezone
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from preferences.models import ChannelConsent, ConsentLog
 
-D = Delivery.Status
 STAFF = "staff"  # NotificationType.Category.STAFF: test sends, not customer traffic
-ACCEPTED = (D.SENT, D.DELIVERED)                                 # a provider took it and never reported it lost
-ATTEMPTED = (D.SENT, D.DELIVERED, D.FAILED, D.BOUNCED, D.DEAD)   # reached a provider and finished
-FAILURE_STATUSES = (D.FAILED, D.BOUNCED, D.DEAD, D.SUPPRESSED)
-PERIODS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30),
-           "90d": dt.timedelta(days=90), "all": None}
+ACCEPTED = (Delivery.Status.SENT, Delivery.Status.DELIVERED)  # a provider took it and never reported it lost
+ATTEMPTED = (
+    Delivery.Status.SENT,
+    Delivery.Status.DELIVERED,
+    Delivery.Status.FAILED,
+    Delivery.Status.BOUNCED,
+    Delivery.Status.DEAD,
+)  # reached a provider and finished
+FAILURE_STATUSES = (Delivery.Status.FAILED, Delivery.Status.BOUNCED, Delivery.Status.DEAD, Delivery.Status.SUPPRESSED)
+PERIODS = {
+    "24h": dt.timedelta(hours=24),
+    "7d": dt.timedelta(days=7),
+    "30d": dt.timedelta(days=30),
+    "90d": dt.timedelta(days=90),
+    "all": None,
+}
 
 TARGETS = {  # key: (comparison, target value, how it is shown)
     "delivery_rate": (">=", 98.5, "≥ 98.5%"),
@@ -69,7 +80,8 @@ def _period(prefix: str, f: KpiFilters) -> Q:
 def deliveries(f: KpiFilters, *, period: bool = True):
     """Deliveries matching the filters (the period on ``created_at``)."""
     qs = Delivery.objects.filter(_period("created_at", f) if period else Q()).exclude(
-        notification__notification_type__category=STAFF)
+        notification__notification_type__category=STAFF
+    )
     if f.brand_id:
         qs = qs.filter(notification__brand_id=f.brand_id)
     if f.channel:
@@ -95,6 +107,7 @@ def _seconds(value) -> float | None:
 
 # --- Delivery rate ------------------------------------------------------------------------------
 
+
 def delivery_rates(f: KpiFilters) -> list[dict]:
     """Delivery rate per channel and provider = deliveries accepted by the provider and never
     reported failed (status ``sent`` or ``delivered``) / deliveries that reached a provider and
@@ -102,39 +115,58 @@ def delivery_rates(f: KpiFilters) -> list[dict]:
     in-flight, suppressed and superseded deliveries never reached a provider and do not count.
     A failed delivery counts against its own channel even when a fallback channel then worked.
     Target: 98.5%."""
-    rows = (deliveries(f).filter(status__in=ATTEMPTED).values("channel", "provider")
-            .annotate(attempted=Count("id"), accepted=Count("id", filter=Q(status__in=ACCEPTED)))
-            .order_by("channel", "provider"))
+    rows = (
+        deliveries(f)
+        .filter(status__in=ATTEMPTED)
+        .values("channel", "provider")
+        .annotate(attempted=Count("id"), accepted=Count("id", filter=Q(status__in=ACCEPTED)))
+        .order_by("channel", "provider")
+    )
     return [{**r, "rate": _pct(r["accepted"], r["attempted"])} for r in rows]
 
 
 def delivery_rate(f: KpiFilters) -> dict:
     """The delivery rate over every channel and provider (same formula as ``delivery_rates``)."""
-    totals = deliveries(f).filter(status__in=ATTEMPTED).aggregate(
-        attempted=Count("id"), accepted=Count("id", filter=Q(status__in=ACCEPTED)))
+    totals = (
+        deliveries(f)
+        .filter(status__in=ATTEMPTED)
+        .aggregate(attempted=Count("id"), accepted=Count("id", filter=Q(status__in=ACCEPTED)))
+    )
     return {**totals, "value": _pct(totals["accepted"], totals["attempted"]), "n": totals["attempted"]}
 
 
 def daily_delivery_rate(f: KpiFilters) -> list[dict]:
     """Per day (of ``created_at``, in the site's time zone) and channel: the delivery rate, as above."""
-    rows = (deliveries(f).filter(status__in=ATTEMPTED).annotate(day=TruncDate("created_at"))
-            .values("day", "channel").annotate(attempted=Count("id"), accepted=Count("id", filter=Q(status__in=ACCEPTED)))
-            .order_by("day", "channel"))
+    rows = (
+        deliveries(f)
+        .filter(status__in=ATTEMPTED)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "channel")
+        .annotate(attempted=Count("id"), accepted=Count("id", filter=Q(status__in=ACCEPTED)))
+        .order_by("day", "channel")
+    )
     return [{**r, "rate": _pct(r["accepted"], r["attempted"])} for r in rows]
 
 
 # --- Times from an event to its first message -----------------------------------------------------
 
+
 def _time_from_events(f: KpiFilters, *, event_prefix: str, stamp: str) -> dict:
     """Average over the events of type ``<event_prefix>*`` created in the period, that have at
     least one matching delivery with ``stamp`` set, of (earliest ``stamp`` of the deliveries of
     the notifications the event caused − the event's ``created_at``), in seconds."""
-    per_event = (deliveries(f, period=False)
-                 .filter(_period("notification__event__created_at", f), **{f"{stamp}__isnull": False},
-                         notification__event__type__startswith=event_prefix)
-                 .values("notification__event_id")
-                 .annotate(wait=ExpressionWrapper(Min(stamp) - Min("notification__event__created_at"),
-                                                  output_field=DurationField())))
+    per_event = (
+        deliveries(f, period=False)
+        .filter(
+            _period("notification__event__created_at", f),
+            **{f"{stamp}__isnull": False},
+            notification__event__type__startswith=event_prefix,
+        )
+        .values("notification__event_id")
+        .annotate(
+            wait=ExpressionWrapper(Min(stamp) - Min("notification__event__created_at"), output_field=DurationField())
+        )
+    )
     result = per_event.aggregate(avg=Avg("wait"), n=Count("notification__event_id"))
     return {"value": _seconds(result["avg"]), "n": result["n"]}
 
@@ -159,13 +191,16 @@ def sms_delivery_time(f: KpiFilters) -> dict:
     """SMS delivery time = average over SMS deliveries with status ``delivered`` and ``sent_at``
     set of (``receipt_at`` − ``sent_at``), where a delivery whose provider answered "delivered"
     at once (no receipt) uses ``delivered_at``; seconds. Target: under 30 seconds."""
-    qs = deliveries(f).filter(channel="sms", status=D.DELIVERED, sent_at__isnull=False)
-    result = qs.aggregate(avg=Avg(ExpressionWrapper(Coalesce("receipt_at", "delivered_at") - F("sent_at"),
-                                                     output_field=DurationField())), n=Count("id"))
+    qs = deliveries(f).filter(channel="sms", status=Delivery.Status.DELIVERED, sent_at__isnull=False)
+    result = qs.aggregate(
+        avg=Avg(ExpressionWrapper(Coalesce("receipt_at", "delivered_at") - F("sent_at"), output_field=DurationField())),
+        n=Count("id"),
+    )
     return {"value": _seconds(result["avg"]), "n": result["n"]}
 
 
 # --- Email opens, opt-outs, cost ------------------------------------------------------------------
+
 
 def email_open_rate(f: KpiFilters) -> dict:
     """Email open rate = email deliveries with an open recorded (``opened_at`` set) / email
@@ -183,7 +218,8 @@ def opt_out_rate(f: KpiFilters) -> dict:
     opted_out last changed in it (consent written without a log row) — / customers notified in
     the period, in percent. The channel filter narrows the opt-outs to that channel. Ceiling: 12%."""
     notified = Notification.objects.filter(_period("created_at", f), customer__isnull=False).exclude(
-        notification_type__category=STAFF)
+        notification_type__category=STAFF
+    )
     if f.brand_id:
         notified = notified.filter(brand_id=f.brand_id)
     if f.type_key:
@@ -198,7 +234,8 @@ def opt_out_rate(f: KpiFilters) -> dict:
     base = Customer.objects.filter(pk__in=customers)
     result = base.aggregate(
         n=Count("id"),
-        opted_out=Count("id", filter=Q(pk__in=logs.values("customer_id")) | Q(pk__in=consents.values("customer_id"))))
+        opted_out=Count("id", filter=Q(pk__in=logs.values("customer_id")) | Q(pk__in=consents.values("customer_id"))),
+    )
     return {"value": _pct(result["opted_out"], result["n"]), "n": result["n"], "opted_out": result["opted_out"]}
 
 
@@ -207,22 +244,39 @@ def cost_per_sms(f: KpiFilters) -> dict:
     set) that carry a price; US dollars. Deliveries without a price (the sandbox) are left out
     and counted in ``unpriced``. Reference: $0.0075."""
     qs = deliveries(f).filter(channel="sms", sent_at__isnull=False)
-    result = qs.aggregate(total=Sum("cost"), priced=Count("id", filter=Q(cost__isnull=False)),
-                          unpriced=Count("id", filter=Q(cost__isnull=True)))
+    result = qs.aggregate(
+        total=Sum("cost"),
+        priced=Count("id", filter=Q(cost__isnull=False)),
+        unpriced=Count("id", filter=Q(cost__isnull=True)),
+    )
     value = (result["total"] / result["priced"]).quantize(Decimal("0.00001")) if result["priced"] else None
-    return {"value": float(value) if value is not None else None, "n": result["priced"],
-            "unpriced": result["unpriced"], "total": float(result["total"] or 0)}
+    return {
+        "value": float(value) if value is not None else None,
+        "n": result["priced"],
+        "unpriced": result["unpriced"],
+        "total": float(result["total"] or 0),
+    }
 
 
 # --- Volume and failures --------------------------------------------------------------------------
 
+
 def volume_per_day(f: KpiFilters) -> list[dict]:
     """Deliveries created per day (site time zone) and channel, every status."""
-    return list(deliveries(f).annotate(day=TruncDate("created_at")).values("day", "channel")
-                .annotate(deliveries=Count("id")).order_by("day", "channel"))
+    return list(
+        deliveries(f)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "channel")
+        .annotate(deliveries=Count("id"))
+        .order_by("day", "channel")
+    )
 
 
-FAILED_OUTCOMES = [DeliveryAttempt.Outcome.TRANSIENT, DeliveryAttempt.Outcome.PERMANENT, DeliveryAttempt.Outcome.UNKNOWN]
+FAILED_OUTCOMES = [
+    DeliveryAttempt.Outcome.TRANSIENT,
+    DeliveryAttempt.Outcome.PERMANENT,
+    DeliveryAttempt.Outcome.UNKNOWN,
+]
 
 
 def failure_reasons(f: KpiFilters) -> list[dict]:
@@ -230,7 +284,8 @@ def failure_reasons(f: KpiFilters) -> list[dict]:
     ``started_at`` and ``error_code`` (empty code: "unknown"); the channel, brand and type filters
     apply to the attempt's delivery, the provider filter to the attempt's provider."""
     qs = DeliveryAttempt.objects.filter(_period("started_at", f), outcome__in=FAILED_OUTCOMES).exclude(
-        delivery__notification__notification_type__category=STAFF)
+        delivery__notification__notification_type__category=STAFF
+    )
     if f.brand_id:
         qs = qs.filter(delivery__notification__brand_id=f.brand_id)
     if f.channel:
@@ -239,16 +294,25 @@ def failure_reasons(f: KpiFilters) -> list[dict]:
         qs = qs.filter(provider=f.provider)
     if f.type_key:
         qs = qs.filter(delivery__notification__notification_type__key=f.type_key)
-    rows = (qs.annotate(day=TruncDate("started_at")).values("day", "error_code", "outcome")
-            .annotate(attempts=Count("id")).order_by("day", "error_code", "outcome"))
+    rows = (
+        qs.annotate(day=TruncDate("started_at"))
+        .values("day", "error_code", "outcome")
+        .annotate(attempts=Count("id"))
+        .order_by("day", "error_code", "outcome")
+    )
     return [{**r, "error_code": r["error_code"] or "unknown"} for r in rows]
 
 
 def failed_deliveries(f: KpiFilters) -> list[dict]:
     """Deliveries that ended without reaching the customer on their channel, by final status
     (failed and fell back, bounced, dead on every channel, suppressed) and channel."""
-    return list(deliveries(f).filter(status__in=FAILURE_STATUSES).values("status", "channel")
-                .annotate(deliveries=Count("id")).order_by("status", "channel"))
+    return list(
+        deliveries(f)
+        .filter(status__in=FAILURE_STATUSES)
+        .values("status", "channel")
+        .annotate(deliveries=Count("id"))
+        .order_by("status", "channel")
+    )
 
 
 # --- All of it ------------------------------------------------------------------------------------
@@ -288,7 +352,17 @@ def kpi_summary(f: KpiFilters) -> list[dict]:
     rows = []
     for key, label, unit, fn in KPIS:
         result = fn(f)
-        rows.append({"key": key, "label": label, "unit": unit, "value": result["value"], "n": result["n"],
-                     "display": display(result["value"], unit), "target": TARGETS[key][2],
-                     "ok": meets(key, result["value"]), "formula": " ".join((fn.__doc__ or "").split())})
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "value": result["value"],
+                "n": result["n"],
+                "display": display(result["value"], unit),
+                "target": TARGETS[key][2],
+                "ok": meets(key, result["value"]),
+                "formula": " ".join((fn.__doc__ or "").split()),
+            }
+        )
     return rows

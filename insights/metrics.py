@@ -4,6 +4,7 @@ deliveries, unprocessed events, and the broker's queue lengths when it is Redis)
 letters, and messages the broker did not take (counted in the database by every process).
 Readable only with ``Authorization: Bearer <METRICS_TOKEN>``; with no token configured the
 endpoint does not exist (404). Every figure is one aggregate query."""
+
 import hmac
 
 from django.conf import settings
@@ -21,8 +22,9 @@ QUEUES = ("events", "email", "sms", "whatsapp", "push", "celery")
 def _labels(**labels) -> str:
     if not labels:
         return ""
-    body = ",".join(f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-                    for k, v in labels.items())
+    body = ",".join(
+        f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"' for k, v in labels.items()
+    )
     return "{" + body + "}"
 
 
@@ -41,8 +43,12 @@ class Exposition:
 
 def _latency_samples():
     aggregates = {f"le_{b}": Count("id", filter=Q(latency_ms__lte=b)) for b in LATENCY_BUCKETS_MS}
-    rows = (DeliveryAttempt.objects.filter(latency_ms__isnull=False).values("provider")
-            .annotate(n=Count("id"), total=Sum("latency_ms"), **aggregates).order_by("provider"))
+    rows = (
+        DeliveryAttempt.objects.filter(latency_ms__isnull=False)
+        .values("provider")
+        .annotate(n=Count("id"), total=Sum("latency_ms"), **aggregates)
+        .order_by("provider")
+    )
     for row in rows:
         for b in LATENCY_BUCKETS_MS:
             yield "_bucket", {"provider": row["provider"], "le": f"{b / 1000:g}"}, row[f"le_{b}"]
@@ -69,28 +75,62 @@ def metrics_text() -> str:
     out = Exposition()
     events = Event.objects.aggregate(n=Count("id"), unprocessed=Count("id", filter=Q(processed_at__isnull=True)))
     out.family("waypost_events_total", "counter", "Events written to the outbox.", [("", {}, events["n"])])
-    out.family("waypost_notifications", "gauge", "Notifications by status.",
-               [("", {"status": r["status"]}, r["n"]) for r in
-                Notification.objects.values("status").annotate(n=Count("id")).order_by("status")])
-    out.family("waypost_deliveries", "gauge", "Deliveries by channel and status.",
-               [("", {"channel": r["channel"], "status": r["status"]}, r["n"]) for r in
-                Delivery.objects.values("channel", "status").annotate(n=Count("id")).order_by("channel", "status")])
-    out.family("waypost_delivery_attempts_total", "counter", "Provider calls by provider and outcome.",
-               [("", {"provider": r["provider"], "outcome": r["outcome"]}, r["n"]) for r in
-                DeliveryAttempt.objects.values("provider", "outcome").annotate(n=Count("id")).order_by("provider", "outcome")])
+    out.family(
+        "waypost_notifications",
+        "gauge",
+        "Notifications by status.",
+        [
+            ("", {"status": r["status"]}, r["n"])
+            for r in Notification.objects.values("status").annotate(n=Count("id")).order_by("status")
+        ],
+    )
+    out.family(
+        "waypost_deliveries",
+        "gauge",
+        "Deliveries by channel and status.",
+        [
+            ("", {"channel": r["channel"], "status": r["status"]}, r["n"])
+            for r in Delivery.objects.values("channel", "status").annotate(n=Count("id")).order_by("channel", "status")
+        ],
+    )
+    out.family(
+        "waypost_delivery_attempts_total",
+        "counter",
+        "Provider calls by provider and outcome.",
+        [
+            ("", {"provider": r["provider"], "outcome": r["outcome"]}, r["n"])
+            for r in DeliveryAttempt.objects.values("provider", "outcome")
+            .annotate(n=Count("id"))
+            .order_by("provider", "outcome")
+        ],
+    )
     out.family("waypost_provider_latency_seconds", "histogram", "Time of one provider call.", _latency_samples())
-    depth = [("", {"queue": "deliveries_pending"}, Delivery.objects.filter(status=Delivery.Status.PENDING).count()),
-             ("", {"queue": "events_unprocessed"}, events["unprocessed"])]
+    depth = [
+        ("", {"queue": "deliveries_pending"}, Delivery.objects.filter(status=Delivery.Status.PENDING).count()),
+        ("", {"queue": "events_unprocessed"}, events["unprocessed"]),
+    ]
     depth += [("", {"queue": f"broker:{q}"}, n) for q, n in broker_queue_lengths().items()]
-    out.family("waypost_queue_depth", "gauge", "Work waiting: pending deliveries, unprocessed events, broker queues.", depth)
-    out.family("waypost_retries_total", "counter", "Provider attempts after a delivery's first (retries).",
-               [("", {}, DeliveryAttempt.objects.filter(number__gt=1).count())])
-    out.family("waypost_dead_letters", "gauge", "Deliveries that failed on every channel, waiting for an agent.",
-               [("", {}, Delivery.objects.filter(status=Delivery.Status.DEAD).count())])
-    out.family("waypost_broker_publish_failures_total", "counter",
-               "Messages the broker did not take, by task (the sweepers queue their work again).",
-               [("", {"task": task}, n) for task, n in
-                PublishFailure.objects.order_by("task").values_list("task", "count")])
+    out.family(
+        "waypost_queue_depth", "gauge", "Work waiting: pending deliveries, unprocessed events, broker queues.", depth
+    )
+    out.family(
+        "waypost_retries_total",
+        "counter",
+        "Provider attempts after a delivery's first (retries).",
+        [("", {}, DeliveryAttempt.objects.filter(number__gt=1).count())],
+    )
+    out.family(
+        "waypost_dead_letters",
+        "gauge",
+        "Deliveries that failed on every channel, waiting for an agent.",
+        [("", {}, Delivery.objects.filter(status=Delivery.Status.DEAD).count())],
+    )
+    out.family(
+        "waypost_broker_publish_failures_total",
+        "counter",
+        "Messages the broker did not take, by task (the sweepers queue their work again).",
+        [("", {"task": task}, n) for task, n in PublishFailure.objects.order_by("task").values_list("task", "count")],
+    )
     return out.text()
 
 

@@ -1,5 +1,6 @@
 """The KPI dashboard's admin page (behind the admin login; the view checks its permission),
 mounted under ``/admin/console/`` with the console's pages (``config/urls.py``)."""
+
 from django.contrib import admin
 from django.urls import path
 

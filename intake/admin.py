@@ -1,6 +1,7 @@
 """Admin for intake: the dead-letter list (most costly first; fix the payload and replay one,
 or replay a selection), a marketplace report upload page, the source health page, channel
 intake settings, carrier accounts (poll settings, circuit breaker) and status mappings."""
+
 import json
 
 from django import forms
@@ -23,12 +24,11 @@ from intake.services import (
     intake_records_replay,
 )
 
-R = IntakeRecord.Status
-
 
 class IntakeRecordForm(forms.ModelForm):
-    replay_now = forms.BooleanField(required=False, initial=True,
-                                    help_text="Process the record again with this payload when saving")
+    replay_now = forms.BooleanField(
+        required=False, initial=True, help_text="Process the record again with this payload when saving"
+    )
 
     class Meta:
         model = IntakeRecord
@@ -49,12 +49,31 @@ class IntakeRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     ordering = ("-impact_score", "-received_at")  # dead letters: most costly first
     list_select_related = ("sales_channel",)
-    readonly_fields = ("source", "kind", "topic", "sales_channel", "carrier", "status", "errors_text", "warnings_text",
-                       "impact_score", "attempts", "received_at", "processed_at", "resolved_at", "resolved_by",
-                       "result", "delivery_id", "headers", "raw_body")
+    readonly_fields = (
+        "source",
+        "kind",
+        "topic",
+        "sales_channel",
+        "carrier",
+        "status",
+        "errors_text",
+        "warnings_text",
+        "impact_score",
+        "attempts",
+        "received_at",
+        "processed_at",
+        "resolved_at",
+        "resolved_by",
+        "result",
+        "delivery_id",
+        "headers",
+        "raw_body",
+    )
     fieldsets = (
-        (None, {"fields": ("source", "kind", "topic", "sales_channel", "carrier", "status", "impact_score",
-                           "attempts")}),
+        (
+            None,
+            {"fields": ("source", "kind", "topic", "sales_channel", "carrier", "status", "impact_score", "attempts")},
+        ),
         ("What went wrong", {"fields": ("errors_text", "warnings_text")}),
         ("Fix and replay", {"fields": ("payload", "replay_now")}),
         ("As received", {"fields": ("delivery_id", "headers", "raw_body", "received_at")}),
@@ -69,12 +88,12 @@ class IntakeRecordAdmin(admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None or obj.status != R.FAILED:
+        if obj is None or obj.status != IntakeRecord.Status.FAILED:
             return (*self.readonly_fields, "payload")
         return self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
-        if obj is not None and obj.status != R.FAILED:
+        if obj is not None and obj.status != IntakeRecord.Status.FAILED:
             return [(n, {"fields": [f for f in o["fields"] if f != "replay_now"]}) for n, o in self.fieldsets]
         return self.fieldsets
 
@@ -88,7 +107,9 @@ class IntakeRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description="warnings")
     def warnings_text(self, obj):
-        return "\n".join(f"{w.get('field') or '-'}: {w.get('rule')}: {w.get('message', '')}" for w in obj.warnings) or "-"
+        return (
+            "\n".join(f"{w.get('field') or '-'}: {w.get('rule')}: {w.get('message', '')}" for w in obj.warnings) or "-"
+        )
 
     def save_model(self, request, obj, form, change):
         # Never a raw save: the payload fix and the replay go through the services.
@@ -97,27 +118,38 @@ class IntakeRecordAdmin(admin.ModelAdmin):
             record = intake_record_update_payload(record=obj, payload=form.cleaned_data["payload"], actor=actor)
             if form.cleaned_data.get("replay_now"):
                 record = intake_record_replay(record=record, actor=actor)
-                level = messages.SUCCESS if record.status == R.RESOLVED else messages.ERROR
-                self.message_user(request, f"Replayed: {record.get_status_display()}"
-                                  + (f" ({record.reason})" if record.errors else ""), level)
+                level = messages.SUCCESS if record.status == IntakeRecord.Status.RESOLVED else messages.ERROR
+                self.message_user(
+                    request,
+                    f"Replayed: {record.get_status_display()}" + (f" ({record.reason})" if record.errors else ""),
+                    level,
+                )
         except ValidationError as exc:
             self.message_user(request, validation_text(exc), messages.ERROR)
 
     @admin.action(description="Replay selected dead letters")
     def replay_selected(self, request, queryset):
         counts = intake_records_replay(records=queryset.order_by("-impact_score"), actor=admin_actor(request))
-        self.message_user(request, f"Resolved {counts['resolved']}, still failing {counts['failed']}, "
-                                   f"skipped {counts['skipped']} (not failed).",
-                          messages.SUCCESS if not counts["failed"] else messages.WARNING)
+        self.message_user(
+            request,
+            f"Resolved {counts['resolved']}, still failing {counts['failed']}, "
+            f"skipped {counts['skipped']} (not failed).",
+            messages.SUCCESS if not counts["failed"] else messages.WARNING,
+        )
 
     def get_urls(self):
-        own = [path("upload/", self.admin_site.admin_view(self.upload_view), name="intake_intakerecord_upload"),
-               path("health/", self.admin_site.admin_view(self.health_view), name="intake_intakerecord_health")]
+        own = [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="intake_intakerecord_upload"),
+            path("health/", self.admin_site.admin_view(self.health_view), name="intake_intakerecord_health"),
+        ]
         return own + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "upload_url": reverse("admin:intake_intakerecord_upload"),
-                         "health_url": reverse("admin:intake_intakerecord_health")}
+        extra_context = {
+            **(extra_context or {}),
+            "upload_url": reverse("admin:intake_intakerecord_upload"),
+            "health_url": reverse("admin:intake_intakerecord_health"),
+        }
         return super().changelist_view(request, extra_context)
 
     def upload_view(self, request):
@@ -125,20 +157,32 @@ class IntakeRecordAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                records = intake_file_receive(sales_channel=form.cleaned_data["sales_channel"], content=upload.read(),
-                                              filename=upload.name, actor=admin_actor(request))
+                records = intake_file_receive(
+                    sales_channel=form.cleaned_data["sales_channel"],
+                    content=upload.read(),
+                    filename=upload.name,
+                    actor=admin_actor(request),
+                )
             except ValidationError as exc:
                 form.add_error("file", validation_text(exc))
             else:
                 self.message_user(request, f"Stored {len(records)} order(s) from {upload.name}; processing them now.")
                 return redirect("admin:intake_intakerecord_changelist")
-        context = {**self.admin_site.each_context(request), "title": "Upload a marketplace order report",
-                   "form": form, "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload a marketplace order report",
+            "form": form,
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/orders/intake_upload.html", context)
 
     def health_view(self, request):
-        context = {**self.admin_site.each_context(request), "title": "Source health", "rows": source_health(),
-                   "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Source health",
+            "rows": source_health(),
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/orders/source_health.html", context)
 
 
@@ -156,9 +200,18 @@ class ChannelIntakeSettingsAdmin(admin.ModelAdmin):
 class CarrierAccountForm(forms.ModelForm):
     class Meta:
         model = CarrierAccount
-        exclude = ["circuit_state", "consecutive_failures", "circuit_opened_at", "last_polled_at", "last_success_at",
-                   "last_error"]
-        widgets = {"webhook_secret": forms.PasswordInput(render_value=True), "api_key": forms.PasswordInput(render_value=True)}
+        exclude = [
+            "circuit_state",
+            "consecutive_failures",
+            "circuit_opened_at",
+            "last_polled_at",
+            "last_success_at",
+            "last_error",
+        ]
+        widgets = {
+            "webhook_secret": forms.PasswordInput(render_value=True),
+            "api_key": forms.PasswordInput(render_value=True),
+        }
 
     def clean_adapter(self):
         from intake.carriers import registered_adapters
@@ -172,11 +225,26 @@ class CarrierAccountForm(forms.ModelForm):
 @admin.register(CarrierAccount)
 class CarrierAccountAdmin(admin.ModelAdmin):
     form = CarrierAccountForm
-    list_display = ("carrier", "adapter", "has_webhooks", "poll_enabled", "poll_interval_minutes", "circuit_state",
-                    "consecutive_failures", "last_success_at", "webhook_url")
+    list_display = (
+        "carrier",
+        "adapter",
+        "has_webhooks",
+        "poll_enabled",
+        "poll_interval_minutes",
+        "circuit_state",
+        "consecutive_failures",
+        "last_success_at",
+        "webhook_url",
+    )
     list_filter = ("adapter", "circuit_state", "poll_enabled")
-    readonly_fields = ("circuit_state", "consecutive_failures", "circuit_opened_at", "last_polled_at",
-                       "last_success_at", "last_error")
+    readonly_fields = (
+        "circuit_state",
+        "consecutive_failures",
+        "circuit_opened_at",
+        "last_polled_at",
+        "last_success_at",
+        "last_error",
+    )
     actions = ["poll_now", "close_circuit"]
 
     @admin.display(description="webhook URL")

@@ -1,6 +1,7 @@
 """Partner API for intake: ``POST /api/v1/intake/marketplace/`` (a CSV or JSON order report, as
 a ``file`` upload or a JSON body) and ``POST /api/v1/intake/orders/`` (one order in the native
 format, taken in asynchronously). Both store first and answer 202 with the record ids."""
+
 import json
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -30,12 +31,18 @@ def _channel(view, slug, kind=None):
 class MarketplaceReportView(PartnerScopedMixin, views.APIView):
     parser_classes = [MultiPartParser, JSONParser]
 
-    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "sales_channel": {"type": "string"}, "file": {"type": "string", "format": "binary"}}},
-        "application/json": {"type": "object"}},
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"sales_channel": {"type": "string"}, "file": {"type": "string", "format": "binary"}},
+            },
+            "application/json": {"type": "object"},
+        },
         responses={202: IntakeAccepted, 400: OpenApiResponse(description="Unreadable report")},
         description="A marketplace order report (CSV or JSON rows). One intake record per order; "
-                    "processed asynchronously. JSON body: {\"sales_channel\": slug, \"rows\": [...]}.")
+        'processed asynchronously. JSON body: {"sales_channel": slug, "rows": [...]}.',
+    )
     def post(self, request):
         from django.core.exceptions import ValidationError
 
@@ -56,13 +63,22 @@ class MarketplaceReportView(PartnerScopedMixin, views.APIView):
 
 
 class OrderIntakeView(PartnerScopedMixin, views.APIView):
-    @extend_schema(request={"application/json": {"type": "object"}}, responses={202: IntakeAccepted},
-                   description="One order in the native format (see `orders/intake/partner.py`), stored and "
-                               "processed asynchronously; `Idempotency` by (`sales_channel`, `external_id`).")
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={202: IntakeAccepted},
+        description="One order in the native format (see `orders/intake/partner.py`), stored and "
+        "processed asynchronously; `Idempotency` by (`sales_channel`, `external_id`).",
+    )
     def post(self, request):
         data = dict(request.data)
         channel = _channel(self, data.pop("sales_channel", ""))
-        record, _ = intake_record_receive(kind="partner", source=f"partner:{channel.slug}", topic="order",
-                                          sales_channel=channel, raw_body=request.body, payload=data,
-                                          headers={"partner": request.user.name})
+        record, _ = intake_record_receive(
+            kind="partner",
+            source=f"partner:{channel.slug}",
+            topic="order",
+            sales_channel=channel,
+            raw_body=request.body,
+            payload=data,
+            headers={"partner": request.user.name},
+        )
         return Response({"status": "accepted", "records": [record.pk]}, status=status.HTTP_202_ACCEPTED)

@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class IntakeConfig(AppConfig):
     name = "intake"
     verbose_name = "Order sources & carrier tracking"
-

@@ -1,6 +1,7 @@
 """Intake models: raw payloads from every source (stored before they are acknowledged), each
 sales channel's intake settings (webhook secret, validation overrides), and carrier tracking
 accounts (webhook secret, poll settings, circuit breaker) with their status-code mappings."""
+
 from django.db import models
 
 from customers.models import SalesChannel
@@ -11,12 +12,15 @@ class ChannelIntakeSettings(models.Model):
     """A sales channel's webhook secret and its validation overrides (the account context)."""
 
     sales_channel = models.OneToOneField(SalesChannel, on_delete=models.CASCADE, related_name="intake_settings")
-    webhook_secret = models.CharField(max_length=200, blank=True,
-                                      help_text="Shared secret the shop signs its webhooks with")
+    webhook_secret = models.CharField(
+        max_length=200, blank=True, help_text="Shared secret the shop signs its webhooks with"
+    )
     validation_overrides = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='Overrides of the channel kind\'s profile, e.g. {"shipping_address": "optional", '
-                  '"relay_email_domains": ["relay.example"]}')
+        '"relay_email_domains": ["relay.example"]}',
+    )
 
     class Meta:
         db_table = "orders_channelintakesettings"  # the table it had before it moved here
@@ -47,11 +51,16 @@ class IntakeRecord(models.Model):
     source = models.CharField(max_length=120, db_index=True, help_text="kind:channel-slug or carrier:slug")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     topic = models.CharField(max_length=60, blank=True, help_text="e.g. orders/create, order.updated, row")
-    sales_channel = models.ForeignKey(SalesChannel, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="intake_records")
+    sales_channel = models.ForeignKey(
+        SalesChannel, null=True, blank=True, on_delete=models.PROTECT, related_name="intake_records"
+    )
     carrier = models.CharField(max_length=40, blank=True)
-    delivery_id = models.CharField(max_length=120, null=True, blank=True,
-                                   help_text="The source's own id of this delivery (a repeat is stored once)")
+    delivery_id = models.CharField(
+        max_length=120,
+        null=True,
+        blank=True,
+        help_text="The source's own id of this delivery (a repeat is stored once)",
+    )
     raw_body = models.TextField()
     headers = models.JSONField(default=dict, blank=True)
     payload = models.JSONField(default=dict, blank=True, help_text="Working copy: edit it, then replay")
@@ -61,8 +70,9 @@ class IntakeRecord(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True, help_text="[{field, rule, message}]")
     errors = models.JSONField(default=list, blank=True, help_text="[{field, rule, message}]")
-    impact_score = models.IntegerField(default=0, db_index=True,
-                                       help_text="Order value, customer tier and time sensitivity")
+    impact_score = models.IntegerField(
+        default=0, db_index=True, help_text="Order value, customer tier and time sensitivity"
+    )
     result = models.JSONField(default=dict, blank=True, help_text="What processing did (order, shipment ids)")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.CharField(max_length=200, blank=True)
@@ -102,7 +112,9 @@ class CarrierAccount(models.Model):
     timeout_seconds = models.FloatField(default=10.0)
     max_retries = models.PositiveSmallIntegerField(default=3, help_text="Retries per poll on timeouts and 5xx")
     backoff_seconds = models.FloatField(default=2.0, help_text="First retry wait; doubles each retry, with jitter")
-    failure_threshold = models.PositiveSmallIntegerField(default=5, help_text="Failed polls in a row that open the circuit")
+    failure_threshold = models.PositiveSmallIntegerField(
+        default=5, help_text="Failed polls in a row that open the circuit"
+    )
     cooldown_seconds = models.PositiveIntegerField(default=600, help_text="Open circuit: wait before a trial poll")
     circuit_state = models.CharField(max_length=10, choices=Circuit.choices, default=Circuit.CLOSED)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -125,8 +137,9 @@ class CarrierStatusMapping(models.Model):
 
     carrier = models.CharField(max_length=40, help_text="A carrier slug or an adapter name (generic, aftership, dhl)")
     code = models.CharField(max_length=60)
-    status = models.CharField(max_length=24, choices=Shipment.Status.choices, blank=True,
-                              help_text="Blank: store the event, change nothing")
+    status = models.CharField(
+        max_length=24, choices=Shipment.Status.choices, blank=True, help_text="Blank: store the event, change nothing"
+    )
     description = models.CharField(max_length=200, blank=True)
 
     class Meta:

@@ -3,6 +3,7 @@ source's adapter (idempotently, once), dead-letter what fails with its impact sc
 after an agent's fix; and carrier tracking: carrier codes mapped to statuses and recorded
 through ``shipment_event_record``, and carriers polled behind a circuit breaker. A record's status
 moves only through ``intake_record_transition`` (``INTAKE_MACHINE``, audited)."""
+
 import logging
 import random
 import time
@@ -26,34 +27,52 @@ from orders.models import Order, Shipment, ShipmentEvent
 from orders.services import LineInput, order_receive, order_transition, shipment_event_record
 
 log = logging.getLogger(__name__)
-R, S = IntakeRecord.Status, Shipment.Status
-DONE = {R.PROCESSED, R.WARNING, R.RESOLVED}
-FINAL_SHIPMENT = {S.DELIVERED, S.RETURNED_TO_SENDER}
+DONE = {IntakeRecord.Status.PROCESSED, IntakeRecord.Status.WARNING, IntakeRecord.Status.RESOLVED}
+FINAL_SHIPMENT = {Shipment.Status.DELIVERED, Shipment.Status.RETURNED_TO_SENDER}
 
 
-INTAKE_MACHINE = machine("intake record", {
-    # Processed (with warnings or not), a dead letter, or resolved by an agent's replay.
-    R.RECEIVED: {R.PROCESSED, R.WARNING, R.FAILED, R.RESOLVED},
-    R.FAILED: {R.RESOLVED},  # replayed after a fix
-    R.PROCESSED: set(),
-    R.WARNING: set(),
-    R.RESOLVED: set(),
-})
+INTAKE_MACHINE = machine(
+    "intake record",
+    {
+        # Processed (with warnings or not), a dead letter, or resolved by an agent's replay.
+        IntakeRecord.Status.RECEIVED: {
+            IntakeRecord.Status.PROCESSED,
+            IntakeRecord.Status.WARNING,
+            IntakeRecord.Status.FAILED,
+            IntakeRecord.Status.RESOLVED,
+        },
+        IntakeRecord.Status.FAILED: {IntakeRecord.Status.RESOLVED},  # replayed after a fix
+        IntakeRecord.Status.PROCESSED: set(),
+        IntakeRecord.Status.WARNING: set(),
+        IntakeRecord.Status.RESOLVED: set(),
+    },
+)
 # What processing leaves on a record, saved with its move.
-_WORK_FIELDS = ("attempts", "warnings", "errors", "result", "processed_at", "impact_score", "resolved_at",
-                "resolved_by")
+_WORK_FIELDS = (
+    "attempts",
+    "warnings",
+    "errors",
+    "result",
+    "processed_at",
+    "impact_score",
+    "resolved_at",
+    "resolved_by",
+)
 
 
-def intake_record_transition(*, record: IntakeRecord, to_status: str, actor: str, reason: str = "",
-                             **changes) -> IntakeRecord:
+def intake_record_transition(
+    *, record: IntakeRecord, to_status: str, actor: str, reason: str = "", **changes
+) -> IntakeRecord:
     """Move a record the caller locked through ``INTAKE_MACHINE``, saving ``changes`` with it,
     audited (a dead letter's resolution as ``intake_resolved``)."""
-    action = AuditAction.INTAKE_RESOLVED if to_status == R.RESOLVED else None
-    return transition_locked(record, sm=INTAKE_MACHINE, target=to_status, actor=actor, reason=reason,
-                             changes=changes, action=action)
+    action = AuditAction.INTAKE_RESOLVED if to_status == IntakeRecord.Status.RESOLVED else None
+    return transition_locked(
+        record, sm=INTAKE_MACHINE, target=to_status, actor=actor, reason=reason, changes=changes, action=action
+    )
 
 
 # --- Receiving --------------------------------------------------------------------------------
+
 
 def _enqueue(record_ids: list[int]) -> None:
     from intake.tasks import process_intake_record
@@ -66,9 +85,18 @@ def _enqueue(record_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
-def intake_record_receive(*, kind: str, source: str, raw_body: bytes | str, payload, topic: str = "",
-                          headers: dict | None = None, sales_channel: SalesChannel | None = None,
-                          carrier: str = "", delivery_id: str | None = None) -> tuple[IntakeRecord, bool]:
+def intake_record_receive(
+    *,
+    kind: str,
+    source: str,
+    raw_body: bytes | str,
+    payload,
+    topic: str = "",
+    headers: dict | None = None,
+    sales_channel: SalesChannel | None = None,
+    carrier: str = "",
+    delivery_id: str | None = None,
+) -> tuple[IntakeRecord, bool]:
     """Store one payload as received and queue its processing on commit. A repeat of a delivery
     the source already sent (same ``delivery_id``) is stored once: ``(first, False)``."""
     body = raw_body.decode("utf-8", errors="replace") if isinstance(raw_body, bytes) else raw_body
@@ -79,8 +107,16 @@ def intake_record_receive(*, kind: str, source: str, raw_body: bytes | str, payl
     try:
         with transaction.atomic():
             record = IntakeRecord.objects.create(
-                kind=kind, source=source, topic=topic, sales_channel=sales_channel, carrier=carrier,
-                delivery_id=delivery_id or None, raw_body=body, headers=headers or {}, payload=payload)
+                kind=kind,
+                source=source,
+                topic=topic,
+                sales_channel=sales_channel,
+                carrier=carrier,
+                delivery_id=delivery_id or None,
+                raw_body=body,
+                headers=headers or {},
+                payload=payload,
+            )
             _enqueue([record.pk])
     except IntegrityError:
         existing = IntakeRecord.objects.filter(source=source, delivery_id=delivery_id).first()
@@ -90,8 +126,9 @@ def intake_record_receive(*, kind: str, source: str, raw_body: bytes | str, payl
     return record, True
 
 
-def intake_file_receive(*, sales_channel: SalesChannel, content: bytes, filename: str = "",
-                        actor: str = "") -> list[IntakeRecord]:
+def intake_file_receive(
+    *, sales_channel: SalesChannel, content: bytes, filename: str = "", actor: str = ""
+) -> list[IntakeRecord]:
     """A marketplace report (CSV or JSON): one record per order in it, all stored in one
     transaction. Raises ValidationError when the file cannot be read at all."""
     adapter = get_adapter("marketplace")
@@ -101,10 +138,18 @@ def intake_file_receive(*, sales_channel: SalesChannel, content: bytes, filename
         raise ValidationError({"file": [str(exc)]}) from exc
     source = f"marketplace:{sales_channel.slug}"
     with transaction.atomic():
-        records = [IntakeRecord.objects.create(kind="marketplace", source=source, topic=topic,
-                                               sales_channel=sales_channel, raw_body=_json(payload),
-                                               headers={"filename": filename, "actor": actor}, payload=payload)
-                   for topic, payload in parts]
+        records = [
+            IntakeRecord.objects.create(
+                kind="marketplace",
+                source=source,
+                topic=topic,
+                sales_channel=sales_channel,
+                raw_body=_json(payload),
+                headers={"filename": filename, "actor": actor},
+                payload=payload,
+            )
+            for topic, payload in parts
+        ]
         _enqueue([r.pk for r in records])
     return records
 
@@ -117,6 +162,7 @@ def _json(payload) -> str:
 
 # --- Processing -------------------------------------------------------------------------------
 
+
 def intake_record_process(*, record_id: int, actor: str = "system:intake", replay: bool = False) -> IntakeRecord:
     """Process one record through its adapter. Safe to call twice: a record already processed
     is returned untouched. Failures are stored on the record (never raised): a rejection is a
@@ -124,7 +170,7 @@ def intake_record_process(*, record_id: int, actor: str = "system:intake", repla
     ``INTAKE_MAX_ATTEMPTS``. The outcome is saved with the record's move (``INTAKE_MACHINE``)."""
     with transaction.atomic():
         record = IntakeRecord.objects.select_for_update().get(pk=record_id)
-        if record.status in DONE or (record.status == R.FAILED and not replay):
+        if record.status in DONE or (record.status == IntakeRecord.Status.FAILED and not replay):
             return record
         last_try = record.attempts + 1 >= settings.INTAKE_MAX_ATTEMPTS or replay
         record.attempts += 1
@@ -139,29 +185,38 @@ def intake_record_process(*, record_id: int, actor: str = "system:intake", repla
         except InvalidTransition as exc:
             target = _failed(record, [Issue("status", "invalid_transition", str(exc))], final=True)
         except ValidationError as exc:
-            issues = ([Issue(f, "invalid", " ".join(m)) for f, m in exc.message_dict.items()]
-                      if hasattr(exc, "error_dict") else [Issue("", "invalid", " ".join(exc.messages))])
+            issues = (
+                [Issue(f, "invalid", " ".join(m)) for f, m in exc.message_dict.items()]
+                if hasattr(exc, "error_dict")
+                else [Issue("", "invalid", " ".join(exc.messages))]
+            )
             target = _failed(record, issues, final=True)
         except Exception as exc:  # unexpected: keep it for a retry, then dead-letter it
             log.exception("intake record %s failed", record.pk)
-            target = _failed(record, [Issue("", "unexpected_error", f"{exc.__class__.__name__}: {exc}"[:500])],
-                             final=last_try)
+            target = _failed(
+                record, [Issue("", "unexpected_error", f"{exc.__class__.__name__}: {exc}"[:500])], final=last_try
+            )
         else:
             record.warnings = [w.as_dict() for w in outcome.warnings]
             record.errors = []
             record.result = outcome.result
             record.processed_at = timezone.now()
-            if record.status == R.FAILED or replay:
-                target = R.RESOLVED
+            if record.status == IntakeRecord.Status.FAILED or replay:
+                target = IntakeRecord.Status.RESOLVED
                 record.resolved_at, record.resolved_by = timezone.now(), actor
             else:
-                target = R.WARNING if outcome.warnings else R.PROCESSED
+                target = IntakeRecord.Status.WARNING if outcome.warnings else IntakeRecord.Status.PROCESSED
         work = {name: getattr(record, name) for name in _WORK_FIELDS}
         if target == record.status:  # waits for the sweeper's next try, or a dead letter failed again
             record.save(update_fields=list(work))
             return record
-        return intake_record_transition(record=record, to_status=target, actor=actor,
-                                        reason=record.reason if target == R.FAILED else "", **work)
+        return intake_record_transition(
+            record=record,
+            to_status=target,
+            actor=actor,
+            reason=record.reason if target == IntakeRecord.Status.FAILED else "",
+            **work,
+        )
 
 
 def _failed(record: IntakeRecord, issues: list[Issue], *, final: bool) -> str:
@@ -171,7 +226,7 @@ def _failed(record: IntakeRecord, issues: list[Issue], *, final: bool) -> str:
     if not final:
         return record.status
     record.impact_score = impact_score(record=record)
-    return R.FAILED
+    return IntakeRecord.Status.FAILED
 
 
 def intake_record_update_payload(*, record: IntakeRecord, payload, actor: str) -> IntakeRecord:
@@ -196,11 +251,11 @@ def intake_record_replay(*, record: IntakeRecord, actor: str, payload=None) -> I
 def intake_records_replay(*, records, actor: str) -> dict[str, int]:
     counts = {"resolved": 0, "failed": 0, "skipped": 0}
     for record in records:
-        if record.status != R.FAILED:
+        if record.status != IntakeRecord.Status.FAILED:
             counts["skipped"] += 1
             continue
         done = intake_record_replay(record=record, actor=actor)
-        counts["resolved" if done.status == R.RESOLVED else "failed"] += 1
+        counts["resolved" if done.status == IntakeRecord.Status.RESOLVED else "failed"] += 1
     return counts
 
 
@@ -216,11 +271,12 @@ def impact_score(*, record: IntakeRecord) -> int:
     value = min(Decimal(str(facts.get("value") or 0)), Decimal("100000"))
     customer = None
     if record.sales_channel_id and facts.get("customer_external_id"):
-        customer = Customer.objects.filter(identities__sales_channel_id=record.sales_channel_id,
-                                           identities__external_id=str(facts["customer_external_id"])).first()
+        customer = Customer.objects.filter(
+            identities__sales_channel_id=record.sales_channel_id,
+            identities__external_id=str(facts["customer_external_id"]),
+        ).first()
     if customer is None and record.sales_channel_id and facts.get("email"):
-        customer = Customer.objects.filter(brand_id=record.sales_channel.brand_id,
-                                           email__iexact=facts["email"]).first()
+        customer = Customer.objects.filter(brand_id=record.sales_channel.brand_id, email__iexact=facts["email"]).first()
     score = int(value) * (2 if customer is not None and customer.tier == "vip" else 1)
     if facts.get("in_transit"):
         score += 500
@@ -229,13 +285,19 @@ def impact_score(*, record: IntakeRecord) -> int:
 
 # --- Helpers adapters share ----------------------------------------------------------------------
 
+
 def order_draft_receive(*, channel: SalesChannel, draft: OrderDraft, actor: str) -> tuple[Order, Outcome]:
     """Validate a draft with the channel's profile and take the order in (a duplicate is a no-op)."""
     fields, warnings = validate_order(channel=channel, draft=draft)
     lines = [LineInput(**line) for line in fields.pop("lines")]
-    order, created = order_receive(sales_channel=channel, external_id=fields.pop("external_id"),
-                                   customer_data=fields.pop("customer_data"), lines=lines, actor=actor,
-                                   **{k: v for k, v in fields.items() if v is not None})
+    order, created = order_receive(
+        sales_channel=channel,
+        external_id=fields.pop("external_id"),
+        customer_data=fields.pop("customer_data"),
+        lines=lines,
+        actor=actor,
+        **{k: v for k, v in fields.items() if v is not None},
+    )
     result = {"order_id": order.pk, "created": created}
     if not created:
         result["duplicate"] = True
@@ -254,6 +316,7 @@ def order_cancel_from_source(*, order: Order, actor: str, reason: str) -> bool:
 
 
 # --- Carrier tracking -------------------------------------------------------------------------
+
 
 def carrier_status_for(*, keys: list[str], code: str) -> str | None:
     """The Waypost status a carrier code means: the admin-editable mapping for the first key
@@ -279,8 +342,7 @@ class Applied:
     delayed: bool = False
 
 
-def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
-                          actor: str) -> Applied:
+def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str], actor: str) -> Applied:
     """Take in one carrier event for ``shipment``: its code maps (per carrier, editable in the
     admin) to a status, unmapped codes change nothing; ``shipment_event_record`` does the rest
     (dedupe, late and not-allowed events stored unapplied, ETA slips)."""
@@ -289,9 +351,17 @@ def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
         return Applied("ignored")
     raw = event.raw if isinstance(event.raw, dict) else {"raw": event.raw}
     recorded = shipment_event_record(
-        shipment=shipment, status=status, occurred_at=event.occurred_at, carrier_code=event.code,
-        description=event.description, location=event.location,
-        estimated_delivery=event.estimated_delivery, raw=raw, actor=actor, store_not_allowed=True)
+        shipment=shipment,
+        status=status,
+        occurred_at=event.occurred_at,
+        carrier_code=event.code,
+        description=event.description,
+        location=event.location,
+        estimated_delivery=event.estimated_delivery,
+        raw=raw,
+        actor=actor,
+        store_not_allowed=True,
+    )
     if not recorded.created:
         return Applied("duplicate", recorded.event)
     outcome = "applied" if recorded.event.applied else "stored"
@@ -302,16 +372,16 @@ def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> di
     """Apply a batch of a carrier's events to the shipments they name (unknown numbers skipped)."""
     counts = {"applied": 0, "stored": 0, "duplicate": 0, "ignored": 0, "unknown_shipment": 0, "delayed": 0}
     numbers = {e.tracking_number for e in events}
-    shipments = {s.tracking_number: s for s in Shipment.objects.filter(carrier=account.carrier,
-                                                                      tracking_number__in=numbers)}
+    shipments = {
+        s.tracking_number: s for s in Shipment.objects.filter(carrier=account.carrier, tracking_number__in=numbers)
+    }
     keys = [account.carrier, account.adapter]
     for event in sorted(events, key=lambda e: e.occurred_at):
         shipment = shipments.get(event.tracking_number)
         if shipment is None:
             counts["unknown_shipment"] += 1
             continue
-        applied = carrier_event_receive(shipment=shipment, event=event, mapping_keys=keys,
-                                        actor=actor)
+        applied = carrier_event_receive(shipment=shipment, event=event, mapping_keys=keys, actor=actor)
         counts[applied.outcome] += 1
         counts["delayed"] += int(applied.delayed)
     return counts
@@ -324,7 +394,8 @@ def carrier_poll_due(*, account: CarrierAccount, now=None) -> bool:
     if account.circuit_state == CarrierAccount.Circuit.OPEN:
         return now >= account.circuit_opened_at + timedelta(seconds=account.cooldown_seconds)
     return account.last_polled_at is None or now >= account.last_polled_at + timedelta(
-        minutes=account.poll_interval_minutes)
+        minutes=account.poll_interval_minutes
+    )
 
 
 def _fetch_with_retries(*, adapter, session, account, numbers, sleep):
@@ -338,7 +409,7 @@ def _fetch_with_retries(*, adapter, session, account, numbers, sleep):
         except (requests.Timeout, requests.ConnectionError, TransientCarrierError) as exc:
             if attempt >= account.max_retries:
                 raise TransientCarrierError(f"{exc.__class__.__name__}: {exc}") from exc
-            wait = account.backoff_seconds * (2 ** attempt)
+            wait = account.backoff_seconds * (2**attempt)
             sleep(wait + random.uniform(0, wait / 2))
 
 
@@ -358,42 +429,60 @@ def carrier_poll(*, account: CarrierAccount, force: bool = False, sleep=time.sle
     if account.circuit_state == CarrierAccount.Circuit.OPEN:
         account.circuit_state = CarrierAccount.Circuit.HALF_OPEN
     adapter = carrier_adapter(account.adapter)
-    numbers = list(Shipment.objects.filter(carrier=account.carrier).exclude(status__in=FINAL_SHIPMENT)
-                   .order_by("id").values_list("tracking_number", flat=True))
+    numbers = list(
+        Shipment.objects.filter(carrier=account.carrier)
+        .exclude(status__in=FINAL_SHIPMENT)
+        .order_by("id")
+        .values_list("tracking_number", flat=True)
+    )
     counts = {"applied": 0, "stored": 0, "duplicate": 0, "ignored": 0, "unknown_shipment": 0, "delayed": 0}
     error = ""
     with requests.Session() as session:
         for start in range(0, len(numbers), adapter.batch_size):
-            batch = numbers[start:start + adapter.batch_size]
+            batch = numbers[start : start + adapter.batch_size]
             try:
-                events = _fetch_with_retries(adapter=adapter, session=session, account=account, numbers=batch,
-                                             sleep=sleep)
+                events = _fetch_with_retries(
+                    adapter=adapter, session=session, account=account, numbers=batch, sleep=sleep
+                )
             except (TransientCarrierError, PermanentCarrierError, ValueError, KeyError) as exc:
                 error = f"{exc.__class__.__name__}: {exc}"[:1000]
                 break
-            for name, n in carrier_events_receive(account=account, events=events,
-                                                  actor=f"carrier:{account.carrier}").items():
+            for name, n in carrier_events_receive(
+                account=account, events=events, actor=f"carrier:{account.carrier}"
+            ).items():
                 counts[name] += n
     account.last_polled_at = now
     if error:
         account.consecutive_failures += 1
         account.last_error = error
-        if (account.circuit_state == CarrierAccount.Circuit.HALF_OPEN
-                or account.consecutive_failures >= account.failure_threshold):
+        if (
+            account.circuit_state == CarrierAccount.Circuit.HALF_OPEN
+            or account.consecutive_failures >= account.failure_threshold
+        ):
             account.circuit_state, account.circuit_opened_at = CarrierAccount.Circuit.OPEN, now
     else:
         account.consecutive_failures, account.last_error = 0, ""
         account.circuit_state, account.circuit_opened_at = CarrierAccount.Circuit.CLOSED, None
         account.last_success_at = now
-    account.save(update_fields=["last_polled_at", "consecutive_failures", "last_error", "circuit_state",
-                                "circuit_opened_at", "last_success_at"])
+    account.save(
+        update_fields=[
+            "last_polled_at",
+            "consecutive_failures",
+            "last_error",
+            "circuit_state",
+            "circuit_opened_at",
+            "last_success_at",
+        ]
+    )
     return {**counts, "error": error, "circuit": account.circuit_state, "polled": len(numbers)}
 
 
 # --- Channels ---------------------------------------------------------------------------------
 
-def sales_channel_add(*, brand, name: str, slug: str, kind: str, webhook_secret: str = "",
-                      actor: str = "") -> SalesChannel:
+
+def sales_channel_add(
+    *, brand, name: str, slug: str, kind: str, webhook_secret: str = "", actor: str = ""
+) -> SalesChannel:
     """A sales channel with its intake settings (webhook secret), audited."""
     from intake.models import ChannelIntakeSettings
 

@@ -6,6 +6,7 @@
   fulfillment), ``INTAKE_SWEEP_BATCH`` at a time.
 - ``poll_carriers`` (beat, every minute): polls each carrier whose interval has passed.
 """
+
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -23,8 +24,11 @@ def process_intake_record(record_id: int) -> str:
 @shared_task(ignore_result=True)
 def sweep_intake() -> int:
     cutoff = timezone.now() - timezone.timedelta(seconds=settings.INTAKE_SWEEP_GRACE_SECONDS)
-    ids = list(IntakeRecord.objects.filter(status=IntakeRecord.Status.RECEIVED, received_at__lt=cutoff)
-               .order_by("received_at").values_list("pk", flat=True)[:settings.INTAKE_SWEEP_BATCH])
+    ids = list(
+        IntakeRecord.objects.filter(status=IntakeRecord.Status.RECEIVED, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[: settings.INTAKE_SWEEP_BATCH]
+    )
     for pk in ids:
         if not publish(process_intake_record, (pk,)):
             break

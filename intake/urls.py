@@ -1,5 +1,6 @@
 """Intake routes (included at the site root): source and carrier webhooks, and the partner
 API's intake endpoints (token-authenticated like the rest of ``/api/v1/``)."""
+
 from django.urls import path
 
 from intake.api import MarketplaceReportView, OrderIntakeView

@@ -6,6 +6,7 @@ processing happens in a Celery task queued on commit, so a seasonal spike is que
 - ``POST /intake/woocommerce/<channel_slug>/``  X-WC-Webhook-Signature, X-WC-Webhook-Topic
 - ``POST /webhooks/carriers/<carrier>/``        the carrier adapter's signature header
 """
+
 import json
 
 from django.http import JsonResponse
@@ -38,7 +39,9 @@ def _channel_webhook(request, *, kind: str, channel_slug: str):
     if channel is None:
         return JsonResponse({"error": f"no active {kind} channel '{channel_slug}'"}, status=404)
     adapter = get_adapter(kind)
-    secret = ChannelIntakeSettings.objects.filter(sales_channel=channel).values_list("webhook_secret", flat=True).first()
+    secret = (
+        ChannelIntakeSettings.objects.filter(sales_channel=channel).values_list("webhook_secret", flat=True).first()
+    )
     if not adapter.verify(body=request.body, headers=request.headers, secret=secret or ""):
         return JsonResponse({"error": "invalid signature"}, status=401)
     topic = adapter.topic(request.headers)
@@ -48,11 +51,23 @@ def _channel_webhook(request, *, kind: str, channel_slug: str):
     payload, error = _json_body(request)
     if error:
         return error
-    header_names = [adapter.signature_header, adapter.topic_header, *adapter.delivery_id_headers,
-                    "X-Shopify-Shop-Domain", "X-WC-Webhook-Source"]
+    header_names = [
+        adapter.signature_header,
+        adapter.topic_header,
+        *adapter.delivery_id_headers,
+        "X-Shopify-Shop-Domain",
+        "X-WC-Webhook-Source",
+    ]
     record, created = intake_record_receive(
-        kind=kind, source=f"{kind}:{channel.slug}", topic=topic, sales_channel=channel, raw_body=request.body,
-        headers=_headers(request, header_names), payload=payload, delivery_id=adapter.delivery_id(request.headers))
+        kind=kind,
+        source=f"{kind}:{channel.slug}",
+        topic=topic,
+        sales_channel=channel,
+        raw_body=request.body,
+        headers=_headers(request, header_names),
+        payload=payload,
+        delivery_id=adapter.delivery_id(request.headers),
+    )
     return JsonResponse({"status": "accepted", "id": record.pk, "duplicate": not created}, status=202)
 
 
@@ -82,10 +97,15 @@ def carrier_webhook(request, carrier):
         return error
     event_id = request.headers.get("X-Event-Id") or (payload.get("event_id") if isinstance(payload, dict) else None)
     record, created = intake_record_receive(
-        kind="carrier", source=f"carrier:{carrier}", topic=str(payload.get("event", "tracking"))[:60]
-        if isinstance(payload, dict) else "tracking", carrier=carrier, raw_body=request.body,
-        headers=_headers(request, [adapter.signature_header, "X-Event-Id"]), payload=payload,
-        delivery_id=str(event_id) if event_id else None)
+        kind="carrier",
+        source=f"carrier:{carrier}",
+        topic=str(payload.get("event", "tracking"))[:60] if isinstance(payload, dict) else "tracking",
+        carrier=carrier,
+        raw_body=request.body,
+        headers=_headers(request, [adapter.signature_header, "X-Event-Id"]),
+        payload=payload,
+        delivery_id=str(event_id) if event_id else None,
+    )
     return JsonResponse({"status": "accepted", "id": record.pk, "duplicate": not created}, status=202)
 
 

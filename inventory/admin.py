@@ -1,6 +1,7 @@
 """Admin for products, stock levels and back-in-stock subscriptions. Stock quantities change only
 through ``stock_level_update`` (row lock, audit row, threshold signal): an "apply stock delta"
 action, and the stock level form for threshold and restock date."""
+
 from django import forms
 from django.contrib import admin
 
@@ -18,13 +19,18 @@ def _apply_stock_delta(modeladmin, request, queryset, product_of):
     def apply(obj, data):
         if data["delta"] == 0:
             return f"{obj}: delta 0, nothing changed."
-        level, crossed = stock_level_update(product=product_of(obj), delta=data["delta"],
-                                            actor=admin_actor(request), reason=data["reason"] or "admin action")
+        level, crossed = stock_level_update(
+            product=product_of(obj),
+            delta=data["delta"],
+            actor=admin_actor(request),
+            reason=data["reason"] or "admin action",
+        )
         suffix = f" (crossed: {', '.join(crossed)})" if crossed else ""
         return f"{level.product.sku}: on hand {level.on_hand}, available {level.available}{suffix}."
 
-    return run_form_action(modeladmin, request, queryset, form_class=StockDeltaForm,
-                           title="Apply a stock delta", apply=apply)
+    return run_form_action(
+        modeladmin, request, queryset, form_class=StockDeltaForm, title="Apply a stock delta", apply=apply
+    )
 
 
 class StockLevelInline(ReadOnlyInline):

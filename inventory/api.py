@@ -1,5 +1,6 @@
 """Partner API for products and stock levels within the brands of the partner's sales channels:
 list and create products, post absolute or delta stock updates and read the levels back."""
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -41,9 +42,12 @@ class ProductViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def get_queryset(self):
         return Product.objects.filter(brand_id__in=self.brand_ids).select_related("brand")
 
-    @extend_schema(request=ProductCreateSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: ProductSerializer, 200: ProductSerializer},
-                   description="Create a product in your brand (200 with the existing one for a known SKU).")
+    @extend_schema(
+        request=ProductCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ProductSerializer, 200: ProductSerializer},
+        description="Create a product in your brand (200 with the existing one for a known SKU).",
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         data = ProductCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -57,8 +61,9 @@ class ProductViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
             raise ValidationError({"sales_channel": ["Your channels belong to several brands: name the channel."]})
         brand = next(c.brand for c in self.channels if c.brand_id in brand_ids)
         product, created = product_create(brand=brand, **fields)
-        return Response(self.get_serializer(product).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            self.get_serializer(product).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class StockLevelFilter(django_filters.FilterSet):
@@ -70,19 +75,24 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ["sku", "brand"]
 
 
-class StockLevelViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class StockLevelViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
 
     def get_queryset(self):
-        return (StockLevel.objects.filter(product__brand_id__in=self.brand_ids)
-                .select_related("product__brand").order_by("product__sku", "id"))
+        return (
+            StockLevel.objects.filter(product__brand_id__in=self.brand_ids)
+            .select_related("product__brand")
+            .order_by("product__sku", "id")
+        )
 
-    @extend_schema(request=StockLevelUpdateSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={200: StockLevelResultSerializer},
-                   description="Set a SKU's stock (`on_hand`) or add `delta` to it; the answer lists the "
-                               "thresholds crossed (below_zero, low_stock, back_in_stock).")
+    @extend_schema(
+        request=StockLevelUpdateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: StockLevelResultSerializer},
+        description="Set a SKU's stock (`on_hand`) or add `delta` to it; the answer lists the "
+        "thresholds crossed (below_zero, low_stock, back_in_stock).",
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         data = StockLevelUpdateSerializer(data=request.data, context=self.get_serializer_context())

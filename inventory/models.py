@@ -1,4 +1,5 @@
 """Products (SKUs), their stock levels, and customers waiting for them to come back."""
+
 from django.db import models
 
 
@@ -32,12 +33,12 @@ class StockLevel(models.Model):
     restock_eta = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self):
+        return f"{self.product.sku}: {self.available} available"
+
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
-
-    def __str__(self):
-        return f"{self.product.sku}: {self.available} available"
 
 
 class BackInStockSubscription(models.Model):

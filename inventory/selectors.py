@@ -1,4 +1,5 @@
 """Reads of products and stock."""
+
 from inventory.models import Product
 
 

@@ -1,5 +1,6 @@
 """Partner API shapes for products and stock levels: a product in one of the partner's brands,
 and an absolute or delta stock update with the thresholds it crossed."""
+
 from rest_framework import serializers
 
 from inventory.models import Product, StockLevel, StockThreshold
@@ -22,8 +23,12 @@ class ProductCreateSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD",
-                                      error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."})
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        required=False,
+        default="USD",
+        error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."},
+    )
     image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate_currency(self, value):
@@ -37,14 +42,27 @@ class StockLevelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StockLevel
-        fields = ["id", "product", "sku", "brand", "on_hand", "reserved", "available", "low_stock_threshold",
-                  "restock_eta", "updated_at"]
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "brand",
+            "on_hand",
+            "reserved",
+            "available",
+            "low_stock_threshold",
+            "restock_eta",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
 class StockLevelResultSerializer(StockLevelSerializer):
-    crossed = serializers.ListField(child=serializers.ChoiceField(choices=StockThreshold.choices), read_only=True,
-                                    help_text="Thresholds this update crossed")
+    crossed = serializers.ListField(
+        child=serializers.ChoiceField(choices=StockThreshold.choices),
+        read_only=True,
+        help_text="Thresholds this update crossed",
+    )
 
     class Meta(StockLevelSerializer.Meta):
         fields = [*StockLevelSerializer.Meta.fields, "crossed"]

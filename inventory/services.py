@@ -1,4 +1,5 @@
 """Stock services: race-safe absolute or delta updates that report the thresholds they cross."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -21,7 +22,9 @@ def crossed_thresholds(*, before: int, after: int, low: int) -> list[str]:
     return crossed
 
 
-def product_create(*, brand, sku: str, name: str, price, currency: str = "USD", image_url: str = "") -> tuple[Product, bool]:
+def product_create(
+    *, brand, sku: str, name: str, price, currency: str = "USD", image_url: str = ""
+) -> tuple[Product, bool]:
     product, created = Product.objects.get_or_create(
         brand=brand, sku=sku, defaults={"name": name, "price": price, "currency": currency, "image_url": image_url}
     )
@@ -43,7 +46,12 @@ def stock_level_update(
     never lose one. Sends ``stock_level_changed`` with the thresholds crossed."""
     if on_hand is not None and delta is not None:
         raise ValidationError({"delta": ["Give either on_hand (absolute) or delta, not both."]})
-    if (on_hand is None) == (delta is None) and reserved is None and low_stock_threshold is None and restock_eta is _UNSET:
+    if (
+        (on_hand is None) == (delta is None)
+        and reserved is None
+        and low_stock_threshold is None
+        and restock_eta is _UNSET
+    ):
         raise ValidationError({"on_hand": ["Give either on_hand (absolute) or delta."]})
     with transaction.atomic():
         StockLevel.objects.get_or_create(product=product)
@@ -68,8 +76,21 @@ def stock_level_update(
         level.save(update_fields=[*fields, "updated_at"])
         after = level.available
         crossed = crossed_thresholds(before=before, after=after, low=level.low_stock_threshold)
-        audit(obj=level, action=AuditAction.STOCK_CHANGED, from_state=str(before), to_state=str(after), actor=actor,
-              reason=reason, data={"crossed": list(crossed), "delta": delta, "on_hand": on_hand})
-        stock_level_changed.send(sender=StockLevel, instance=level, previous_available=before,
-                                 available=after, crossed=[str(c) for c in crossed], actor=actor)
+        audit(
+            obj=level,
+            action=AuditAction.STOCK_CHANGED,
+            from_state=str(before),
+            to_state=str(after),
+            actor=actor,
+            reason=reason,
+            data={"crossed": list(crossed), "delta": delta, "on_hand": on_hand},
+        )
+        stock_level_changed.send(
+            sender=StockLevel,
+            instance=level,
+            previous_available=before,
+            available=after,
+            crossed=[str(c) for c in crossed],
+            actor=actor,
+        )
     return level, crossed

@@ -1,5 +1,6 @@
 """Partner API for notifications (read-only): what each customer was told, on which channels,
 when, and why something was not sent; scoped to the partner's sales channels."""
+
 import django_filters
 from rest_framework import mixins, viewsets
 
@@ -13,8 +14,9 @@ class NotificationFilter(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id")
     order = django_filters.NumberFilter(field_name="order_id", help_text="Order id")
     return_request = django_filters.NumberFilter(field_name="return_request_id", help_text="Return id")
-    type = django_filters.CharFilter(field_name="notification_type__key",
-                                     help_text="Notification type key, e.g. shipment_delivered")
+    type = django_filters.CharFilter(
+        field_name="notification_type__key", help_text="Notification type key, e.g. shipment_delivered"
+    )
     status = django_filters.ChoiceFilter(choices=Notification.Status.choices)
 
     class Meta:
@@ -22,8 +24,9 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["customer", "order", "return_request", "type", "status"]
 
 
-class NotificationViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          viewsets.GenericViewSet):
+class NotificationViewSet(
+    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Notifications about orders in your sales channels (and back-in-stock ones for your
     customers), newest first, each with its deliveries."""
 

@@ -1,5 +1,6 @@
 """The pipeline's tables: events (the outbox), notifications, deliveries, provider attempts and
 receipts, suppressions, inbound messages and digests."""
+
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -18,7 +19,9 @@ class Event(models.Model):
     subject_type = models.CharField(max_length=20)
     subject_id = models.BigIntegerField()
     brand = models.ForeignKey("customers.Brand", null=True, on_delete=models.SET_NULL, related_name="+")
-    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -30,7 +33,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["created_at"], condition=models.Q(processed_at__isnull=True), name="event_unprocessed_idx"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(processed_at__isnull=True), name="event_unprocessed_idx"
+            ),
             models.Index(fields=["subject_type", "subject_id"]),
         ]
 
@@ -61,15 +66,27 @@ class Notification(models.Model):
         CAP = "cap", "Frequency cap (next digest)"
 
     dedupe_key = models.CharField(max_length=200, unique=True)
-    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="notifications", help_text="None: an answer to a number we do not know")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="None: an answer to a number we do not know",
+    )
     brand = models.ForeignKey("customers.Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    notification_type = models.ForeignKey("catalogue.NotificationType", on_delete=models.PROTECT, related_name="notifications")
+    notification_type = models.ForeignKey(
+        "catalogue.NotificationType", on_delete=models.PROTECT, related_name="notifications"
+    )
     rule = models.ForeignKey("catalogue.Rule", null=True, on_delete=models.SET_NULL, related_name="+")
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notifications")
     subject_key = models.CharField(max_length=60, db_index=True, help_text="e.g. shipment:12; coalescing scope")
-    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
-    return_request = models.ForeignKey("returns.ReturnRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    return_request = models.ForeignKey(
+        "returns.ReturnRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     language = models.CharField(max_length=16)
     channels = models.JSONField(default=list, help_text="The allowed plan, in order")
     mode = models.CharField(max_length=10, choices=Rule.Mode.choices, default=Rule.Mode.FALLBACK)
@@ -79,15 +96,28 @@ class Notification(models.Model):
     priority = models.PositiveSmallIntegerField(default=5)
     send_after = models.DateTimeField(default=timezone.now)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    hold = models.CharField(max_length=12, choices=Hold.choices, blank=True, default="",
-                            help_text="Why it waits: quiet hours, the daily digest, or a frequency cap")
-    digest = models.ForeignKey("Digest", null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
-                               help_text="The digest that carried it")
+    hold = models.CharField(
+        max_length=12,
+        choices=Hold.choices,
+        blank=True,
+        default="",
+        help_text="Why it waits: quiet hours, the daily digest, or a frequency cap",
+    )
+    digest = models.ForeignKey(
+        "Digest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+        help_text="The digest that carried it",
+    )
     content = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text="A direct notification's message, already written (subject, preheader, body_text, body_html, "
-                  "link), composed instead of a template; with provider and sender when it must go out through "
-                  "that provider and from that sender (an answer to a text), and in_reply_to (the inbound message)")
+        "link), composed instead of a template; with provider and sender when it must go out through "
+        "that provider and from that sender (an answer to a text), and in_reply_to (the inbound message)",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,8 +125,11 @@ class Notification(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["customer", "subject_key", "status"]),
-            models.Index(fields=["send_after"], condition=models.Q(hold="digest", status="planned"),
-                         name="notification_digest_due_idx"),
+            models.Index(
+                fields=["send_after"],
+                condition=models.Q(hold="digest", status="planned"),
+                name="notification_digest_due_idx",
+            ),
         ]
 
     def __str__(self):
@@ -126,10 +159,15 @@ class Delivery(models.Model):
     provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     retry_floor = models.PositiveSmallIntegerField(default=0, help_text="attempt_count when last requeued")
-    send_after = models.DateTimeField(default=timezone.now, help_text="When it may be sent (pending) or "
-                                      "looked up at the provider next (reconciling)")
-    lease_until = models.DateTimeField(null=True, blank=True, help_text="While sending: until when the worker "
-                                       "holds it (past this, its outcome is unknown and it is reconciled)")
+    send_after = models.DateTimeField(
+        default=timezone.now, help_text="When it may be sent (pending) or looked up at the provider next (reconciling)"
+    )
+    lease_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While sending: until when the worker "
+        "holds it (past this, its outcome is unknown and it is reconciled)",
+    )
     queued_at = models.DateTimeField(null=True, blank=True, help_text="When the dispatch sweeper last queued it")
     error = models.TextField(blank=True)
     resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends")
@@ -150,7 +188,8 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
-                fields=["notification", "channel"], condition=models.Q(resend_of__isnull=True),
+                fields=["notification", "channel"],
+                condition=models.Q(resend_of__isnull=True),
                 name="uniq_delivery_per_channel",
             )
         ]
@@ -158,17 +197,21 @@ class Delivery(models.Model):
             models.Index(fields=["send_after"], condition=models.Q(status="pending"), name="delivery_due_idx"),
             # A send message filling its batch with the channel's oldest due deliveries: an index
             # scan that stops at the batch, whatever the backlog (the bench's 50,000-event spike).
-            models.Index(fields=["channel", "send_after"], condition=models.Q(status="pending"),
-                         name="delivery_due_channel_idx"),
+            models.Index(
+                fields=["channel", "send_after"], condition=models.Q(status="pending"), name="delivery_due_channel_idx"
+            ),
             # The sweeper's two other questions: which leases ran out, which look-ups are due.
             models.Index(fields=["lease_until"], condition=models.Q(status="sending"), name="delivery_lease_idx"),
-            models.Index(fields=["send_after"], condition=models.Q(status="reconciling"),
-                         name="delivery_reconcile_due_idx"),
+            models.Index(
+                fields=["send_after"], condition=models.Q(status="reconciling"), name="delivery_reconcile_due_idx"
+            ),
             models.Index(fields=["status"]),
             # The KPI dashboard's grouped counts by period, channel, provider and status (issue 8).
             models.Index(fields=["created_at", "channel", "provider", "status"], name="delivery_kpi_idx"),
             # "First text to this number?" (the SMS STOP footer), asked on every SMS send.
-            models.Index(fields=["to", "channel"], condition=models.Q(sent_at__isnull=False), name="delivery_sent_to_idx"),
+            models.Index(
+                fields=["to", "channel"], condition=models.Q(sent_at__isnull=False), name="delivery_sent_to_idx"
+            ),
         ]
 
     def __str__(self):
@@ -210,8 +253,11 @@ class DeliveryAttempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, default="")
     resolved_at = models.DateTimeField(null=True, blank=True)
-    body_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the text sent, for "
-                                   "providers whose look-up can only match on it")
+    body_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the text sent, for providers whose look-up can only match on it",
+    )
 
     class Meta:
         ordering = ["delivery", "number"]
@@ -229,7 +275,9 @@ class ProviderEvent(models.Model):
     provider = models.CharField(max_length=40)
     event_id = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, help_text="Normalised: delivered, bounced, opened, ...")
-    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="provider_events")
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="provider_events"
+    )
     provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
     recipient = models.CharField(max_length=254, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
@@ -269,18 +317,28 @@ class Suppression(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "address"], condition=models.Q(lifted_at__isnull=True),
-                                    name="uniq_active_suppression")
+            models.UniqueConstraint(
+                fields=["channel", "address"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="uniq_active_suppression",
+            )
         ]
         # The dispatcher's case-insensitive lookup of a batch's addresses.
-        indexes = [models.Index(Upper("address"), "channel", condition=models.Q(lifted_at__isnull=True),
-                                name="suppression_active_addr_idx")]
+        indexes = [
+            models.Index(
+                Upper("address"),
+                "channel",
+                condition=models.Q(lifted_at__isnull=True),
+                name="suppression_active_addr_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.channel} {self.address} ({self.reason})"
 
 
 # --- Two-way SMS: what customers text back ------------------------------------------------------
+
 
 class InboundMessage(models.Model):
     """A text a customer sent us (SMS or WhatsApp), unique by the provider's message id so a
@@ -303,15 +361,22 @@ class InboundMessage(models.Model):
     to_number = models.CharField(max_length=40, blank=True, help_text="Our number or sender it was sent to")
     text = models.TextField(blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="inbound_messages")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+    )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     handled_at = models.DateTimeField(null=True, blank=True, help_text="When an agent dealt with it")
     handled_by = models.CharField(max_length=120, blank=True)
     assigned_to = models.CharField(max_length=150, blank=True, help_text="The agent working on it (username)")
     assigned_at = models.DateTimeField(null=True, blank=True)
-    reply = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="answered_inbound", help_text="The automatic answer")
+    reply = models.OneToOneField(
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answered_inbound",
+        help_text="The automatic answer",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -340,8 +405,9 @@ class RescheduleRequest(AgentQueueItem):
     """A customer asked (by replying RESCHEDULE) to move the delivery of a shipment."""
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="reschedule_requests")
-    shipment = models.ForeignKey("orders.Shipment", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="reschedule_requests")
+    shipment = models.ForeignKey(
+        "orders.Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="reschedule_requests"
+    )
     inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="reschedule_request")
     link = models.CharField(max_length=500, blank=True, help_text="The carrier's reschedule link we replied with")
 
@@ -349,12 +415,12 @@ class RescheduleRequest(AgentQueueItem):
         return f"Reschedule shipment {self.shipment_id} for {self.customer}"
 
 
-
 class CallbackRequest(AgentQueueItem):
     """A customer asked (CALL ME) to be called back; the agents' queue."""
 
-    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="callback_requests")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="callback_requests"
+    )
     phone = models.CharField(max_length=20)
     inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="callback_request")
 
@@ -371,8 +437,9 @@ class Digest(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     day = models.DateField(help_text="The customer's local date of the digest")
     key = models.CharField(max_length=80, unique=True, help_text="customer:channel:day")
-    notification = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="digest_sent")
+    notification = models.OneToOneField(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_sent"
+    )
     item_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -381,5 +448,3 @@ class Digest(models.Model):
 
     def __str__(self):
         return f"digest {self.key}"
-
-

@@ -4,6 +4,7 @@ returns the work it made and calls these, after its transaction commits (``*_on_
 
 Messages carry ids only, and publishing never raises (``core.publishing``): a message the broker
 did not take is made again by the sweepers, from the rows the database already holds."""
+
 import math
 import weakref
 
@@ -30,7 +31,7 @@ def enqueue_events(event_ids: list[int]) -> None:
     one message gets no more from this call: ``sweep_events`` queues the rest later."""
     size = max(1, settings.EVENT_BATCH_SIZE)
     for start in range(0, len(event_ids), size):
-        chunk = event_ids[start:start + size]
+        chunk = event_ids[start : start + size]
         if len(chunk) == 1:
             sent = publish(_task("process_event"), (chunk[0],), queue="events")
         else:
@@ -86,7 +87,7 @@ def enqueue_deliveries(deliveries) -> None:
     for (reconciling, channel, wait), ids in groups.items():
         task = _task("reconcile_deliveries" if reconciling else "send_deliveries")
         for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
+            chunk = ids[start : start + size]
             if not publish(task, (chunk,), {"channel": channel}, queue=channel, countdown=wait or None):
                 return
 

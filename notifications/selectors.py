@@ -1,6 +1,7 @@
 """Reads for the pipeline: an event's recipients, the rules that match it, due work, whether it is
 busy; why a notification was not sent (in words, for agents and customers); and a partner's
 notifications."""
+
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -23,10 +24,15 @@ def event_recipients(*, event: Event) -> list[Customer]:
         from orders.models import Order, OrderLine
 
         product = Product.objects.get(pk=event.subject_id)
-        waiting = OrderLine.objects.filter(
-            backorder_state=OrderLine.Backorder.BACKORDERED, order__sales_channel__brand_id=product.brand_id,
-            sku=product.sku,
-        ).exclude(order__status__in=[Order.Status.CANCELLED, Order.Status.DELIVERED]).values("order__customer_id")
+        waiting = (
+            OrderLine.objects.filter(
+                backorder_state=OrderLine.Backorder.BACKORDERED,
+                order__sales_channel__brand_id=product.brand_id,
+                sku=product.sku,
+            )
+            .exclude(order__status__in=[Order.Status.CANCELLED, Order.Status.DELIVERED])
+            .values("order__customer_id")
+        )
         subscribers = BackInStockSubscription.objects.filter(product=product).values("customer_id")
         return list(Customer.objects.filter(pk__in=waiting) | Customer.objects.filter(pk__in=subscribers))
     if event.customer_id:  # the order's customer, or the customer a customer event is about
@@ -56,9 +62,7 @@ def _matches(rule: Rule, *, event: Event, customer: Customer) -> bool:
             return False
     except InvalidOperation:
         return False
-    if cond.get("customer_tags") and not set(cond["customer_tags"]) & set(customer.tags or []):
-        return False
-    return True
+    return not (cond.get("customer_tags") and not set(cond["customer_tags"]) & set(customer.tags or []))
 
 
 def rules_for(*, event: Event, customer: Customer, rules: list[Rule] | None = None) -> list[Rule]:
@@ -72,13 +76,16 @@ def events_to_requeue(*, older_than) -> QuerySet[Event]:
 
 
 def deliveries_due(*, now=None) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(status=Delivery.Status.PENDING, send_after__lte=now or timezone.now()).order_by("send_after")
+    return Delivery.objects.filter(status=Delivery.Status.PENDING, send_after__lte=now or timezone.now()).order_by(
+        "send_after"
+    )
 
 
 def deliveries_reconcile_due(*, now=None) -> QuerySet[Delivery]:
     """Deliveries whose send's outcome is unknown and whose next look-up is due."""
-    return Delivery.objects.filter(status=Delivery.Status.RECONCILING,
-                                   send_after__lte=now or timezone.now()).order_by("send_after")
+    return Delivery.objects.filter(status=Delivery.Status.RECONCILING, send_after__lte=now or timezone.now()).order_by(
+        "send_after"
+    )
 
 
 def sweep_pick(rows: QuerySet, *, now, grace, last_queued, began, limit: int) -> list:
@@ -93,7 +100,8 @@ def sweep_pick(rows: QuerySet, *, now, grace, last_queued, began, limit: int) ->
     from django.db.models import F, Q
 
     rows = rows.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - grace)).order_by(
-        F("queued_at").asc(nulls_first=True), "pk")
+        F("queued_at").asc(nulls_first=True), "pk"
+    )
     picked = []
     for row in rows[:limit]:
         last = last_queued(row)
@@ -105,8 +113,9 @@ def sweep_pick(rows: QuerySet, *, now, grace, last_queued, began, limit: int) ->
 def pipeline_busy(*, brand_ids=None) -> bool:
     """True while any event is unprocessed or any delivery is pending, in flight or reconciling."""
     events = Event.objects.filter(processed_at__isnull=True)
-    active = Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING,
-                                                Delivery.Status.RECONCILING])
+    active = Delivery.objects.filter(
+        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.RECONCILING]
+    )
     if brand_ids is not None:
         events = events.filter(brand_id__in=brand_ids)
         active = active.filter(notification__brand_id__in=brand_ids)
@@ -128,8 +137,10 @@ SKIP_REASONS = {
 def skipped_text(skipped: dict) -> list[str]:
     """``{"sms": "no_consent"}`` as sentences an agent can read out: ``SMS: no consent (...)``."""
     labels = dict(Channel.choices)
-    return [f"{labels.get(channel, channel)}: {SKIP_REASONS.get(code, code.replace('_', ' '))}"
-            for channel, code in (skipped or {}).items()]
+    return [
+        f"{labels.get(channel, channel)}: {SKIP_REASONS.get(code, code.replace('_', ' '))}"
+        for channel, code in (skipped or {}).items()
+    ]
 
 
 def notification_why(notification: Notification, deliveries: list[Delivery], *, now=None) -> str:
@@ -138,8 +149,10 @@ def notification_why(notification: Notification, deliveries: list[Delivery], *, 
     if status == Notification.Status.SUPERSEDED:
         newer = notification.superseded_by
         if newer is not None:
-            return (f"Superseded by a newer update: {newer.notification_type.name} "
-                    f"(notification #{newer.pk}, {newer.get_status_display().lower()})")
+            return (
+                f"Superseded by a newer update: {newer.notification_type.name} "
+                f"(notification #{newer.pk}, {newer.get_status_display().lower()})"
+            )
         return notification.reason or "Superseded by a newer update"
     if status == Notification.Status.NOT_SENT:
         reasons = "; ".join(skipped_text(notification.skipped))
@@ -164,11 +177,13 @@ def notifications_for_partner(*, channels) -> QuerySet[Notification]:
 
     channel_ids = [c.pk for c in channels]
     brand_ids = {c.brand_id for c in channels}
-    known = (Q(customer_id__in=CustomerIdentity.objects.filter(sales_channel_id__in=channel_ids).values("customer_id"))
-             | Q(customer_id__in=Order.objects.filter(sales_channel_id__in=channel_ids).values("customer_id")))
+    known = Q(
+        customer_id__in=CustomerIdentity.objects.filter(sales_channel_id__in=channel_ids).values("customer_id")
+    ) | Q(customer_id__in=Order.objects.filter(sales_channel_id__in=channel_ids).values("customer_id"))
     return (
-        Notification.objects.filter(Q(order__sales_channel_id__in=channel_ids)
-                                    | (Q(order__isnull=True, brand_id__in=brand_ids) & known))
+        Notification.objects.filter(
+            Q(order__sales_channel_id__in=channel_ids) | (Q(order__isnull=True, brand_id__in=brand_ids) & known)
+        )
         .select_related("notification_type")
         .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.order_by("id")))
     )
@@ -182,8 +197,13 @@ def channels_at_cap(*, customer: Customer, channels: list[str], now) -> set[str]
         return set()
     since = now - dt.timedelta(hours=settings.FREQUENCY_CAP_WINDOW_HOURS)
     counted = (
-        Delivery.objects.filter(notification__customer=customer, channel__in=list(caps), created_at__gte=since,
-                                notification__notification_type__critical=False, resend_of__isnull=True)
+        Delivery.objects.filter(
+            notification__customer=customer,
+            channel__in=list(caps),
+            created_at__gte=since,
+            notification__notification_type__critical=False,
+            resend_of__isnull=True,
+        )
         .exclude(status__in=[Delivery.Status.SUPERSEDED, Delivery.Status.SUPPRESSED])
         .exclude(notification__notification_type__category="digest")
     )

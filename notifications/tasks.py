@@ -1,12 +1,12 @@
 """Celery tasks: thin wrappers that take ids and call services. Each is safe to run twice.
 Beat runs the two sweepers that make a lost broker message or a dead worker lose nothing: a
 dead worker's sends in flight are reconciled with their provider, never resent blindly."""
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.publishing import publish
 from notifications.models import Delivery, Event
 from notifications.queueing import COUNTDOWN_MAX_SECONDS, enqueue_deliveries, enqueue_events
 from notifications.selectors import deliveries_due, deliveries_reconcile_due, events_to_requeue, sweep_pick
@@ -29,8 +29,6 @@ def process_events(event_ids: list[int]) -> None:
     enqueue_deliveries(events_process(event_ids=event_ids, limit=max(len(event_ids), settings.EVENT_BATCH_SIZE)))
 
 
-
-
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_deliveries(delivery_ids: list[int], channel: str = "") -> None:
     """Send these deliveries and, up to ``SEND_BATCH_SIZE``, others of the channel that are due:
@@ -48,9 +46,14 @@ def reconcile_deliveries(delivery_ids: list[int], channel: str = "") -> None:
 def sweep_events() -> int:
     """Re-queue events still unprocessed after the grace period (backing off per event)."""
     now, grace = timezone.now(), scaled(settings.EVENT_SWEEP_GRACE_SECONDS)
-    events = sweep_pick(events_to_requeue(older_than=now - grace).only("pk", "created_at", "queued_at"),
-                        now=now, grace=grace, limit=SWEEP_BATCH, began=lambda e: e.created_at,
-                        last_queued=lambda e: max(e.created_at, e.queued_at or e.created_at))
+    events = sweep_pick(
+        events_to_requeue(older_than=now - grace).only("pk", "created_at", "queued_at"),
+        now=now,
+        grace=grace,
+        limit=SWEEP_BATCH,
+        began=lambda e: e.created_at,
+        last_queued=lambda e: max(e.created_at, e.queued_at or e.created_at),
+    )
     ids = _stamp_queued(Event, [e.pk for e in events], now)
     enqueue_events(ids)
     return len(ids)
@@ -86,8 +89,14 @@ def dispatch_due() -> int:
     grace = scaled(settings.EVENT_SWEEP_GRACE_SECONDS)
     due = []
     for rows in (deliveries_due(now=now), deliveries_reconcile_due(now=now)):
-        due += sweep_pick(rows.only(*fields), now=now, grace=grace, limit=SWEEP_BATCH,
-                          last_queued=_delivery_last_queued, began=lambda d: max(d.send_after, d.updated_at))
+        due += sweep_pick(
+            rows.only(*fields),
+            now=now,
+            grace=grace,
+            limit=SWEEP_BATCH,
+            last_queued=_delivery_last_queued,
+            began=lambda d: max(d.send_after, d.updated_at),
+        )
     stamped = set(_stamp_queued(Delivery, [d.pk for d in due], now))  # leaves updated_at alone
     due = [d for d in due if d.pk in stamped]
     for d in due:

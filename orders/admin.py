@@ -1,5 +1,6 @@
 """Admin for sales channels, orders, lines, shipments and carrier events. Statuses are read-only
 here: they move through actions generated from the state machines, which call the services."""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -47,8 +48,15 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("external_id", "customer__name", "customer__email", "shipments__tracking_number")
     date_hierarchy = "placed_at"
     list_select_related = ("sales_channel", "customer")
-    readonly_fields = ("sales_channel", "external_id", "customer", "status", "status_changed_at", "placed_at",
-                       "created_at")
+    readonly_fields = (
+        "sales_channel",
+        "external_id",
+        "customer",
+        "status",
+        "status_changed_at",
+        "placed_at",
+        "created_at",
+    )
     fieldsets = (
         (None, {"fields": ("sales_channel", "external_id", "customer", "status", "status_changed_at")}),
         ("Amounts", {"fields": ("currency", "subtotal", "shipping_total", "tax_total", "total")}),
@@ -59,7 +67,9 @@ class OrderAdmin(admin.ModelAdmin):
     # An order's shipped/delivered states follow its shipments (order_sync_from_shipments);
     # from the admin an agent only starts processing or cancels.
     actions = transition_actions(
-        sm=ORDER_MACHINE, apply=_order_transition, targets=[Order.Status.PROCESSING, Order.Status.CANCELLED],
+        sm=ORDER_MACHINE,
+        apply=_order_transition,
+        targets=[Order.Status.PROCESSING, Order.Status.CANCELLED],
         labels={Order.Status.PROCESSING: "Mark processing", Order.Status.CANCELLED: "Cancel"},
     )
 
@@ -81,10 +91,13 @@ class OrderLineAdmin(admin.ModelAdmin):
     readonly_fields = ("order", "sku", "product", "name", "quantity", "unit_price", "backorder_state")
     inlines = [AuditLogInline]
     actions = transition_actions(
-        sm=BACKORDER_MACHINE, apply=_backorder_transition,
-        labels={OrderLine.Backorder.BACKORDERED: "Mark backordered",
-                OrderLine.Backorder.ALLOCATED: "Allocate (stock is back)",
-                OrderLine.Backorder.CANCELLED: "Cancel backorder"},
+        sm=BACKORDER_MACHINE,
+        apply=_backorder_transition,
+        labels={
+            OrderLine.Backorder.BACKORDERED: "Mark backordered",
+            OrderLine.Backorder.ALLOCATED: "Allocate (stock is back)",
+            OrderLine.Backorder.CANCELLED: "Cancel backorder",
+        },
     )
 
     def has_add_permission(self, request):
@@ -105,8 +118,7 @@ class ShipmentLineInline(ReadOnlyInline):
 
 class ShipmentEventInline(ReadOnlyInline):
     model = ShipmentEvent
-    fields = ("occurred_at", "status", "carrier_code", "description", "location", "applied",
-              "not_applied_reason")
+    fields = ("occurred_at", "status", "carrier_code", "description", "location", "applied", "not_applied_reason")
 
 
 @admin.register(Shipment)
@@ -117,8 +129,16 @@ class ShipmentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("order",)
     readonly_fields = ("order", "carrier", "tracking_number", "status", "status_changed_at", "created_at")
-    fields = ("order", "carrier", "tracking_number", "tracking_url", "estimated_delivery", "status",
-              "status_changed_at", "created_at")
+    fields = (
+        "order",
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "estimated_delivery",
+        "status",
+        "status_changed_at",
+        "created_at",
+    )
     inlines = [ShipmentLineInline, ShipmentEventInline, AuditLogInline]
     actions = transition_actions(sm=SHIPMENT_MACHINE, apply=_shipment_transition)
 
@@ -131,10 +151,17 @@ class ShipmentAdmin(admin.ModelAdmin):
 
 @admin.register(ShipmentEvent)
 class ShipmentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("occurred_at", "shipment", "status", "carrier_code", "location", "applied",
-                    "not_applied_reason", "received_at")
+    list_display = (
+        "occurred_at",
+        "shipment",
+        "status",
+        "carrier_code",
+        "location",
+        "applied",
+        "not_applied_reason",
+        "received_at",
+    )
     list_filter = ("status", "applied", "not_applied_reason", "shipment__carrier")
     search_fields = ("shipment__tracking_number", "carrier_code", "description", "location")
     date_hierarchy = "occurred_at"
     list_select_related = ("shipment",)
-

@@ -1,5 +1,6 @@
 """Partner API for orders and shipments: order intake by external id (with its customer),
 order transitions, shipments and carrier events, each scoped to the partner's sales channels."""
+
 import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -24,9 +25,7 @@ from orders.services import LineInput, order_receive, order_transition, shipment
 from partners.auth import PartnerScopedMixin
 from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 
-CONFLICT = OpenApiResponse(
-    description="Not allowed from the current status; the body lists the `allowed` next states."
-)
+CONFLICT = OpenApiResponse(description="Not allowed from the current status; the body lists the `allowed` next states.")
 EVENTS_DESCRIPTION = """Record a carrier event.
 
 - **201**: a new event, stored. It moves the shipment to its status (`applied: true`) unless it
@@ -70,11 +69,14 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data, status=code)
 
-    @extend_schema(request=OrderCreateSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: OrderSerializer, 200: OrderSerializer},
-                   description="Create an order with its lines and upsert its customer. A repeat with the "
-                               "same `sales_channel` and `external_id` returns the first order (200) and "
-                               "changes nothing.")
+    @extend_schema(
+        request=OrderCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: OrderSerializer, 200: OrderSerializer},
+        description="Create an order with its lines and upsert its customer. A repeat with the "
+        "same `sales_channel` and `external_id` returns the first order (200) and "
+        "changes nothing.",
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         data = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -82,28 +84,40 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         fields = dict(data.validated_data)
         channel, external_id = fields.pop("sales_channel"), fields.pop("external_id")
         order, created = order_receive(
-            sales_channel=channel, external_id=external_id, customer_data=dict(fields.pop("customer")),
-            lines=[LineInput(**line) for line in fields.pop("lines")], actor=self.actor, **fields)
+            sales_channel=channel,
+            external_id=external_id,
+            customer_data=dict(fields.pop("customer")),
+            lines=[LineInput(**line) for line in fields.pop("lines")],
+            actor=self.actor,
+            **fields,
+        )
         return self._answer(order, _created_or_ok(created))
 
-    @extend_schema(request=OrderTransitionSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={200: OrderSerializer, 409: CONFLICT},
-                   description="Move the order to `status` (e.g. processing, cancelled). "
-                               "409 with the allowed next states when the move is not allowed.")
+    @extend_schema(
+        request=OrderTransitionSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderSerializer, 409: CONFLICT},
+        description="Move the order to `status` (e.g. processing, cancelled). "
+        "409 with the allowed next states when the move is not allowed.",
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def transition(self, request, pk=None):
         order = self.get_object()
         data = OrderTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order_transition(order=order, to_status=data.validated_data["status"], actor=self.actor,
-                         reason=data.validated_data["reason"])
+        order_transition(
+            order=order, to_status=data.validated_data["status"], actor=self.actor, reason=data.validated_data["reason"]
+        )
         return self._answer(order)
 
-    @extend_schema(request=ShipmentCreateSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: ShipmentSerializer, 200: ShipmentSerializer},
-                   description="Add a shipment to this order (200 with the existing one when the carrier "
-                               "and tracking number were already sent for it).")
+    @extend_schema(
+        request=ShipmentCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ShipmentSerializer, 200: ShipmentSerializer},
+        description="Add a shipment to this order (200 with the existing one when the carrier "
+        "and tracking number were already sent for it).",
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def shipments(self, request, pk=None):
@@ -122,8 +136,7 @@ class ShipmentFilter(django_filters.FilterSet):
         fields = ["status", "carrier", "tracking_number", "order"]
 
 
-class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ShipmentSerializer
     filterset_class = ShipmentFilter
 
@@ -144,20 +157,30 @@ class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         if shipment.order_id != order.pk:
             # The (carrier, tracking number) pair is unique across all orders.
             raise ValidationError({"tracking_number": ["This carrier and tracking number belong to another shipment."]})
-        shipment = shipments_for_channels(channels=view.channels).prefetch_related(
-            "shipmentline_set__order_line", "events").get(pk=shipment.pk)
-        return Response(ShipmentSerializer(shipment, context=view.get_serializer_context()).data,
-                        status=_created_or_ok(created))
+        shipment = (
+            shipments_for_channels(channels=view.channels)
+            .prefetch_related("shipmentline_set__order_line", "events")
+            .get(pk=shipment.pk)
+        )
+        return Response(
+            ShipmentSerializer(shipment, context=view.get_serializer_context()).data, status=_created_or_ok(created)
+        )
 
-    @extend_schema(request=ShipmentCreateWithOrderSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: ShipmentSerializer, 200: ShipmentSerializer})
+    @extend_schema(
+        request=ShipmentCreateWithOrderSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ShipmentSerializer, 200: ShipmentSerializer},
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         return self.create_shipment(self, ShipmentCreateWithOrderSerializer)
 
-    @extend_schema(request=ShipmentEventInputSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: ShipmentEventSerializer, 200: ShipmentEventSerializer, 409: CONFLICT},
-                   description=EVENTS_DESCRIPTION)
+    @extend_schema(
+        request=ShipmentEventInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ShipmentEventSerializer, 200: ShipmentEventSerializer, 409: CONFLICT},
+        description=EVENTS_DESCRIPTION,
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def events(self, request, pk=None):
@@ -166,5 +189,4 @@ class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         data.is_valid(raise_exception=True)
         recorded = shipment_event_record(shipment=shipment, actor=self.actor, **data.validated_data)
         event = ShipmentEvent.objects.select_related("shipment").get(pk=recorded.event.pk)
-        return Response(ShipmentEventSerializer(event).data,
-                        status=_created_or_ok(recorded.created))
+        return Response(ShipmentEventSerializer(event).data, status=_created_or_ok(recorded.created))

@@ -1,4 +1,5 @@
 """Orders, order lines, shipments and carrier tracking events."""
+
 from django.db import models
 
 
@@ -27,9 +28,7 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-placed_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["sales_channel", "external_id"], name="uniq_order_per_channel")
-        ]
+        constraints = [models.UniqueConstraint(fields=["sales_channel", "external_id"], name="uniq_order_per_channel")]
 
     def __str__(self):
         return f"#{self.external_id}"
@@ -44,7 +43,9 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     sku = models.CharField(max_length=64, db_index=True)
-    product = models.ForeignKey("inventory.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="order_lines")
+    product = models.ForeignKey(
+        "inventory.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="order_lines"
+    )
     name = models.CharField(max_length=200, blank=True)
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
@@ -80,9 +81,7 @@ class Shipment(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["carrier", "tracking_number"], name="uniq_tracking_per_carrier")
-        ]
+        constraints = [models.UniqueConstraint(fields=["carrier", "tracking_number"], name="uniq_tracking_per_carrier")]
 
     def __str__(self):
         return f"{self.carrier} {self.tracking_number}"
@@ -95,6 +94,9 @@ class ShipmentLine(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shipment", "order_line"], name="uniq_line_per_shipment")]
+
+    def __str__(self):
+        return f"{self.quantity} of line #{self.order_line_id} in shipment #{self.shipment_id}"
 
 
 class ShipmentEvent(models.Model):
@@ -116,8 +118,11 @@ class ShipmentEvent(models.Model):
     estimated_delivery = models.DateTimeField(null=True, blank=True)
     applied = models.BooleanField(default=False, help_text="Whether the event moved the shipment's status")
     not_applied_reason = models.CharField(
-        max_length=20, choices=NotApplied.choices, blank=True,
-        help_text="Why the event did not move the shipment (empty when it did)")
+        max_length=20,
+        choices=NotApplied.choices,
+        blank=True,
+        help_text="Why the event did not move the shipment (empty when it did)",
+    )
     dedupe_key = models.CharField(max_length=64)
     raw = models.JSONField(default=dict, blank=True)
 
@@ -128,9 +133,9 @@ class ShipmentEvent(models.Model):
             models.CheckConstraint(
                 condition=models.Q(applied=True, not_applied_reason="")
                 | models.Q(applied=False) & ~models.Q(not_applied_reason=""),
-                name="shipment_event_applied_or_reason"),
+                name="shipment_event_applied_or_reason",
+            ),
         ]
 
     def __str__(self):
         return f"{self.shipment} {self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"
-

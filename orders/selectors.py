@@ -1,4 +1,5 @@
 """Reads of orders and shipments that are more than a filter."""
+
 from django.db.models import Prefetch, QuerySet
 
 from customers.models import SalesChannel

@@ -1,5 +1,6 @@
 """Partner API shapes for orders, their lines and shipments, and carrier events: what a partner
 sends (validated field by field) and what it gets back."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,6 +14,7 @@ def _partner_orders(view):
 
 
 # --- Read shapes ----------------------------------------------------------------------------
+
 
 class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
@@ -34,8 +36,15 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
 class ShipmentSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Shipment
-        fields = ["id", "carrier", "tracking_number", "tracking_url", "estimated_delivery", "status",
-                  "status_changed_at"]
+        fields = [
+            "id",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "estimated_delivery",
+            "status",
+            "status_changed_at",
+        ]
         read_only_fields = fields
 
 
@@ -46,31 +55,58 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "sales_channel", "external_id", "customer", "currency", "subtotal", "shipping_total",
-                  "tax_total", "total", "shipping_address", "placed_at", "status", "status_changed_at",
-                  "created_at", "lines", "shipments"]
+        fields = [
+            "id",
+            "sales_channel",
+            "external_id",
+            "customer",
+            "currency",
+            "subtotal",
+            "shipping_total",
+            "tax_total",
+            "total",
+            "shipping_address",
+            "placed_at",
+            "status",
+            "status_changed_at",
+            "created_at",
+            "lines",
+            "shipments",
+        ]
         read_only_fields = fields
 
 
 class ShipmentEventSerializer(serializers.ModelSerializer):
-    applied = serializers.BooleanField(
-        read_only=True, help_text="Whether the event moved the shipment to its status")
+    applied = serializers.BooleanField(read_only=True, help_text="Whether the event moved the shipment to its status")
     not_applied_reason = serializers.SerializerMethodField(
         help_text="Why it did not (null when it did): `late` (older than the newest event the "
-                  "shipment took in), `not_allowed` (a move the shipment cannot make), "
-                  "`same_status` (the shipment's status already)")
-    shipment_status = serializers.CharField(source="shipment.status", read_only=True,
-                                            help_text="The shipment's status after this event")
+        "shipment took in), `not_allowed` (a move the shipment cannot make), "
+        "`same_status` (the shipment's status already)"
+    )
+    shipment_status = serializers.CharField(
+        source="shipment.status", read_only=True, help_text="The shipment's status after this event"
+    )
 
     class Meta:
         model = ShipmentEvent
-        fields = ["id", "shipment", "status", "carrier_code", "description", "location", "occurred_at",
-                  "received_at", "estimated_delivery", "applied", "not_applied_reason", "raw",
-                  "shipment_status"]
+        fields = [
+            "id",
+            "shipment",
+            "status",
+            "carrier_code",
+            "description",
+            "location",
+            "occurred_at",
+            "received_at",
+            "estimated_delivery",
+            "applied",
+            "not_applied_reason",
+            "raw",
+            "shipment_status",
+        ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=ShipmentEvent.NotApplied.choices,
-                                                 allow_null=True))
+    @extend_schema_field(serializers.ChoiceField(choices=ShipmentEvent.NotApplied.choices, allow_null=True))
     def get_not_applied_reason(self, event) -> str | None:
         return event.not_applied_reason or None
 
@@ -82,12 +118,25 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = ["id", "order", "order_external_id", "carrier", "tracking_number", "tracking_url",
-                  "estimated_delivery", "status", "status_changed_at", "created_at", "lines", "events"]
+        fields = [
+            "id",
+            "order",
+            "order_external_id",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "estimated_delivery",
+            "status",
+            "status_changed_at",
+            "created_at",
+            "lines",
+            "events",
+        ]
         read_only_fields = fields
 
 
 # --- Write shapes ---------------------------------------------------------------------------
+
 
 class OrderCustomerSerializer(ContactFieldsSerializer):
     external_id = serializers.CharField(max_length=120, help_text="The customer's id in the order's channel")
@@ -107,8 +156,12 @@ class OrderCreateSerializer(serializers.Serializer):
     customer = OrderCustomerSerializer(help_text="Upserted by its external id in the same channel")
     lines = OrderLineInputSerializer(many=True, help_text="At least one")
     placed_at = serializers.DateTimeField(required=False)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD",
-                                      error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."})
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        required=False,
+        default="USD",
+        error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."},
+    )
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
@@ -139,10 +192,10 @@ class ShipmentCreateSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=80)
     tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     estimated_delivery = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    status = serializers.ChoiceField(choices=Shipment.Status.choices, required=False,
-                                     default=Shipment.Status.LABEL_CREATED)
-    lines = ShipmentLineInputSerializer(many=True, required=False,
-                                        help_text="Omit to ship the whole order")
+    status = serializers.ChoiceField(
+        choices=Shipment.Status.choices, required=False, default=Shipment.Status.LABEL_CREATED
+    )
+    lines = ShipmentLineInputSerializer(many=True, required=False, help_text="Omit to ship the whole order")
 
     def _order(self, attrs):
         return attrs.get("order") or self.context["order"]

@@ -1,10 +1,10 @@
 """Order and shipment services: creation (idempotent per channel and external id), status
 transitions, carrier events (recorded once, applied only when not late and allowed, never
 backwards), and the order status that follows its shipments."""
+
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,36 +19,93 @@ from customers.models import SalesChannel
 from orders import signals
 from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
 
-S, O, B = Shipment.Status, Order.Status, OrderLine.Backorder
+ORDER_MACHINE = machine(
+    "order",
+    {
+        Order.Status.PLACED: {
+            Order.Status.PROCESSING,
+            Order.Status.PARTIALLY_SHIPPED,
+            Order.Status.SHIPPED,
+            Order.Status.CANCELLED,
+        },
+        Order.Status.PROCESSING: {Order.Status.PARTIALLY_SHIPPED, Order.Status.SHIPPED, Order.Status.CANCELLED},
+        Order.Status.PARTIALLY_SHIPPED: {Order.Status.SHIPPED, Order.Status.DELIVERED},
+        Order.Status.SHIPPED: {Order.Status.DELIVERED},
+        Order.Status.DELIVERED: set(),
+        Order.Status.CANCELLED: set(),
+    },
+)
 
-ORDER_MACHINE = machine("order", {
-    O.PLACED: {O.PROCESSING, O.PARTIALLY_SHIPPED, O.SHIPPED, O.CANCELLED},
-    O.PROCESSING: {O.PARTIALLY_SHIPPED, O.SHIPPED, O.CANCELLED},
-    O.PARTIALLY_SHIPPED: {O.SHIPPED, O.DELIVERED},
-    O.SHIPPED: {O.DELIVERED},
-    O.DELIVERED: set(),
-    O.CANCELLED: set(),
-})
+_MOVING = {
+    Shipment.Status.SHIPPED,
+    Shipment.Status.IN_TRANSIT,
+    Shipment.Status.OUT_FOR_DELIVERY,
+    Shipment.Status.DELIVERY_EXCEPTION,
+    Shipment.Status.DELAYED,
+}
+SHIPMENT_MACHINE = machine(
+    "shipment",
+    {
+        Shipment.Status.LABEL_CREATED: {
+            Shipment.Status.SHIPPED,
+            Shipment.Status.IN_TRANSIT,
+            Shipment.Status.OUT_FOR_DELIVERY,
+            Shipment.Status.DELIVERED,
+            Shipment.Status.DELIVERY_EXCEPTION,
+        },
+        Shipment.Status.SHIPPED: {
+            Shipment.Status.IN_TRANSIT,
+            Shipment.Status.OUT_FOR_DELIVERY,
+            Shipment.Status.DELIVERED,
+            Shipment.Status.DELIVERY_EXCEPTION,
+            Shipment.Status.DELAYED,
+            Shipment.Status.RETURNED_TO_SENDER,
+        },
+        Shipment.Status.IN_TRANSIT: {
+            Shipment.Status.OUT_FOR_DELIVERY,
+            Shipment.Status.DELIVERED,
+            Shipment.Status.DELIVERY_EXCEPTION,
+            Shipment.Status.DELAYED,
+            Shipment.Status.RETURNED_TO_SENDER,
+        },
+        # A failed delivery attempt goes back into the network for another day.
+        Shipment.Status.OUT_FOR_DELIVERY: {
+            Shipment.Status.IN_TRANSIT,
+            Shipment.Status.DELIVERED,
+            Shipment.Status.DELIVERY_EXCEPTION,
+            Shipment.Status.DELAYED,
+            Shipment.Status.RETURNED_TO_SENDER,
+        },
+        Shipment.Status.DELIVERY_EXCEPTION: {
+            Shipment.Status.IN_TRANSIT,
+            Shipment.Status.OUT_FOR_DELIVERY,
+            Shipment.Status.DELIVERED,
+            Shipment.Status.DELAYED,
+            Shipment.Status.RETURNED_TO_SENDER,
+        },
+        Shipment.Status.DELAYED: {
+            Shipment.Status.IN_TRANSIT,
+            Shipment.Status.OUT_FOR_DELIVERY,
+            Shipment.Status.DELIVERED,
+            Shipment.Status.DELIVERY_EXCEPTION,
+            Shipment.Status.RETURNED_TO_SENDER,
+        },
+        Shipment.Status.DELIVERED: set(),
+        Shipment.Status.RETURNED_TO_SENDER: set(),
+    },
+)
 
-_MOVING = {S.SHIPPED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERY_EXCEPTION, S.DELAYED}
-SHIPMENT_MACHINE = machine("shipment", {
-    S.LABEL_CREATED: {S.SHIPPED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_EXCEPTION},
-    S.SHIPPED: {S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_EXCEPTION, S.DELAYED, S.RETURNED_TO_SENDER},
-    S.IN_TRANSIT: {S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_EXCEPTION, S.DELAYED, S.RETURNED_TO_SENDER},
-    # A failed delivery attempt goes back into the network for another day.
-    S.OUT_FOR_DELIVERY: {S.IN_TRANSIT, S.DELIVERED, S.DELIVERY_EXCEPTION, S.DELAYED, S.RETURNED_TO_SENDER},
-    S.DELIVERY_EXCEPTION: {S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELAYED, S.RETURNED_TO_SENDER},
-    S.DELAYED: {S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_EXCEPTION, S.RETURNED_TO_SENDER},
-    S.DELIVERED: set(),
-    S.RETURNED_TO_SENDER: set(),
-})
-
-BACKORDER_MACHINE = machine("order line", {
-    B.NONE: {B.BACKORDERED},
-    B.BACKORDERED: {B.ALLOCATED, B.CANCELLED},
-    B.ALLOCATED: set(),
-    B.CANCELLED: set(),
-}, field="backorder_state", action=AuditAction.BACKORDER_STATE_CHANGED)
+BACKORDER_MACHINE = machine(
+    "order line",
+    {
+        OrderLine.Backorder.NONE: {OrderLine.Backorder.BACKORDERED},
+        OrderLine.Backorder.BACKORDERED: {OrderLine.Backorder.ALLOCATED, OrderLine.Backorder.CANCELLED},
+        OrderLine.Backorder.ALLOCATED: set(),
+        OrderLine.Backorder.CANCELLED: set(),
+    },
+    field="backorder_state",
+    action=AuditAction.BACKORDER_STATE_CHANGED,
+)
 
 
 @dataclass
@@ -82,30 +139,45 @@ def order_create(
     existing = Order.objects.filter(sales_channel=sales_channel, external_id=external_id).first()
     if existing:
         return existing, False
-    computed_subtotal = sum((Decimal(l.unit_price) * l.quantity for l in lines), Decimal("0"))
+    computed_subtotal = sum((Decimal(ln.unit_price) * ln.quantity for ln in lines), Decimal("0"))
     subtotal = computed_subtotal if subtotal is None else subtotal
     total = subtotal + shipping_total + tax_total if total is None else total
-    products = products_by_sku(brand_id=sales_channel.brand_id, skus=[l.sku for l in lines])
+    products = products_by_sku(brand_id=sales_channel.brand_id, skus=[ln.sku for ln in lines])
     try:
         with transaction.atomic():
             order = Order.objects.create(
-                sales_channel=sales_channel, external_id=external_id, customer=customer,
-                currency=currency.upper(), subtotal=subtotal, shipping_total=shipping_total,
-                tax_total=tax_total, total=total, shipping_address=shipping_address or {},
-                placed_at=placed_at or timezone.now(), status_changed_at=timezone.now(),
+                sales_channel=sales_channel,
+                external_id=external_id,
+                customer=customer,
+                currency=currency.upper(),
+                subtotal=subtotal,
+                shipping_total=shipping_total,
+                tax_total=tax_total,
+                total=total,
+                shipping_address=shipping_address or {},
+                placed_at=placed_at or timezone.now(),
+                status_changed_at=timezone.now(),
             )
-            created_lines = OrderLine.objects.bulk_create([
-                OrderLine(order=order, sku=l.sku, product=products.get(l.sku), quantity=l.quantity,
-                          unit_price=l.unit_price, name=l.name or getattr(products.get(l.sku), "name", ""))
-                for l in lines
-            ])
+            created_lines = OrderLine.objects.bulk_create(
+                [
+                    OrderLine(
+                        order=order,
+                        sku=ln.sku,
+                        product=products.get(ln.sku),
+                        quantity=ln.quantity,
+                        unit_price=ln.unit_price,
+                        name=ln.name or getattr(products.get(ln.sku), "name", ""),
+                    )
+                    for ln in lines
+                ]
+            )
             audit(obj=order, action=AuditAction.CREATED, to_state=order.status, actor=actor)
             signals.order_status_changed.send(
                 sender=Order, instance=order, from_status=None, to_status=order.status, actor=actor
             )
-            for line_input, line in zip(lines, created_lines):
+            for line_input, line in zip(lines, created_lines, strict=False):
                 if line_input.backordered:
-                    order_line_backorder_transition(line=line, to_state=B.BACKORDERED, actor=actor)
+                    order_line_backorder_transition(line=line, to_state=OrderLine.Backorder.BACKORDERED, actor=actor)
     except IntegrityError:
         # A concurrent request created it first: return that one (any other integrity error is real).
         existing = Order.objects.filter(sales_channel=sales_channel, external_id=external_id).first()
@@ -115,8 +187,15 @@ def order_create(
     return order, True
 
 
-def order_receive(*, sales_channel: SalesChannel, external_id: str, customer_data: dict, lines: list[LineInput],
-                  actor: str = "", **order_fields) -> tuple[Order, bool]:
+def order_receive(
+    *,
+    sales_channel: SalesChannel,
+    external_id: str,
+    customer_data: dict,
+    lines: list[LineInput],
+    actor: str = "",
+    **order_fields,
+) -> tuple[Order, bool]:
     """Take in an order from any source: upsert its customer (by their id in the channel, given as
     ``customer_data["external_id"]``) and create the order, in one transaction. A repeat of an
     order already taken in returns it unchanged (``created`` False) and touches nothing."""
@@ -127,28 +206,59 @@ def order_receive(*, sales_channel: SalesChannel, external_id: str, customer_dat
         return existing, False
     customer_data = dict(customer_data)
     with transaction.atomic():
-        customer, _ = customer_upsert(sales_channel=sales_channel, external_id=customer_data.pop("external_id"),
-                                      data=customer_data, actor=actor)
-        return order_create(sales_channel=sales_channel, external_id=external_id, customer=customer,
-                            lines=lines, actor=actor, **order_fields)
+        customer, _ = customer_upsert(
+            sales_channel=sales_channel, external_id=customer_data.pop("external_id"), data=customer_data, actor=actor
+        )
+        return order_create(
+            sales_channel=sales_channel,
+            external_id=external_id,
+            customer=customer,
+            lines=lines,
+            actor=actor,
+            **order_fields,
+        )
 
 
 def order_transition(*, order: Order, to_status: str, actor: str = "", reason: str = "") -> Order:
-    return transition(model=Order, pk=order.pk, sm=ORDER_MACHINE, target=to_status,
-                      signal=signals.order_status_changed, actor=actor, reason=reason)
+    return transition(
+        model=Order,
+        pk=order.pk,
+        sm=ORDER_MACHINE,
+        target=to_status,
+        signal=signals.order_status_changed,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def order_line_backorder_transition(*, line: OrderLine, to_state: str, actor: str = "", reason: str = "") -> OrderLine:
-    return transition(model=OrderLine, pk=line.pk, sm=BACKORDER_MACHINE, target=to_state,
-                      signal=signals.order_line_backorder_changed, actor=actor, reason=reason)
+    return transition(
+        model=OrderLine,
+        pk=line.pk,
+        sm=BACKORDER_MACHINE,
+        target=to_state,
+        signal=signals.order_line_backorder_changed,
+        actor=actor,
+        reason=reason,
+    )
 
 
-_ORDER_PATH = [O.PLACED, O.PROCESSING, O.PARTIALLY_SHIPPED, O.SHIPPED, O.DELIVERED]
+_ORDER_PATH = [
+    Order.Status.PLACED,
+    Order.Status.PROCESSING,
+    Order.Status.PARTIALLY_SHIPPED,
+    Order.Status.SHIPPED,
+    Order.Status.DELIVERED,
+]
 
 
 def _order_status_from_shipments(order: Order) -> str | None:
-    shipments = [s for s in order.shipments.prefetch_related("shipmentline_set") if s.status != S.RETURNED_TO_SENDER]
-    sent = [s for s in shipments if s.status in _MOVING or s.status == S.DELIVERED]
+    shipments = [
+        s
+        for s in order.shipments.prefetch_related("shipmentline_set")
+        if s.status != Shipment.Status.RETURNED_TO_SENDER
+    ]
+    sent = [s for s in shipments if s.status in _MOVING or s.status == Shipment.Status.DELIVERED]
     if not sent:
         return None
     if any(not s.shipmentline_set.all() for s in sent):
@@ -160,11 +270,11 @@ def _order_status_from_shipments(order: Order) -> str | None:
                 shipped_qty[sl.order_line_id] = shipped_qty.get(sl.order_line_id, 0) + sl.quantity
         fully_covered = all(
             shipped_qty.get(line.pk, 0) >= line.quantity
-            for line in order.lines.exclude(backorder_state=B.CANCELLED)
+            for line in order.lines.exclude(backorder_state=OrderLine.Backorder.CANCELLED)
         )
     if not fully_covered:
-        return O.PARTIALLY_SHIPPED
-    return O.DELIVERED if all(s.status == S.DELIVERED for s in sent) else O.SHIPPED
+        return Order.Status.PARTIALLY_SHIPPED
+    return Order.Status.DELIVERED if all(s.status == Shipment.Status.DELIVERED for s in sent) else Order.Status.SHIPPED
 
 
 def order_sync_from_shipments(*, order: Order, actor: str = "") -> Order:
@@ -178,12 +288,17 @@ def order_sync_from_shipments(*, order: Order, actor: str = "") -> Order:
             allowed = ORDER_MACHINE.transitions[order.status]
             # The furthest allowed step not past the target: never through a state that is not
             # true (a delivered order must not pass through "partially shipped").
-            step = target if target in allowed else max(
-                (s for s in allowed if s in _ORDER_PATH and _ORDER_PATH.index(s) < _ORDER_PATH.index(target)),
-                key=_ORDER_PATH.index,
+            step = (
+                target
+                if target in allowed
+                else max(
+                    (s for s in allowed if s in _ORDER_PATH and _ORDER_PATH.index(s) < _ORDER_PATH.index(target)),
+                    key=_ORDER_PATH.index,
+                )
             )
-            order = order_transition(order=order, to_status=step, actor=actor or "system:shipments",
-                                     reason="follows its shipments")
+            order = order_transition(
+                order=order, to_status=step, actor=actor or "system:shipments", reason="follows its shipments"
+            )
         return order
 
 
@@ -195,7 +310,7 @@ def shipment_create(
     tracking_url: str = "",
     estimated_delivery=None,
     lines: list[tuple[OrderLine, int]] | None = None,
-    status: str = S.LABEL_CREATED,
+    status: str = Shipment.Status.LABEL_CREATED,
     actor: str = "",
 ) -> tuple[Shipment, bool]:
     """Add a shipment to an order (idempotent per carrier and tracking number), then move it
@@ -203,14 +318,19 @@ def shipment_create(
     existing = Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).first()
     if existing:
         if existing.order_id != order.pk:
-            raise ValidationError({"tracking_number": [
-                f"{carrier} {tracking_number} already belongs to another order's shipment."]})
+            raise ValidationError(
+                {"tracking_number": [f"{carrier} {tracking_number} already belongs to another order's shipment."]}
+            )
         return existing, False
     try:
         with transaction.atomic():
             shipment = Shipment.objects.create(
-                order=order, carrier=carrier, tracking_number=tracking_number, tracking_url=tracking_url,
-                estimated_delivery=estimated_delivery, status_changed_at=timezone.now(),
+                order=order,
+                carrier=carrier,
+                tracking_number=tracking_number,
+                tracking_url=tracking_url,
+                estimated_delivery=estimated_delivery,
+                status_changed_at=timezone.now(),
             )
             ShipmentLine.objects.bulk_create(
                 [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in (lines or [])]
@@ -219,7 +339,7 @@ def shipment_create(
             signals.shipment_status_changed.send(
                 sender=Shipment, instance=shipment, from_status=None, to_status=shipment.status, actor=actor
             )
-            if status != S.LABEL_CREATED:
+            if status != Shipment.Status.LABEL_CREATED:
                 shipment = shipment_transition(shipment=shipment, to_status=status, actor=actor)
     except IntegrityError:
         # A concurrent request added it first: return that one (any other integrity error is real).
@@ -230,19 +350,28 @@ def shipment_create(
     return shipment, True
 
 
-def shipment_transition(*, shipment: Shipment, to_status: str, actor: str = "", reason: str = "",
-                        estimated_delivery=None) -> Shipment:
+def shipment_transition(
+    *, shipment: Shipment, to_status: str, actor: str = "", reason: str = "", estimated_delivery=None
+) -> Shipment:
     changes = {"estimated_delivery": estimated_delivery} if estimated_delivery else None
     with transaction.atomic():
-        shipment = transition(model=Shipment, pk=shipment.pk, sm=SHIPMENT_MACHINE, target=to_status,
-                              signal=signals.shipment_status_changed, actor=actor, reason=reason, changes=changes)
+        shipment = transition(
+            model=Shipment,
+            pk=shipment.pk,
+            sm=SHIPMENT_MACHINE,
+            target=to_status,
+            signal=signals.shipment_status_changed,
+            actor=actor,
+            reason=reason,
+            changes=changes,
+        )
         order_sync_from_shipments(order=shipment.order, actor=actor)
     return shipment
 
 
 def _event_dedupe_key(*, status: str, carrier_code: str, occurred_at) -> str:
     # The same instant written in another time zone is the same scan.
-    occurred_at = occurred_at.astimezone(dt_timezone.utc)
+    occurred_at = occurred_at.astimezone(UTC)
     return hashlib.sha256(f"{status}|{carrier_code}|{occurred_at.isoformat()}".encode()).hexdigest()
 
 
@@ -260,7 +389,8 @@ def _newest_taken_in(shipment: Shipment):
     """When the newest event the shipment has taken in happened: applied, or a repeat of its
     status. Events stored as late or not allowed do not count."""
     taken_in = ShipmentEvent.objects.filter(shipment=shipment).filter(
-        Q(applied=True) | Q(not_applied_reason=ShipmentEvent.NotApplied.SAME_STATUS))
+        Q(applied=True) | Q(not_applied_reason=ShipmentEvent.NotApplied.SAME_STATUS)
+    )
     return taken_in.aggregate(newest=Max("occurred_at"))["newest"]
 
 
@@ -316,23 +446,35 @@ def shipment_event_record(
         if reason == ShipmentEvent.NotApplied.NOT_ALLOWED and not store_not_allowed:
             SHIPMENT_MACHINE.check(locked.status, status)
         event = ShipmentEvent.objects.create(
-            shipment=locked, status=status, carrier_code=carrier_code, description=description,
-            location=location, occurred_at=occurred_at, estimated_delivery=estimated_delivery,
-            applied=not reason, not_applied_reason=reason, dedupe_key=key, raw=raw or {},
+            shipment=locked,
+            status=status,
+            carrier_code=carrier_code,
+            description=description,
+            location=location,
+            occurred_at=occurred_at,
+            estimated_delivery=estimated_delivery,
+            applied=not reason,
+            not_applied_reason=reason,
+            dedupe_key=key,
+            raw=raw or {},
         )
         if reason in (ShipmentEvent.NotApplied.LATE, ShipmentEvent.NotApplied.NOT_ALLOWED):
             return RecordedEvent(event, created=True)
         previous_eta = locked.estimated_delivery
         if not reason:
             locked = shipment_transition(
-                shipment=locked, to_status=status, actor=actor,
+                shipment=locked,
+                to_status=status,
+                actor=actor,
                 reason=description or f"carrier event {carrier_code}".strip(),
-                estimated_delivery=estimated_delivery)
+                estimated_delivery=estimated_delivery,
+            )
         elif estimated_delivery and estimated_delivery != locked.estimated_delivery:
             locked.estimated_delivery = estimated_delivery
             locked.save(update_fields=["estimated_delivery"])
-        delayed = _shipment_delay_on_eta_slip(shipment=locked, previous_eta=previous_eta,
-                                              new_eta=estimated_delivery, actor=actor)
+        delayed = _shipment_delay_on_eta_slip(
+            shipment=locked, previous_eta=previous_eta, new_eta=estimated_delivery, actor=actor
+        )
     return RecordedEvent(event, created=True, delayed=delayed)
 
 
@@ -342,9 +484,13 @@ def _shipment_delay_on_eta_slip(*, shipment: Shipment, previous_eta, new_eta, ac
     threshold = timedelta(hours=settings.ETA_SLIP_THRESHOLD_HOURS)
     if not (new_eta and previous_eta and new_eta - previous_eta > threshold):
         return False
-    if S.DELAYED not in SHIPMENT_MACHINE.transitions[shipment.status]:
+    if Shipment.Status.DELAYED not in SHIPMENT_MACHINE.transitions[shipment.status]:
         return False  # already delayed, or past it (delivered, returned)
     shipment_transition(
-        shipment=shipment, to_status=S.DELAYED, actor=actor, estimated_delivery=new_eta,
-        reason=f"ETA slipped from {previous_eta:%Y-%m-%d %H:%M} to {new_eta:%Y-%m-%d %H:%M}")
+        shipment=shipment,
+        to_status=Shipment.Status.DELAYED,
+        actor=actor,
+        estimated_delivery=new_eta,
+        reason=f"ETA slipped from {previous_eta:%Y-%m-%d %H:%M} to {new_eta:%Y-%m-%d %H:%M}",
+    )
     return True

@@ -2,6 +2,7 @@
 
 Receivers get ``instance``, ``from_status`` (``None`` for a creation), ``to_status`` and ``actor``.
 """
+
 from django.dispatch import Signal
 
 order_status_changed = Signal()

@@ -32,12 +32,18 @@ class PartnerAdmin(admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         partner, raw = partner_create(
-            name=form.cleaned_data["name"], sales_channels=form.cleaned_data["sales_channels"],
-            is_active=form.cleaned_data["is_active"], actor=admin_actor(request),
+            name=form.cleaned_data["name"],
+            sales_channels=form.cleaned_data["sales_channels"],
+            is_active=form.cleaned_data["is_active"],
+            actor=admin_actor(request),
         )
         # Let the admin carry on (m2m save, redirect) with the row the service created.
         obj.pk, obj.token_prefix, obj.token_hash, obj.created_at = (
-            partner.pk, partner.token_prefix, partner.token_hash, partner.created_at)
+            partner.pk,
+            partner.token_prefix,
+            partner.token_hash,
+            partner.created_at,
+        )
         obj._state.adding, obj._state.db = False, partner._state.db
         self._show_token(request, partner, raw)
 

@@ -1,6 +1,7 @@
 """Serializer fields that only see the calling partner's rows: a sales channel by slug and
 related objects by id. A foreign row gets the same message as a missing one, so ids and
 slugs of other partners never leak."""
+
 from rest_framework import serializers
 
 

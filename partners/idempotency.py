@@ -1,5 +1,6 @@
 """``Idempotency-Key`` support for partner POSTs: the first response is stored in the same
 transaction as the work, and a repeat of the key returns it without doing the work again."""
+
 import functools
 import hashlib
 import json
@@ -15,9 +16,12 @@ HEADER = "HTTP_IDEMPOTENCY_KEY"
 
 # For ``extend_schema(parameters=[IDEMPOTENCY_KEY])`` on decorated views.
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Repeat a request safely: a repeat with the same key returns the first response "
-                "(422 if the body differs).",
+    "(422 if the body differs).",
 )
 
 
@@ -42,7 +46,10 @@ def idempotent(view_method):
                 # the unique constraint and replays our stored response.
                 with transaction.atomic():
                     record = IdempotencyKey.objects.create(
-                        partner=request.user, key=key, method=request.method, path=request.path[:300],
+                        partner=request.user,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:300],
                         request_hash=digest,
                     )
             except IntegrityError:
@@ -60,9 +67,7 @@ def idempotent(view_method):
                 return response
         record = IdempotencyKey.objects.get(partner=request.user, key=key)
         if record.request_hash != digest or record.path != request.path[:300]:
-            return Response(
-                {"Idempotency-Key": ["This key was already used for a different request."]}, status=422
-            )
+            return Response({"Idempotency-Key": ["This key was already used for a different request."]}, status=422)
         replay = Response(record.response_body, status=record.response_status)
         replay["Idempotent-Replayed"] = "true"
         return replay

@@ -1,5 +1,6 @@
 """Partner systems that call the API: partners with hashed tokens and the sales channels they may
 act for, and the stored answers of idempotent requests."""
+
 import hashlib
 import secrets
 
@@ -54,3 +55,6 @@ class IdempotencyKey(models.Model):
     class Meta:
         db_table = "core_idempotencykey"  # the table it had before it moved here
         constraints = [models.UniqueConstraint(fields=["partner", "key"], name="uniq_partner_idem_key")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} ({self.key})"

@@ -3,6 +3,7 @@
 The raw token is returned once to the caller (admin message, management command output);
 only its hash is stored.
 """
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -26,8 +27,12 @@ def partner_create(*, name: str, sales_channels, is_active: bool = True, actor: 
             raw = partner.set_new_token()
             partner.save()
             partner.sales_channels.set(channels)
-            audit(obj=partner, action=AuditAction.CREATED, actor=actor,
-                  data={"channels": sorted(c.slug for c in channels), "token_prefix": partner.token_prefix})
+            audit(
+                obj=partner,
+                action=AuditAction.CREATED,
+                actor=actor,
+                data={"channels": sorted(c.slug for c in channels), "token_prefix": partner.token_prefix},
+            )
     except IntegrityError as exc:
         if Partner.objects.filter(name=name).exists():
             raise ValidationError({"name": [f"A partner named '{name}' already exists."]}) from exc
@@ -42,7 +47,11 @@ def partner_token_rotate(*, partner: Partner, actor: str = "") -> str:
         old_prefix = locked.token_prefix
         raw = locked.set_new_token()
         locked.save(update_fields=["token_prefix", "token_hash"])
-        audit(obj=locked, action=AuditAction.TOKEN_ROTATED, actor=actor,
-              data={"old_token_prefix": old_prefix, "token_prefix": locked.token_prefix})
+        audit(
+            obj=locked,
+            action=AuditAction.TOKEN_ROTATED,
+            actor=actor,
+            data={"old_token_prefix": old_prefix, "token_prefix": locked.token_prefix},
+        )
     partner.token_prefix, partner.token_hash = locked.token_prefix, locked.token_hash
     return raw

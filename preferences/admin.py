@@ -1,5 +1,6 @@
 """Admin for customers' choices: consent per channel and per type, and browser push subscriptions
 (read-only: they change through the preference services)."""
+
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin

@@ -1,5 +1,6 @@
 """Partner API for customers: upsert by channel and external id, partial update, list, retrieve.
 A partner sees a customer when the customer has an identity or an order in one of its channels."""
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -31,44 +32,56 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["email", "phone", "external_id"]
 
 
-class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
 
     def get_queryset(self):
         return customers_for_channels(channels=self.channels).prefetch_related("identities__sales_channel")
 
-    @extend_schema(request=CustomerUpsertSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={200: CustomerSerializer, 201: CustomerSerializer},
-                   description="Create the customer known as `external_id` in `sales_channel`, or update it "
-                               "(201 when created, 200 when it existed).")
+    @extend_schema(
+        request=CustomerUpsertSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: CustomerSerializer, 201: CustomerSerializer},
+        description="Create the customer known as `external_id` in `sales_channel`, or update it "
+        "(201 when created, 200 when it existed).",
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         data = CustomerUpsertSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         channel, external_id = fields.pop("sales_channel"), fields.pop("external_id")
-        customer, created = customer_upsert(sales_channel=channel, external_id=external_id, data=fields,
-                                            actor=self.actor)
+        customer, created = customer_upsert(
+            sales_channel=channel, external_id=external_id, data=fields, actor=self.actor
+        )
         customer = self.get_queryset().get(pk=customer.pk)
-        return Response(self.get_serializer(customer).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            self.get_serializer(customer).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(request=CustomerUpdateSerializer, responses=CustomerSerializer)
     def partial_update(self, request, *args, **kwargs):
         customer = self.get_object()
-        data = CustomerUpdateSerializer(customer, data=request.data, partial=True,
-                                        context=self.get_serializer_context())
+        data = CustomerUpdateSerializer(
+            customer, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
         customer_update(customer=customer, data=dict(data.validated_data), actor=self.actor)
         return Response(self.get_serializer(self.get_queryset().get(pk=customer.pk)).data)
 
-    @extend_schema(methods=["GET"], responses=PreferencesSerializer,
-                   description="The customer's notification preferences (for a merchant's own account page).")
-    @extend_schema(methods=["PUT"], request=PreferencesSerializer, responses=PreferencesSerializer,
-                   description="Change the customer's preferences: only the keys sent change. Consent changes "
-                               "are logged with source `api`; critical types cannot be switched off.")
+    @extend_schema(
+        methods=["GET"],
+        responses=PreferencesSerializer,
+        description="The customer's notification preferences (for a merchant's own account page).",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=PreferencesSerializer,
+        responses=PreferencesSerializer,
+        description="Change the customer's preferences: only the keys sent change. Consent changes "
+        "are logged with source `api`; critical types cannot be switched off.",
+    )
     @action(detail=True, methods=["get", "put"], url_path="preferences")
     def preferences(self, request, *args, **kwargs):
         customer = self.get_object()
@@ -79,9 +92,12 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
             customer.refresh_from_db()
         return Response(PreferencesSerializer(preferences_snapshot(customer=customer)).data)
 
-    @extend_schema(request=AppPresenceSerializer, responses={204: None},
-                   description="The merchant's app saw the customer's device: push counts as an active channel "
-                               "for `PUSH_APP_ACTIVE_DAYS`.")
+    @extend_schema(
+        request=AppPresenceSerializer,
+        responses={204: None},
+        description="The merchant's app saw the customer's device: push counts as an active channel "
+        "for `PUSH_APP_ACTIVE_DAYS`.",
+    )
     @action(detail=True, methods=["post"], url_path="app-presence")
     def app_presence(self, request, *args, **kwargs):
         customer = self.get_object()

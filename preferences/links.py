@@ -1,4 +1,5 @@
 """Signed, expiring links to a customer's preference page (no login: the link is the key)."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -63,8 +64,11 @@ def customer_for_short_code(code: str) -> Customer | None:
 
     from preferences.models import ShortLink
 
-    link = (ShortLink.objects.select_related("customer__brand")
-            .filter(code=code, created_at__gte=timezone.now() - max_age()).first())
+    link = (
+        ShortLink.objects.select_related("customer__brand")
+        .filter(code=code, created_at__gte=timezone.now() - max_age())
+        .first()
+    )
     return link.customer if link else None
 
 

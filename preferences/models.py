@@ -1,6 +1,7 @@
 """A customer's choices about being told: consent per channel (with its log), per-type channel
 choices, language, quiet hours and digest rhythm, browser push subscriptions, and the short links
 of the preference center."""
+
 from django.db import models
 
 from core.channels import Channel
@@ -38,9 +39,7 @@ class TypePreference(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["customer", "type_key", "channel"], name="uniq_type_preference")
-        ]
+        constraints = [models.UniqueConstraint(fields=["customer", "type_key", "channel"], name="uniq_type_preference")]
 
     def __str__(self):
         return f"{self.customer} {self.type_key}/{self.channel}: {'on' if self.enabled else 'off'}"
@@ -90,17 +89,26 @@ class CustomerPreferences(models.Model):
         DAILY = "daily", "Daily digest"
 
     customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="preferences")
-    channel_order = models.JSONField(default=list, blank=True,
-                                     help_text='Preferred channels, first that works wins, e.g. ["push", "sms", "email"]; '
-                                               "empty: the rule's order")
+    channel_order = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Preferred channels, first that works wins, e.g. ["push", "sms", "email"]; empty: the rule\'s order',
+    )
     quiet_hours_enabled = models.BooleanField(default=True)
     quiet_start = models.TimeField(default="21:00")
     quiet_end = models.TimeField(default="08:00")
-    quiet_channels = models.JSONField(default=_default_quiet_channels, blank=True,
-                                      help_text="Channels held during quiet hours (email never is by default)")
-    rhythm = models.JSONField(default=dict, blank=True, help_text='Per category: {"shipping": "daily"}; missing = instant')
+    quiet_channels = models.JSONField(
+        default=_default_quiet_channels,
+        blank=True,
+        help_text="Channels held during quiet hours (email never is by default)",
+    )
+    rhythm = models.JSONField(
+        default=dict, blank=True, help_text='Per category: {"shipping": "daily"}; missing = instant'
+    )
     digest_hour = models.PositiveSmallIntegerField(default=18, help_text="Local hour (0-23) of the daily digest")
-    app_seen_at = models.DateTimeField(null=True, blank=True, help_text="Last time the merchant's app reported the device")
+    app_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last time the merchant's app reported the device"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

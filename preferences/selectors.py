@@ -1,6 +1,7 @@
 """Reads of a customer's reachability: which channels may carry a notification type, and why not;
 and the customer's effective plan for one notification (channel order, push activity, frequency
 caps, daily digest, quiet hours), which the planner follows."""
+
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
@@ -71,8 +72,13 @@ PREFERENCE_LINK_CHANNELS = ("email", "sms")  # the shipped rule's plan for a fre
 def preference_link_channel(customer: Customer) -> str:
     """The channel a fresh preference link will go by, planned as the pipeline plans it (email,
     else SMS; the customer's channel order; consent): "" when no channel is left."""
-    plan = effective_plan(customer=customer, type_key="preference_link", category="account", critical=True,
-                          channels=list(PREFERENCE_LINK_CHANNELS))
+    plan = effective_plan(
+        customer=customer,
+        type_key="preference_link",
+        category="account",
+        critical=True,
+        channels=list(PREFERENCE_LINK_CHANNELS),
+    )
     return plan.channels[0] if plan.channels else ""
 
 
@@ -90,8 +96,12 @@ def default_preferences() -> dict:
     ``QUIET_HOURS_DEFAULT_CHANNELS`` (SMS, WhatsApp, push), everything instant."""
     window = (settings.QUIET_HOURS_DEFAULT or "").strip()
     start, end = (part.strip() for part in (window or "21:00-08:00").split("-", 1))
-    return {"quiet_channels": list(settings.QUIET_HOURS_DEFAULT_CHANNELS), "quiet_hours_enabled": bool(window),
-            "quiet_start": dt.time.fromisoformat(start), "quiet_end": dt.time.fromisoformat(end)}
+    return {
+        "quiet_channels": list(settings.QUIET_HOURS_DEFAULT_CHANNELS),
+        "quiet_hours_enabled": bool(window),
+        "quiet_start": dt.time.fromisoformat(start),
+        "quiet_end": dt.time.fromisoformat(end),
+    }
 
 
 def preferences_of(customer: Customer) -> CustomerPreferences:
@@ -106,7 +116,7 @@ def customer_zone(customer: Customer) -> dt.tzinfo:
     try:
         return zoneinfo.ZoneInfo(customer.time_zone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.timezone.utc
+        return dt.UTC
 
 
 def push_is_active(*, customer: Customer, now=None) -> bool:
@@ -119,7 +129,9 @@ def push_is_active(*, customer: Customer, now=None) -> bool:
     return bool(seen and seen >= now - dt.timedelta(days=settings.PUSH_APP_ACTIVE_DAYS))
 
 
-def ordered_channels(*, prefs: CustomerPreferences, channels: list[str], mode: str, critical: bool) -> tuple[list[str], str]:
+def ordered_channels(
+    *, prefs: CustomerPreferences, channels: list[str], mode: str, critical: bool
+) -> tuple[list[str], str]:
     """The rule's channels in the customer's order. A customer order means "first that works":
     non-critical messages then go in fallback mode; push joins when the customer ranked it.
     Critical messages keep the rule's mode (every channel at once, if so)."""
@@ -165,12 +177,12 @@ def next_digest_at(*, prefs: CustomerPreferences, zone: dt.tzinfo, now) -> dt.da
 class EffectivePlan:
     """What the planner does with one notification for one customer."""
 
-    channels: list          # allowed, in order
-    mode: str               # fallback or all
-    skipped: dict           # channel -> why not (no_contact, no_consent, opted_out_type, push_inactive, cap)
-    hold: str = ""          # "", quiet_hours, digest, cap
-    digest_at: dt.datetime | None = None            # held for the digest until then (no deliveries yet)
-    hold_until: dict = None                          # channel -> quiet hours end
+    channels: list  # allowed, in order
+    mode: str  # fallback or all
+    skipped: dict  # channel -> why not (no_contact, no_consent, opted_out_type, push_inactive, cap)
+    hold: str = ""  # "", quiet_hours, digest, cap
+    digest_at: dt.datetime | None = None  # held for the digest until then (no deliveries yet)
+    hold_until: dict = None  # channel -> quiet hours end
     reason: str = ""
 
     def send_after(self, channel: str, base: dt.datetime) -> dt.datetime:
@@ -178,8 +190,17 @@ class EffectivePlan:
         return max(base, until) if until else base
 
 
-def effective_plan(*, customer: Customer, type_key: str, category: str, critical: bool, channels: list[str],
-                   mode: str = "fallback", now=None, capped=None) -> EffectivePlan:
+def effective_plan(
+    *,
+    customer: Customer,
+    type_key: str,
+    category: str,
+    critical: bool,
+    channels: list[str],
+    mode: str = "fallback",
+    now=None,
+    capped=None,
+) -> EffectivePlan:
     """The customer's effective plan for one notification, in small steps:
     1. channel order; 2. per-channel verdicts (consent law, per-type opt-outs unless critical,
     push activity); then for non-critical only: 3. frequency caps (``capped(channels)``: those of
@@ -204,19 +225,39 @@ def effective_plan(*, customer: Customer, type_key: str, category: str, critical
             skipped[c] = "cap"
         if not instant:
             at = next_digest_at(prefs=prefs, zone=zone, now=now)
-            return EffectivePlan(sorted(capped, key=allowed.index), mode, skipped, hold="cap", digest_at=at,
-                                 hold_until={}, reason=f"frequency cap reached: deferred to the digest at {_fmt(at, zone)}")
+            return EffectivePlan(
+                sorted(capped, key=allowed.index),
+                mode,
+                skipped,
+                hold="cap",
+                digest_at=at,
+                hold_until={},
+                reason=f"frequency cap reached: deferred to the digest at {_fmt(at, zone)}",
+            )
         allowed = instant
     if prefs.rhythm_for(category) == CustomerPreferences.Rhythm.DAILY:
         at = next_digest_at(prefs=prefs, zone=zone, now=now)
-        return EffectivePlan(allowed, mode, skipped, hold="digest", digest_at=at, hold_until={},
-                             reason=f"held for the daily digest at {_fmt(at, zone)}")
+        return EffectivePlan(
+            allowed,
+            mode,
+            skipped,
+            hold="digest",
+            digest_at=at,
+            hold_until={},
+            reason=f"held for the daily digest at {_fmt(at, zone)}",
+        )
     quiet = set(prefs.quiet_channels or [])
     end = quiet_hours_end(prefs=prefs, zone=zone, now=now)
     hold_until = {c: end for c in allowed if end and c in quiet}
     if hold_until:
-        return EffectivePlan(allowed, mode, skipped, hold="quiet_hours", hold_until=hold_until,
-                             reason=f"quiet hours: {', '.join(hold_until)} held until {_fmt(end, zone)}")
+        return EffectivePlan(
+            allowed,
+            mode,
+            skipped,
+            hold="quiet_hours",
+            hold_until=hold_until,
+            reason=f"quiet hours: {', '.join(hold_until)} held until {_fmt(end, zone)}",
+        )
     return EffectivePlan(allowed, mode, skipped, hold_until={})
 
 
@@ -238,7 +279,7 @@ def _as_time(value) -> dt.time:
 def _local_instant(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
     """The UTC instant of wall-clock ``day at`` in ``zone`` (a time skipped by DST resolves to the
     same wall time after the jump, as zoneinfo's fold=0 does)."""
-    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
 
 
 def _fmt(moment: dt.datetime, zone: dt.tzinfo) -> str:
@@ -254,16 +295,23 @@ def preferences_snapshot(*, customer: Customer, now=None) -> dict:
     off = set(TypePreference.objects.filter(customer=customer, enabled=False).values_list("type_key", "channel"))
     ntypes = list(NotificationType.objects.filter(category__in=CHOICE_CATEGORIES).order_by("category", "position"))
     return {
-        "language": customer.language, "time_zone": customer.time_zone,
+        "language": customer.language,
+        "time_zone": customer.time_zone,
         "channels": {c: consents.get(c) != ChannelConsent.State.OPTED_OUT for c in CHANNELS},
         "types": {t.key: {c: t.critical or (t.key, c) not in off for c in CHANNELS} for t in ntypes},
         "critical_types": [t.key for t in ntypes if t.critical],
         "channel_order": list(prefs.channel_order or []),
-        "quiet_hours": {"enabled": prefs.quiet_hours_enabled, "start": _as_time(prefs.quiet_start).strftime("%H:%M"),
-                        "end": _as_time(prefs.quiet_end).strftime("%H:%M"), "channels": list(prefs.quiet_channels or [])},
+        "quiet_hours": {
+            "enabled": prefs.quiet_hours_enabled,
+            "start": _as_time(prefs.quiet_start).strftime("%H:%M"),
+            "end": _as_time(prefs.quiet_end).strftime("%H:%M"),
+            "channels": list(prefs.quiet_channels or []),
+        },
         "rhythm": {c: prefs.rhythm_for(c) for c in sorted({t.category for t in ntypes})},
         "digest_hour": prefs.digest_hour,
-        "push": {"active": push_is_active(customer=customer, now=now),
-                 "live_subscriptions": PushSubscription.objects.filter(customer=customer, expired_at__isnull=True).count(),
-                 "app_seen_at": prefs.app_seen_at},
+        "push": {
+            "active": push_is_active(customer=customer, now=now),
+            "live_subscriptions": PushSubscription.objects.filter(customer=customer, expired_at__isnull=True).count(),
+            "app_seen_at": prefs.app_seen_at,
+        },
     }

@@ -1,5 +1,6 @@
 """Partner API shapes for customers: contact fields validated with the same rules the services
 apply (E.164 phones, BCP 47 languages, IANA zones), so bad input is a 400 on the right field."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -34,8 +35,20 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "email", "phone", "language", "time_zone", "country", "tier", "tags",
-                  "identities", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "language",
+            "time_zone",
+            "country",
+            "tier",
+            "tags",
+            "identities",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(CustomerIdentitySerializer(many=True))
@@ -71,13 +84,20 @@ class PreferencesSerializer(serializers.Serializer):
 
     language = serializers.CharField(max_length=16, required=False, help_text="BCP 47, e.g. es-MX")
     time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA, e.g. Europe/Paris")
-    channels = serializers.DictField(child=serializers.BooleanField(), required=False,
-                                     help_text="Whole-channel consent: {\"sms\": false} stops every SMS")
-    types = serializers.DictField(child=serializers.DictField(child=serializers.BooleanField()), required=False,
-                                  help_text='Per type and channel: {"shipment_shipped": {"sms": false}}')
+    channels = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        help_text='Whole-channel consent: {"sms": false} stops every SMS',
+    )
+    types = serializers.DictField(
+        child=serializers.DictField(child=serializers.BooleanField()),
+        required=False,
+        help_text='Per type and channel: {"shipment_shipped": {"sms": false}}',
+    )
     critical_types = serializers.ListField(child=serializers.CharField(), read_only=True)
-    channel_order = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False,
-                                          max_length=4)
+    channel_order = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False, max_length=4
+    )
     quiet_hours = QuietHoursSerializer(required=False)
     rhythm = serializers.DictField(child=serializers.ChoiceField(choices=["instant", "daily"]), required=False)
     digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)

@@ -1,5 +1,6 @@
 """Preference services: consent per channel (logged), the preference center's choices, browser push
 subscriptions and app presence, and requests for a fresh preference link (sent by the pipeline)."""
+
 from django.db import IntegrityError, transaction
 
 from core.audit import AuditAction
@@ -8,9 +9,18 @@ from customers.models import Customer
 from customers.services import customer_update
 
 
-def consent_set(*, customer: Customer, channel: str, state: str, source: str, actor: str = "",
-                type_key: str = "", delivery_id: int | None = None, notification_id: int | None = None,
-                reference: str = "") -> bool:
+def consent_set(
+    *,
+    customer: Customer,
+    channel: str,
+    state: str,
+    source: str,
+    actor: str = "",
+    type_key: str = "",
+    delivery_id: int | None = None,
+    notification_id: int | None = None,
+    reference: str = "",
+) -> bool:
     """Set a customer's consent for a whole channel (``type_key`` empty: ``ChannelConsent``, the
     legal one) or for one notification type on it (``TypePreference``; state ``opted_in`` /
     ``opted_out``), and append the change to the consent log. Returns whether anything changed."""
@@ -19,7 +29,8 @@ def consent_set(*, customer: Customer, channel: str, state: str, source: str, ac
     with transaction.atomic():
         if type_key:
             row, _ = TypePreference.objects.select_for_update().get_or_create(
-                customer=customer, type_key=type_key, channel=channel, defaults={"enabled": True})
+                customer=customer, type_key=type_key, channel=channel, defaults={"enabled": True}
+            )
             old = ChannelConsent.State.OPTED_IN if row.enabled else ChannelConsent.State.OPTED_OUT
             if old == state:
                 return False
@@ -32,24 +43,36 @@ def consent_set(*, customer: Customer, channel: str, state: str, source: str, ac
                 return False
             try:
                 with transaction.atomic():
-                    ChannelConsent.objects.update_or_create(customer=customer, channel=channel,
-                                                            defaults={"state": state, "source": source})
+                    ChannelConsent.objects.update_or_create(
+                        customer=customer, channel=channel, defaults={"state": state, "source": source}
+                    )
             except IntegrityError:  # a concurrent first write; ours wins after it
                 ChannelConsent.objects.filter(customer=customer, channel=channel).update(state=state, source=source)
-        ConsentLog.objects.create(customer=customer, channel=channel, type_key=type_key, old_state=old,
-                                  new_state=state, source=source, actor=actor[:120], delivery_id=delivery_id,
-                                  notification_id=notification_id, reference=reference[:200])
+        ConsentLog.objects.create(
+            customer=customer,
+            channel=channel,
+            type_key=type_key,
+            old_state=old,
+            new_state=state,
+            source=source,
+            actor=actor[:120],
+            delivery_id=delivery_id,
+            notification_id=notification_id,
+            reference=reference[:200],
+        )
     return True
 
 
 # --- The preference center's writes (issue 6): one service for the center and the partner API ------
 
+
 def preferences_of_for_update(customer: Customer):
     from preferences.models import CustomerPreferences
     from preferences.selectors import default_preferences
 
-    prefs, _ = CustomerPreferences.objects.select_for_update().get_or_create(customer=customer,
-                                                                           defaults=default_preferences())
+    prefs, _ = CustomerPreferences.objects.select_for_update().get_or_create(
+        customer=customer, defaults=default_preferences()
+    )
     return prefs
 
 
@@ -71,19 +94,36 @@ def preferences_save(*, customer: Customer, data: dict, source: str, actor: str 
         current = dict(ChannelConsent.objects.filter(customer=customer).values_list("channel", "state"))
         for channel, on in (data.get("channels") or {}).items():
             if on != (current.get(channel) != opted.OPTED_OUT):
-                consent_set(customer=customer, channel=channel, state=opted.OPTED_IN if on else opted.OPTED_OUT,
-                            source=source, actor=actor)
+                consent_set(
+                    customer=customer,
+                    channel=channel,
+                    state=opted.OPTED_IN if on else opted.OPTED_OUT,
+                    source=source,
+                    actor=actor,
+                )
         types = data.get("types") or {}
-        critical = set(NotificationType.objects.filter(key__in=list(types), critical=True).values_list("key", flat=True))
-        enabled = {(t, c): e for t, c, e in TypePreference.objects.filter(customer=customer)
-                   .values_list("type_key", "channel", "enabled")}
+        critical = set(
+            NotificationType.objects.filter(key__in=list(types), critical=True).values_list("key", flat=True)
+        )
+        enabled = {
+            (t, c): e
+            for t, c, e in TypePreference.objects.filter(customer=customer).values_list(
+                "type_key", "channel", "enabled"
+            )
+        }
         for type_key, by_channel in types.items():
             if type_key in critical:
                 continue
             for channel, on in by_channel.items():
                 if on != enabled.get((type_key, channel), True):
-                    consent_set(customer=customer, channel=channel, type_key=type_key, source=source, actor=actor,
-                                state=opted.OPTED_IN if on else opted.OPTED_OUT)
+                    consent_set(
+                        customer=customer,
+                        channel=channel,
+                        type_key=type_key,
+                        source=source,
+                        actor=actor,
+                        state=opted.OPTED_IN if on else opted.OPTED_OUT,
+                    )
         prefs = preferences_of_for_update(customer)
         changed = []
         if "channel_order" in data:
@@ -91,8 +131,12 @@ def preferences_save(*, customer: Customer, data: dict, source: str, actor: str 
             changed.append("channel_order")
         quiet = data.get("quiet_hours")
         if quiet:
-            for key, field in (("enabled", "quiet_hours_enabled"), ("start", "quiet_start"), ("end", "quiet_end"),
-                               ("channels", "quiet_channels")):
+            for key, field in (
+                ("enabled", "quiet_hours_enabled"),
+                ("start", "quiet_start"),
+                ("end", "quiet_end"),
+                ("channels", "quiet_channels"),
+            ):
                 if key in quiet:
                     setattr(prefs, field, quiet[key])
                     changed.append(field)
@@ -104,7 +148,12 @@ def preferences_save(*, customer: Customer, data: dict, source: str, actor: str 
             changed.append("digest_hour")
         if changed:
             prefs.save()
-            audit(obj=customer, action=AuditAction.PREFERENCES_CHANGED, actor=actor or source, data={"fields": sorted(set(changed))})
+            audit(
+                obj=customer,
+                action=AuditAction.PREFERENCES_CHANGED,
+                actor=actor or source,
+                data={"fields": sorted(set(changed))},
+            )
     return customer
 
 
@@ -125,13 +174,26 @@ def push_subscription_save(*, customer: Customer, endpoint: str, p256dh: str, au
 
     with transaction.atomic():
         sub, created = PushSubscription.objects.update_or_create(
-            endpoint=endpoint, defaults={"customer": customer, "p256dh": p256dh, "auth": auth,
-                                         "user_agent": user_agent[:300], "expired_at": None})
+            endpoint=endpoint,
+            defaults={
+                "customer": customer,
+                "p256dh": p256dh,
+                "auth": auth,
+                "user_agent": user_agent[:300],
+                "expired_at": None,
+            },
+        )
         if created:
             from preferences.models import ChannelConsent
 
-            consent_set(customer=customer, channel="push", state=ChannelConsent.State.OPTED_IN, source="center",
-                        actor="customer", reference="browser push subscription")
+            consent_set(
+                customer=customer,
+                channel="push",
+                state=ChannelConsent.State.OPTED_IN,
+                source="center",
+                actor="customer",
+                reference="browser push subscription",
+            )
     return sub
 
 

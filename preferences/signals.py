@@ -4,6 +4,7 @@
 preference page, to be sent to the address already on file. Receivers get ``customer`` and
 ``actor``; the pipeline turns it into a message (preferences never sends anything itself).
 """
+
 from django.dispatch import Signal
 
 preference_link_requested = Signal()

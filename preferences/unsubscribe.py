@@ -7,6 +7,7 @@ customer, logged in the consent log; a GET shows a small page whose button sends
 Only a valid signature changes anything. Critical types cannot be turned off per type, so their
 link is the preference center instead (and a stray token for one leads there too).
 """
+
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import redirect, render
@@ -33,7 +34,9 @@ def unsubscribe_link_for(*, customer: Customer, notification_type) -> str:
     for a critical type (which per-type choices cannot stop)."""
     if notification_type.critical:
         return preference_link_for(customer)
-    path = reverse("unsubscribe", kwargs={"token": unsubscribe_token_for(customer=customer, type_key=notification_type.key)})
+    path = reverse(
+        "unsubscribe", kwargs={"token": unsubscribe_token_for(customer=customer, type_key=notification_type.key)}
+    )
     return f"{settings.SITE_URL}{path}"
 
 
@@ -57,8 +60,15 @@ def email_type_unsubscribe(*, customer: Customer, type_key: str, reference: str 
     whether anything changed (a second click changes nothing)."""
     from preferences.services import consent_set
 
-    return consent_set(customer=customer, channel="email", state=ChannelConsent.State.OPTED_OUT, source=SOURCE,
-                       actor=f"customer:{customer.pk}", type_key=type_key, reference=reference)
+    return consent_set(
+        customer=customer,
+        channel="email",
+        state=ChannelConsent.State.OPTED_OUT,
+        source=SOURCE,
+        actor=f"customer:{customer.pk}",
+        type_key=type_key,
+        reference=reference,
+    )
 
 
 def _page(request, template: str, context: dict, status: int = 200):
@@ -79,8 +89,13 @@ def unsubscribe_view(request, token: str):
     if notification_type.critical:
         return redirect(preference_link_for(customer), permanent=False)
     language = (customer.language or customer.brand.default_language or "en").split("-")[0]
-    context = {"customer": customer, "brand": customer.brand, "type_name": notification_type.name,
-               "preferences_url": preference_link_for(customer), "html_lang": language}
+    context = {
+        "customer": customer,
+        "brand": customer.brand,
+        "type_name": notification_type.name,
+        "preferences_url": preference_link_for(customer),
+        "html_lang": language,
+    }
     with translation.override(language):
         if request.method == "POST":
             email_type_unsubscribe(customer=customer, type_key=notification_type.key, reference="list-unsubscribe")

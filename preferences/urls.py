@@ -1,5 +1,6 @@
 """Customer-facing pages (no login): the preference center, its SMS short links, fresh links for
 expired ones, and the browser push subscription endpoint."""
+
 from django.urls import path
 
 from preferences import views

@@ -2,6 +2,7 @@
 else a pair generated once (py_vapid) into ``WAYPOST_DATA_DIR/vapid.json`` so a new machine's
 demo works with no setup. Both are base64url: the public key as the uncompressed P-256 point the
 browser's ``applicationServerKey`` wants, the private key as its raw 32 bytes."""
+
 import base64
 import json
 import os

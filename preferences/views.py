@@ -5,6 +5,7 @@ sent recently. Server-rendered and complete without JavaScript; the only script 
 A tampered or expired link gets a 400 page with no customer data, offering to send a fresh link
 to the address already on file (never to one typed in).
 """
+
 import json
 import re
 
@@ -78,8 +79,11 @@ def _no_store(response):
 
 
 def _brand_context(brand) -> dict:
-    return {"brand": brand, "primary_color": _safe_color(brand.primary_color, _DEFAULT_COLORS[0]),
-            "accent_color": _safe_color(brand.accent_color, _DEFAULT_COLORS[1])}
+    return {
+        "brand": brand,
+        "primary_color": _safe_color(brand.primary_color, _DEFAULT_COLORS[0]),
+        "accent_color": _safe_color(brand.accent_color, _DEFAULT_COLORS[1]),
+    }
 
 
 def _ui_language(customer) -> str:
@@ -87,12 +91,23 @@ def _ui_language(customer) -> str:
 
 
 STATUS_LABELS = {
-    "planned": _("Scheduled"), "sending": _("Sending"), "sent": _("Sent"), "delivered": _("Delivered"),
-    "superseded": _("Replaced by a newer update"), "not_sent": _("Not sent"), "dead": _("Could not be delivered"),
-    "pending": _("Scheduled"), "failed": _("Failed"), "bounced": _("Bounced"), "suppressed": _("Not sent"),
+    "planned": _("Scheduled"),
+    "sending": _("Sending"),
+    "sent": _("Sent"),
+    "delivered": _("Delivered"),
+    "superseded": _("Replaced by a newer update"),
+    "not_sent": _("Not sent"),
+    "dead": _("Could not be delivered"),
+    "pending": _("Scheduled"),
+    "failed": _("Failed"),
+    "bounced": _("Bounced"),
+    "suppressed": _("Not sent"),
 }
-HOLD_LABELS = {"quiet_hours": _("held for your quiet hours"), "digest": _("waiting for your daily digest"),
-               "cap": _("waiting for your daily digest (message limit)")}
+HOLD_LABELS = {
+    "quiet_hours": _("held for your quiet hours"),
+    "digest": _("waiting for your daily digest"),
+    "cap": _("waiting for your daily digest (message limit)"),
+}
 
 
 def recent_notifications(customer, *, limit: int = 10) -> list[dict]:
@@ -100,19 +115,30 @@ def recent_notifications(customer, *, limit: int = 10) -> list[dict]:
     customer's time zone and language."""
     zone, locale = customer_zone(customer), (customer.language or "en").replace("-", "_")
     rows = []
-    notifications = (customer.notifications.select_related("notification_type")
-                     .prefetch_related("deliveries").order_by("-created_at", "-id")[:limit])
+    notifications = (
+        customer.notifications.select_related("notification_type")
+        .prefetch_related("deliveries")
+        .order_by("-created_at", "-id")[:limit]
+    )
     for n in notifications:
         deliveries = sorted(n.deliveries.all(), key=lambda d: d.id)
-        rows.append({
-            "type": TYPE_LABELS.get(n.notification_type.key, n.notification_type.name)
-            if n.notification_type.category != "digest" else _("Daily digest"),
-            "when": format_datetime(n.created_at.astimezone(zone), format="medium", locale=locale),
-            "channels": [{"channel": CHANNEL_LABELS.get(d.channel, d.channel), "status": STATUS_LABELS.get(d.status, d.status)}
-                         for d in deliveries],
-            "status": STATUS_LABELS.get(n.status, n.status),
-            "hold": HOLD_LABELS.get(n.hold, "") if n.status == "planned" else "",
-        })
+        rows.append(
+            {
+                "type": TYPE_LABELS.get(n.notification_type.key, n.notification_type.name)
+                if n.notification_type.category != "digest"
+                else _("Daily digest"),
+                "when": format_datetime(n.created_at.astimezone(zone), format="medium", locale=locale),
+                "channels": [
+                    {
+                        "channel": CHANNEL_LABELS.get(d.channel, d.channel),
+                        "status": STATUS_LABELS.get(d.status, d.status),
+                    }
+                    for d in deliveries
+                ],
+                "status": STATUS_LABELS.get(n.status, n.status),
+                "hold": HOLD_LABELS.get(n.hold, "") if n.status == "planned" else "",
+            }
+        )
     return rows
 
 
@@ -120,20 +146,38 @@ def _center_context(request, customer, form, types, *, saved: bool) -> dict:
     token = preference_token_for(customer)
     rows = []
     for category, ntypes in types.items():
-        rows.append({
-            "category": category, "label": CATEGORY_LABELS[category], "rhythm": form[f"rhythm_{category}"],
-            "types": [{"ntype": t, "label": TYPE_LABELS.get(t.key, t.name),
-                       "cells": [form[f"type_{t.key}_{c}"] for c in CHANNELS]} for t in ntypes],
-        })
+        rows.append(
+            {
+                "category": category,
+                "label": CATEGORY_LABELS[category],
+                "rhythm": form[f"rhythm_{category}"],
+                "types": [
+                    {
+                        "ntype": t,
+                        "label": TYPE_LABELS.get(t.key, t.name),
+                        "cells": [form[f"type_{t.key}_{c}"] for c in CHANNELS],
+                    }
+                    for t in ntypes
+                ],
+            }
+        )
     return {
-        **_brand_context(customer.brand), "customer": customer, "form": form, "saved": saved,
-        "html_lang": customer.language if (customer.language or "").lower().startswith(translation.get_language())
+        **_brand_context(customer.brand),
+        "customer": customer,
+        "form": form,
+        "saved": saved,
+        "html_lang": customer.language
+        if (customer.language or "").lower().startswith(translation.get_language())
         else translation.get_language(),
-        "channels": [{"key": c, "label": CHANNEL_LABELS[c], "consent": form[f"consent_{c}"],
-                      "quiet": form[f"quiet_{c}"]} for c in CHANNELS],
+        "channels": [
+            {"key": c, "label": CHANNEL_LABELS[c], "consent": form[f"consent_{c}"], "quiet": form[f"quiet_{c}"]}
+            for c in CHANNELS
+        ],
         "order_fields": [form[f"order_{r}"] for r in range(1, len(CHANNELS) + 1)],
-        "categories": rows, "recent": recent_notifications(customer),
-        "masked_email": mask_email(customer.email), "masked_phone": mask_phone(customer.phone),
+        "categories": rows,
+        "recent": recent_notifications(customer),
+        "masked_email": mask_email(customer.email),
+        "masked_phone": mask_phone(customer.phone),
         "language_name": language_name(customer.language or customer.brand.default_language or "en"),
         "push_live": PushSubscription.objects.filter(customer=customer, expired_at__isnull=True).exists(),
         "vapid_public_key": vapid_public_key(),
@@ -153,10 +197,17 @@ def preference_page(request, token: str):
     types = center_types()
     prefs = preferences_of(customer)
     initial = PreferenceCenterForm.initial_for(
-        customer=customer, prefs=prefs, types=types,
+        customer=customer,
+        prefs=prefs,
+        types=types,
         consents=dict(ChannelConsent.objects.filter(customer=customer).values_list("channel", "state")),
-        type_prefs={(t, c): e for t, c, e in TypePreference.objects.filter(customer=customer)
-                    .values_list("type_key", "channel", "enabled")})
+        type_prefs={
+            (t, c): e
+            for t, c, e in TypePreference.objects.filter(customer=customer).values_list(
+                "type_key", "channel", "enabled"
+            )
+        },
+    )
     with translation.override(_ui_language(customer)):  # labels are built with the form: translate them
         if request.method == "POST":
             form = PreferenceCenterForm(request.POST, initial=initial, types=types)
@@ -175,9 +226,14 @@ def preference_page(request, token: str):
 
 def invalid_link(request, token: str = ""):
     """A clear 400 page with no customer data; it may offer a fresh link (sent to the address on file)."""
-    return _no_store(render(request, "preferences/invalid_link.html",
-                            {"renew_url": reverse("preferences:renew", kwargs={"token": token}) if token else ""},
-                            status=400))
+    return _no_store(
+        render(
+            request,
+            "preferences/invalid_link.html",
+            {"renew_url": reverse("preferences:renew", kwargs={"token": token}) if token else ""},
+            status=400,
+        )
+    )
 
 
 @require_safe
@@ -219,6 +275,11 @@ def push_subscribe(request, token: str):
         return JsonResponse({"error": "expected a PushSubscription: endpoint and keys.p256dh, keys.auth"}, status=400)
     if not (isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")) and len(endpoint) <= 1000):
         return JsonResponse({"error": "endpoint must be an http(s) URL"}, status=400)
-    sub = push_subscription_save(customer=customer, endpoint=endpoint, p256dh=str(p256dh)[:200], auth=str(auth)[:100],
-                                 user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    sub = push_subscription_save(
+        customer=customer,
+        endpoint=endpoint,
+        p256dh=str(p256dh)[:200],
+        auth=str(auth)[:100],
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
     return JsonResponse({"id": sub.pk, "status": "subscribed"}, status=201)

@@ -1,14 +1,13 @@
 """Admin for return requests. Milestones move through actions generated from RETURN_MACHINE;
 a milestone that carries values (a tracking number, an inspection result, a refund amount) asks
 for them on an intermediate page before calling ``return_transition``."""
+
 from django.contrib import admin
 from django.forms import fields_for_model
 
 from core.admin import AuditLogInline, ReadOnlyInline, reason_form, transition_actions
 from returns.models import ReturnLine, ReturnRequest
 from returns.services import REQUIRED_FIELDS, RETURN_MACHINE, TRANSITION_FIELDS, return_transition
-
-R = ReturnRequest.Status
 
 
 def _milestone_form(target: str):
@@ -36,22 +35,53 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("order",)
     # Everything a milestone sets is read-only: it is set by the milestone's action.
-    readonly_fields = ("order", "code", "status", "status_changed_at", "refund_estimate", "refund_amount",
-                       "return_carrier", "return_tracking_number", "label_url", "inspection_result",
-                       "inspection_notes", "rejection_reason", "created_at")
+    readonly_fields = (
+        "order",
+        "code",
+        "status",
+        "status_changed_at",
+        "refund_estimate",
+        "refund_amount",
+        "return_carrier",
+        "return_tracking_number",
+        "label_url",
+        "inspection_result",
+        "inspection_notes",
+        "rejection_reason",
+        "created_at",
+    )
     fieldsets = (
         (None, {"fields": ("order", "code", "external_id", "reason", "status", "status_changed_at")}),
         ("Return shipment", {"fields": ("return_carrier", "return_tracking_number", "label_url")}),
-        ("Inspection and refund", {"fields": ("inspection_result", "inspection_notes", "refund_estimate",
-                                              "refund_amount", "rejection_reason")}),
+        (
+            "Inspection and refund",
+            {
+                "fields": (
+                    "inspection_result",
+                    "inspection_notes",
+                    "refund_estimate",
+                    "refund_amount",
+                    "rejection_reason",
+                )
+            },
+        ),
         ("Dates", {"fields": ("created_at",)}),
     )
     inlines = [ReturnLineInline, AuditLogInline]
     actions = transition_actions(
-        sm=RETURN_MACHINE, apply=_return_transition,
-        labels={R.APPROVED: "Approve", R.REJECTED: "Reject", R.LABEL_ISSUED: "Issue return label",
-                R.IN_TRANSIT: "Mark in transit", R.RECEIVED: "Mark received", R.INSPECTED: "Record inspection",
-                R.REFUND_PROCESSING: "Start refund", R.REFUNDED: "Mark refunded", R.RESOLVED: "Resolve"},
+        sm=RETURN_MACHINE,
+        apply=_return_transition,
+        labels={
+            ReturnRequest.Status.APPROVED: "Approve",
+            ReturnRequest.Status.REJECTED: "Reject",
+            ReturnRequest.Status.LABEL_ISSUED: "Issue return label",
+            ReturnRequest.Status.IN_TRANSIT: "Mark in transit",
+            ReturnRequest.Status.RECEIVED: "Mark received",
+            ReturnRequest.Status.INSPECTED: "Record inspection",
+            ReturnRequest.Status.REFUND_PROCESSING: "Start refund",
+            ReturnRequest.Status.REFUNDED: "Mark refunded",
+            ReturnRequest.Status.RESOLVED: "Resolve",
+        },
         forms_by_target={target: _milestone_form(target) for target in TRANSITION_FIELDS},
         single_object_targets=set(REQUIRED_FIELDS),
     )

@@ -1,5 +1,6 @@
 """Partner API for returns: open one for an order's lines, advance it through its milestones,
 list and retrieve, all within the partner's sales channels."""
+
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,9 +13,7 @@ from returns.models import ReturnRequest
 from returns.serializers import ReturnCreateSerializer, ReturnSerializer, ReturnTransitionSerializer
 from returns.services import return_create, return_transition
 
-CONFLICT = OpenApiResponse(
-    description="Not allowed from the current status; the body lists the `allowed` next states."
-)
+CONFLICT = OpenApiResponse(description="Not allowed from the current status; the body lists the `allowed` next states.")
 
 
 class ReturnFilter(django_filters.FilterSet):
@@ -33,16 +32,22 @@ class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
     filterset_class = ReturnFilter
 
     def get_queryset(self):
-        return (ReturnRequest.objects.filter(order__sales_channel__in=self.channels)
-                .select_related("order").prefetch_related("lines__order_line"))
+        return (
+            ReturnRequest.objects.filter(order__sales_channel__in=self.channels)
+            .select_related("order")
+            .prefetch_related("lines__order_line")
+        )
 
     def _answer(self, ret: ReturnRequest, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=ret.pk)).data, status=code)
 
-    @extend_schema(request=ReturnCreateSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: ReturnSerializer, 200: ReturnSerializer},
-                   description="Open a return for some of an order's lines (200 with the first one when "
-                               "`external_id` was already used for this order).")
+    @extend_schema(
+        request=ReturnCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ReturnSerializer, 200: ReturnSerializer},
+        description="Open a return for some of an order's lines (200 with the first one when "
+        "`external_id` was already used for this order).",
+    )
     @idempotent
     def create(self, request, *args, **kwargs):
         data = ReturnCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -50,11 +55,14 @@ class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
         ret, created = return_create(actor=self.actor, **data.validated_data)
         return self._answer(ret, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=ReturnTransitionSerializer, parameters=[IDEMPOTENCY_KEY],
-                   responses={200: ReturnSerializer, 409: CONFLICT},
-                   description="Move the return to `status` with the fields that milestone carries "
-                               "(label_issued: return_tracking_number; inspected: inspection_result; "
-                               "refunded: refund_amount). 409 with the allowed next states otherwise.")
+    @extend_schema(
+        request=ReturnTransitionSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: ReturnSerializer, 409: CONFLICT},
+        description="Move the return to `status` with the fields that milestone carries "
+        "(label_issued: return_tracking_number; inspected: inspection_result; "
+        "refunded: refund_amount). 409 with the allowed next states otherwise.",
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def transition(self, request, pk=None):
@@ -62,6 +70,7 @@ class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
         data = ReturnTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        return_transition(return_request=ret, to_status=fields.pop("status"), reason=fields.pop("reason"),
-                          actor=self.actor, **fields)
+        return_transition(
+            return_request=ret, to_status=fields.pop("status"), reason=fields.pop("reason"), actor=self.actor, **fields
+        )
         return self._answer(ret)

@@ -1,4 +1,5 @@
 """Return requests and the order lines they send back."""
+
 import secrets
 
 from django.db import models
@@ -61,6 +62,7 @@ class ReturnLine(models.Model):
     quantity = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["return_request", "order_line"], name="uniq_return_line")
-        ]
+        constraints = [models.UniqueConstraint(fields=["return_request", "order_line"], name="uniq_return_line")]
+
+    def __str__(self):
+        return f"{self.quantity} of line #{self.order_line_id} in return #{self.return_request_id}"

@@ -1,5 +1,6 @@
 """Partner API shapes for returns: opening one for an order's lines, moving it through its
 milestones (with the fields each milestone carries), and the return as read back."""
+
 from rest_framework import serializers
 
 from orders.models import Order
@@ -27,10 +28,26 @@ class ReturnSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReturnRequest
-        fields = ["id", "code", "order", "order_external_id", "external_id", "reason", "status",
-                  "status_changed_at", "refund_estimate", "refund_amount", "return_carrier",
-                  "return_tracking_number", "label_url", "inspection_result", "inspection_notes",
-                  "rejection_reason", "created_at", "lines"]
+        fields = [
+            "id",
+            "code",
+            "order",
+            "order_external_id",
+            "external_id",
+            "reason",
+            "status",
+            "status_changed_at",
+            "refund_estimate",
+            "refund_amount",
+            "return_carrier",
+            "return_tracking_number",
+            "label_url",
+            "inspection_result",
+            "inspection_notes",
+            "rejection_reason",
+            "created_at",
+            "lines",
+        ]
         read_only_fields = fields
 
 
@@ -43,10 +60,16 @@ class ReturnCreateSerializer(serializers.Serializer):
     order = PartnerScopedPrimaryKeyField(scope=_partner_orders, queryset=Order.objects.all())
     lines = ReturnLineInputSerializer(many=True, help_text="At least one")
     reason = serializers.CharField(max_length=300)
-    external_id = serializers.CharField(max_length=120, required=False, allow_blank=True, default="",
-                                        help_text="Your id for the return; a repeat returns the first one")
-    refund_estimate = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
-                                               allow_null=True, default=None)
+    external_id = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your id for the return; a repeat returns the first one",
+    )
+    refund_estimate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
 
     def validate_lines(self, value):
         # Not ``allow_empty=False``: DRF would nest that message under ``non_field_errors``.

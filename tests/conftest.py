@@ -1,4 +1,5 @@
 """Shared fixtures: an API client authenticated as a partner, and the database-kind marks."""
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient

@@ -1,13 +1,13 @@
 """factory_boy factories for the domain models."""
+
 from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
+from customers.models import Brand, Customer, SalesChannel
 from inventory.models import Product, StockLevel
 from orders.models import Order, OrderLine, Shipment
-from customers.models import SalesChannel
-from customers.models import Brand, Customer
 from returns.models import ReturnRequest
 
 

@@ -41,11 +41,7 @@ class HistoricalRows:
         for model in self._in_foreign_key_order():
             fields = self._fields_of(model)
             for field in model._meta.concrete_fields:
-                if (
-                    field.is_relation
-                    and field.name not in fields
-                    and field.related_model is not model
-                ):
+                if field.is_relation and field.name not in fields and field.related_model is not model:
                     later.append((model, field))
             self.rows[model._meta.label] = model._base_manager.create(**fields)
         for model, field in later:

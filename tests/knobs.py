@@ -6,9 +6,13 @@ the test ends.
 
 from notifications import waits
 
-NAMES = {"time_scale": "SIMULATION_TIME_SCALE", "sandbox_fail_rate": "SANDBOX_FAIL_RATE",
-         "sandbox_unknown_rate": "SANDBOX_UNKNOWN_RATE", "sandbox_latency_ms": "SANDBOX_LATENCY_MS",
-         "sandbox_idempotent": "SANDBOX_IDEMPOTENT"}
+NAMES = {
+    "time_scale": "SIMULATION_TIME_SCALE",
+    "sandbox_fail_rate": "SANDBOX_FAIL_RATE",
+    "sandbox_unknown_rate": "SANDBOX_UNKNOWN_RATE",
+    "sandbox_latency_ms": "SANDBOX_LATENCY_MS",
+    "sandbox_idempotent": "SANDBOX_IDEMPOTENT",
+}
 test_settings = None  # the running test's pytest-django ``settings``
 
 
@@ -36,4 +40,3 @@ class Knobs:
 def instant(**values) -> Knobs:
     """No waits (coalescing windows and backoff scaled to 0), a sandbox that never fails."""
     return Knobs(time_scale=0, **values)
-

@@ -39,9 +39,7 @@ class RedisServer:
 
     def answers(self) -> bool:
         try:
-            return redis.Redis(
-                port=self.port, socket_connect_timeout=0.2, socket_timeout=0.5
-            ).ping()
+            return redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.5).ping()
         except redis.RedisError:
             return False
 

@@ -5,143 +5,261 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-MOVED = [('notifications', ['notificationtype', 'rule', 'template', 'templateversion'], 'catalogue')]  # (old app, models, new app)
+MOVED = [
+    ("notifications", ["notificationtype", "rule", "template", "templateversion"], "catalogue")
+]  # (old app, models, new app)
 
 
 def rename_content_types(apps, schema_editor):
     """The moved models' content types (and with them their permissions, the groups' grants and
     the audit trail's references) follow them to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=old, model__in=models).update(app_label=new)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=old, model__in=names).update(app_label=new)
 
 
 def restore_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=new, model__in=models).update(app_label=old)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=new, model__in=names).update(app_label=old)
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('notifications', '0009_reconcile_unknown_outcomes'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("notifications", "0009_reconcile_unknown_outcomes"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.CreateModel(
-                name='NotificationType',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('key', models.SlugField(max_length=60, unique=True)),
-                    ('name', models.CharField(max_length=120)),
-                    ('name_en', models.CharField(max_length=120, null=True)),
-                    ('name_es', models.CharField(max_length=120, null=True)),
-                    ('name_fr', models.CharField(max_length=120, null=True)),
-                    ('name_de', models.CharField(max_length=120, null=True)),
-                    ('description', models.CharField(blank=True, max_length=300)),
-                    ('description_en', models.CharField(blank=True, max_length=300, null=True)),
-                    ('description_es', models.CharField(blank=True, max_length=300, null=True)),
-                    ('description_fr', models.CharField(blank=True, max_length=300, null=True)),
-                    ('description_de', models.CharField(blank=True, max_length=300, null=True)),
-                    ('category', models.CharField(choices=[('shipping', 'Shipping'), ('backorder', 'Backorder'), ('returns', 'Returns'), ('digest', 'Digest (held updates collected)')], max_length=12)),
-                    ('critical', models.BooleanField(default=False, help_text='Critical types bypass per-type opt-outs (never consent law)')),
-                    ('coalesce_group', models.CharField(blank=True, help_text="Types sharing a group supersede each other's pending notifications for the same subject", max_length=40)),
-                    ('position', models.PositiveSmallIntegerField(default=0, help_text='Order of the milestone in its journey')),
-                ],
-                options={
-                    'db_table': 'notifications_notificationtype',
-                    'ordering': ['category', 'position'],
-                },
-            ),
-            migrations.CreateModel(
-                name='Rule',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(max_length=120)),
-                    ('event_type', models.CharField(db_index=True, max_length=60)),
-                    ('channels', models.JSONField(default=list, help_text='Ordered channels, e.g. ["sms", "email"]')),
-                    ('mode', models.CharField(choices=[('fallback', 'First channel that works, in order'), ('all', 'Every channel at once')], default='fallback', max_length=10)),
-                    ('conditions', models.JSONField(blank=True, default=dict, help_text='Optional: {"brands": ["slug"], "sales_channels": ["slug"], "countries": ["US"], "min_order_value": "50", "max_order_value": "500", "customer_tags": ["vip"]}')),
-                    ('coalesce_seconds', models.PositiveIntegerField(default=0, help_text='Wait this long for a newer update before sending')),
-                    ('priority', models.PositiveSmallIntegerField(default=5, help_text='1 = most urgent')),
-                    ('is_active', models.BooleanField(default=True)),
-                    ('notification_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='catalogue.notificationtype')),
-                ],
-                options={
-                    'db_table': 'notifications_rule',
-                    'ordering': ['event_type', 'priority', 'id'],
-                },
-            ),
-            migrations.CreateModel(
-                name='Template',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                    ('subject', models.CharField(blank=True, max_length=200)),
-                    ('subject_en', models.CharField(blank=True, max_length=200, null=True)),
-                    ('subject_es', models.CharField(blank=True, max_length=200, null=True)),
-                    ('subject_fr', models.CharField(blank=True, max_length=200, null=True)),
-                    ('subject_de', models.CharField(blank=True, max_length=200, null=True)),
-                    ('preheader', models.CharField(blank=True, max_length=200)),
-                    ('preheader_en', models.CharField(blank=True, max_length=200, null=True)),
-                    ('preheader_es', models.CharField(blank=True, max_length=200, null=True)),
-                    ('preheader_fr', models.CharField(blank=True, max_length=200, null=True)),
-                    ('preheader_de', models.CharField(blank=True, max_length=200, null=True)),
-                    ('body_text', models.TextField(blank=True)),
-                    ('body_text_en', models.TextField(blank=True, null=True)),
-                    ('body_text_es', models.TextField(blank=True, null=True)),
-                    ('body_text_fr', models.TextField(blank=True, null=True)),
-                    ('body_text_de', models.TextField(blank=True, null=True)),
-                    ('body_html', models.TextField(blank=True)),
-                    ('body_html_en', models.TextField(blank=True, null=True)),
-                    ('body_html_es', models.TextField(blank=True, null=True)),
-                    ('body_html_fr', models.TextField(blank=True, null=True)),
-                    ('body_html_de', models.TextField(blank=True, null=True)),
-                    ('link', models.CharField(blank=True, max_length=500)),
-                    ('link_en', models.CharField(blank=True, max_length=500, null=True)),
-                    ('link_es', models.CharField(blank=True, max_length=500, null=True)),
-                    ('link_fr', models.CharField(blank=True, max_length=500, null=True)),
-                    ('link_de', models.CharField(blank=True, max_length=500, null=True)),
-                    ('updated_at', models.DateTimeField(auto_now=True)),
-                    ('notification_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='templates', to='catalogue.notificationtype')),
-                ],
-                options={
-                    'db_table': 'notifications_template',
-                    'ordering': ['notification_type', 'channel'],
-                },
-            ),
-            migrations.CreateModel(
-                name='TemplateVersion',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('number', models.PositiveIntegerField()),
-                    ('fields', models.JSONField(default=dict, help_text='{"subject_en": "...", "body_text_es": "...", ...}')),
-                    ('created_by', models.CharField(blank=True, help_text='user:…, system', max_length=150)),
-                    ('reason', models.CharField(blank=True, max_length=300)),
-                    ('reverted_from', models.PositiveIntegerField(blank=True, help_text='The version a revert restored', null=True)),
-                    ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                    ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalogue.template')),
-                ],
-                options={
-                    'db_table': 'notifications_templateversion',
-                    'ordering': ['template', '-number'],
-                },
-            ),
-            migrations.AddConstraint(
-                model_name='template',
-                constraint=models.UniqueConstraint(fields=('notification_type', 'channel'), name='uniq_template'),
-            ),
-            migrations.AddConstraint(
-                model_name='templateversion',
-                constraint=models.UniqueConstraint(fields=('template', 'number'), name='uniq_template_version'),
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="NotificationType",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("key", models.SlugField(max_length=60, unique=True)),
+                        ("name", models.CharField(max_length=120)),
+                        ("name_en", models.CharField(max_length=120, null=True)),
+                        ("name_es", models.CharField(max_length=120, null=True)),
+                        ("name_fr", models.CharField(max_length=120, null=True)),
+                        ("name_de", models.CharField(max_length=120, null=True)),
+                        ("description", models.CharField(blank=True, max_length=300)),
+                        ("description_en", models.CharField(blank=True, max_length=300, null=True)),
+                        ("description_es", models.CharField(blank=True, max_length=300, null=True)),
+                        ("description_fr", models.CharField(blank=True, max_length=300, null=True)),
+                        ("description_de", models.CharField(blank=True, max_length=300, null=True)),
+                        (
+                            "category",
+                            models.CharField(
+                                choices=[
+                                    ("shipping", "Shipping"),
+                                    ("backorder", "Backorder"),
+                                    ("returns", "Returns"),
+                                    ("digest", "Digest (held updates collected)"),
+                                ],
+                                max_length=12,
+                            ),
+                        ),
+                        (
+                            "critical",
+                            models.BooleanField(
+                                default=False, help_text="Critical types bypass per-type opt-outs (never consent law)"
+                            ),
+                        ),
+                        (
+                            "coalesce_group",
+                            models.CharField(
+                                blank=True,
+                                help_text="Types sharing a group supersede each other's pending notifications for the same subject",
+                                max_length=40,
+                            ),
+                        ),
+                        (
+                            "position",
+                            models.PositiveSmallIntegerField(
+                                default=0, help_text="Order of the milestone in its journey"
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "notifications_notificationtype",
+                        "ordering": ["category", "position"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="Rule",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=120)),
+                        ("event_type", models.CharField(db_index=True, max_length=60)),
+                        (
+                            "channels",
+                            models.JSONField(default=list, help_text='Ordered channels, e.g. ["sms", "email"]'),
+                        ),
+                        (
+                            "mode",
+                            models.CharField(
+                                choices=[
+                                    ("fallback", "First channel that works, in order"),
+                                    ("all", "Every channel at once"),
+                                ],
+                                default="fallback",
+                                max_length=10,
+                            ),
+                        ),
+                        (
+                            "conditions",
+                            models.JSONField(
+                                blank=True,
+                                default=dict,
+                                help_text='Optional: {"brands": ["slug"], "sales_channels": ["slug"], "countries": ["US"], "min_order_value": "50", "max_order_value": "500", "customer_tags": ["vip"]}',
+                            ),
+                        ),
+                        (
+                            "coalesce_seconds",
+                            models.PositiveIntegerField(
+                                default=0, help_text="Wait this long for a newer update before sending"
+                            ),
+                        ),
+                        ("priority", models.PositiveSmallIntegerField(default=5, help_text="1 = most urgent")),
+                        ("is_active", models.BooleanField(default=True)),
+                        (
+                            "notification_type",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="rules",
+                                to="catalogue.notificationtype",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "notifications_rule",
+                        "ordering": ["event_type", "priority", "id"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="Template",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "channel",
+                            models.CharField(
+                                choices=[
+                                    ("email", "Email"),
+                                    ("sms", "SMS"),
+                                    ("whatsapp", "WhatsApp"),
+                                    ("push", "Push"),
+                                ],
+                                max_length=10,
+                            ),
+                        ),
+                        ("subject", models.CharField(blank=True, max_length=200)),
+                        ("subject_en", models.CharField(blank=True, max_length=200, null=True)),
+                        ("subject_es", models.CharField(blank=True, max_length=200, null=True)),
+                        ("subject_fr", models.CharField(blank=True, max_length=200, null=True)),
+                        ("subject_de", models.CharField(blank=True, max_length=200, null=True)),
+                        ("preheader", models.CharField(blank=True, max_length=200)),
+                        ("preheader_en", models.CharField(blank=True, max_length=200, null=True)),
+                        ("preheader_es", models.CharField(blank=True, max_length=200, null=True)),
+                        ("preheader_fr", models.CharField(blank=True, max_length=200, null=True)),
+                        ("preheader_de", models.CharField(blank=True, max_length=200, null=True)),
+                        ("body_text", models.TextField(blank=True)),
+                        ("body_text_en", models.TextField(blank=True, null=True)),
+                        ("body_text_es", models.TextField(blank=True, null=True)),
+                        ("body_text_fr", models.TextField(blank=True, null=True)),
+                        ("body_text_de", models.TextField(blank=True, null=True)),
+                        ("body_html", models.TextField(blank=True)),
+                        ("body_html_en", models.TextField(blank=True, null=True)),
+                        ("body_html_es", models.TextField(blank=True, null=True)),
+                        ("body_html_fr", models.TextField(blank=True, null=True)),
+                        ("body_html_de", models.TextField(blank=True, null=True)),
+                        ("link", models.CharField(blank=True, max_length=500)),
+                        ("link_en", models.CharField(blank=True, max_length=500, null=True)),
+                        ("link_es", models.CharField(blank=True, max_length=500, null=True)),
+                        ("link_fr", models.CharField(blank=True, max_length=500, null=True)),
+                        ("link_de", models.CharField(blank=True, max_length=500, null=True)),
+                        ("updated_at", models.DateTimeField(auto_now=True)),
+                        (
+                            "notification_type",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="templates",
+                                to="catalogue.notificationtype",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "notifications_template",
+                        "ordering": ["notification_type", "channel"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="TemplateVersion",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("number", models.PositiveIntegerField()),
+                        (
+                            "fields",
+                            models.JSONField(
+                                default=dict, help_text='{"subject_en": "...", "body_text_es": "...", ...}'
+                            ),
+                        ),
+                        ("created_by", models.CharField(blank=True, help_text="user:…, system", max_length=150)),
+                        ("reason", models.CharField(blank=True, max_length=300)),
+                        (
+                            "reverted_from",
+                            models.PositiveIntegerField(
+                                blank=True, help_text="The version a revert restored", null=True
+                            ),
+                        ),
+                        ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                        (
+                            "template",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="versions",
+                                to="catalogue.template",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "notifications_templateversion",
+                        "ordering": ["template", "-number"],
+                    },
+                ),
+                migrations.AddConstraint(
+                    model_name="template",
+                    constraint=models.UniqueConstraint(fields=("notification_type", "channel"), name="uniq_template"),
+                ),
+                migrations.AddConstraint(
+                    model_name="templateversion",
+                    constraint=models.UniqueConstraint(fields=("template", "number"), name="uniq_template_version"),
+                ),
+            ]
+        ),
         migrations.RunPython(rename_content_types, restore_content_types),
     ]

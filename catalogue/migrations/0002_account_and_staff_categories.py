@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0001_initial'),
+        ("catalogue", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notificationtype',
-            name='category',
-            field=models.CharField(choices=[('shipping', 'Shipping'), ('backorder', 'Backorder'), ('returns', 'Returns'), ('digest', 'Digest (held updates collected)'), ('account', 'Account (preference links, answers to texts)'), ('staff', 'Staff (template test sends; not customer traffic)')], max_length=12),
+            model_name="notificationtype",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("shipping", "Shipping"),
+                    ("backorder", "Backorder"),
+                    ("returns", "Returns"),
+                    ("digest", "Digest (held updates collected)"),
+                    ("account", "Account (preference links, answers to texts)"),
+                    ("staff", "Staff (template test sends; not customer traffic)"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

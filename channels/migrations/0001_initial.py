@@ -5,57 +5,82 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-MOVED = [('notifications', ['sandboxmessage'], 'channels')]  # (old app, models, new app)
+MOVED = [("notifications", ["sandboxmessage"], "channels")]  # (old app, models, new app)
 
 
 def rename_content_types(apps, schema_editor):
     """The moved models' content types (and with them their permissions, the groups' grants and
     the audit trail's references) follow them to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=old, model__in=models).update(app_label=new)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=old, model__in=names).update(app_label=new)
 
 
 def restore_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=new, model__in=models).update(app_label=old)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=new, model__in=names).update(app_label=old)
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('notifications', '0010_remove_template_notification_type_and_more'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("notifications", "0010_remove_template_notification_type_and_more"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.CreateModel(
-                name='SandboxMessage',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                    ('to', models.CharField(max_length=254)),
-                    ('subject', models.CharField(blank=True, max_length=300)),
-                    ('body_text', models.TextField(blank=True)),
-                    ('body_html', models.TextField(blank=True)),
-                    ('link', models.CharField(blank=True, max_length=500)),
-                    ('metadata', models.JSONField(blank=True, default=dict)),
-                    ('idempotency_key', models.CharField(db_index=True, max_length=80)),
-                    ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                    ('delivery', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sandbox_messages', to='notifications.delivery')),
-                ],
-                options={
-                    'verbose_name': 'sandbox outbox message',
-                    'db_table': 'notifications_sandboxmessage',
-                    'ordering': ['-id'],
-                },
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="SandboxMessage",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "channel",
+                            models.CharField(
+                                choices=[
+                                    ("email", "Email"),
+                                    ("sms", "SMS"),
+                                    ("whatsapp", "WhatsApp"),
+                                    ("push", "Push"),
+                                ],
+                                max_length=10,
+                            ),
+                        ),
+                        ("to", models.CharField(max_length=254)),
+                        ("subject", models.CharField(blank=True, max_length=300)),
+                        ("body_text", models.TextField(blank=True)),
+                        ("body_html", models.TextField(blank=True)),
+                        ("link", models.CharField(blank=True, max_length=500)),
+                        ("metadata", models.JSONField(blank=True, default=dict)),
+                        ("idempotency_key", models.CharField(db_index=True, max_length=80)),
+                        ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                        (
+                            "delivery",
+                            models.ForeignKey(
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="sandbox_messages",
+                                to="notifications.delivery",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name": "sandbox outbox message",
+                        "db_table": "notifications_sandboxmessage",
+                        "ordering": ["-id"],
+                    },
+                ),
+            ]
+        ),
         migrations.RunPython(rename_content_types, restore_content_types),
     ]

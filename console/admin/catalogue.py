@@ -1,6 +1,7 @@
 """Admin for the catalogue (merchants): notification types, rules and templates, translated per
 language and checked on save against the variables their messages carry, and every template's
 saved versions."""
+
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
@@ -18,15 +19,17 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "Germa
 
 @admin.register(NotificationType)
 class NotificationTypeAdmin(TranslationAdmin):
-    list_display = ("name", "key", "category", "critical", "coalesce_group", "position", "rule_count",
-                    "template_count")
+    list_display = ("name", "key", "category", "critical", "coalesce_group", "position", "rule_count", "template_count")
     list_filter = ("category", "critical", "coalesce_group")
     search_fields = ("key", "name", "description")
     ordering = ("category", "position")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            rules_n=Count("rules", distinct=True), templates_n=Count("templates", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(rules_n=Count("rules", distinct=True), templates_n=Count("templates", distinct=True))
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Customers' per-type choices and dedupe keys refer to the key: fixed once created.
@@ -44,8 +47,16 @@ class NotificationTypeAdmin(TranslationAdmin):
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     form = RuleAdminForm
-    list_display = ("name", "event_type", "notification_type", "channel_plan", "mode", "coalesce_seconds",
-                    "priority", "is_active")
+    list_display = (
+        "name",
+        "event_type",
+        "notification_type",
+        "channel_plan",
+        "mode",
+        "coalesce_seconds",
+        "priority",
+        "is_active",
+    )
     list_filter = ("is_active", "mode", "notification_type__category", "notification_type")
     search_fields = ("name", "event_type", "notification_type__key")
     list_select_related = ("notification_type",)
@@ -80,10 +91,16 @@ class TemplateAdmin(TranslationAdmin):
     readonly_fields = ("available_variables", "updated_at")
     fieldsets = (
         (None, {"fields": ("notification_type", "channel", "available_variables", "updated_at")}),
-        *((LANGUAGE_NAMES[lang], {"fields": tuple(f"{f}_{lang}" for f in
-                                                 ("subject", "preheader", "body_text", "body_html", "link")),
-                                  "classes": () if lang == "en" else ("collapse",)})
-          for lang in TEMPLATE_LANGUAGES),
+        *(
+            (
+                LANGUAGE_NAMES[lang],
+                {
+                    "fields": tuple(f"{f}_{lang}" for f in ("subject", "preheader", "body_text", "body_html", "link")),
+                    "classes": () if lang == "en" else ("collapse",),
+                },
+            )
+            for lang in TEMPLATE_LANGUAGES
+        ),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -98,8 +115,13 @@ class TemplateAdmin(TranslationAdmin):
         if change:
             template_save(template=obj, data=data, actor=actor, reason="saved in the admin")
         else:
-            version = template_create(notification_type=obj.notification_type, channel=obj.channel, data=data,
-                                      actor=actor, reason="saved in the admin")
+            version = template_create(
+                notification_type=obj.notification_type,
+                channel=obj.channel,
+                data=data,
+                actor=actor,
+                reason="saved in the admin",
+            )
             obj.pk = version.template_id
         obj.refresh_from_db()
 
@@ -109,8 +131,9 @@ class TemplateAdmin(TranslationAdmin):
 
     @admin.display(description="languages")
     def languages_filled(self, obj):
-        return ", ".join(lang for lang in TEMPLATE_LANGUAGES
-                         if getattr(obj, f"subject_{lang}") or getattr(obj, f"body_text_{lang}"))
+        return ", ".join(
+            lang for lang in TEMPLATE_LANGUAGES if getattr(obj, f"subject_{lang}") or getattr(obj, f"body_text_{lang}")
+        )
 
     @admin.display(description="variables these messages carry")
     def available_variables(self, obj):

@@ -3,6 +3,7 @@ roles allowed to see it), identities per sales channel, consents, choices and pu
 (read-only here), the consent log and audit trail, links to the preference page and the
 notification timeline, and a fresh preference link on request (sent by the pipeline, so it shows
 in the customer's timeline like any other message)."""
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -65,8 +66,17 @@ class TypePreferenceInline(ReadOnlyInline):
 
 class CustomerPreferencesInline(ReadOnlyInline):
     model = CustomerPreferences
-    fields = ("channel_order", "quiet_hours_enabled", "quiet_start", "quiet_end", "quiet_channels", "rhythm",
-              "digest_hour", "app_seen_at", "updated_at")
+    fields = (
+        "channel_order",
+        "quiet_hours_enabled",
+        "quiet_start",
+        "quiet_end",
+        "quiet_channels",
+        "rhythm",
+        "digest_hour",
+        "app_seen_at",
+        "updated_at",
+    )
 
 
 class PushSubscriptionInline(ReadOnlyInline):
@@ -76,7 +86,17 @@ class PushSubscriptionInline(ReadOnlyInline):
 
 class ConsentLogInline(ReadOnlyInline):
     model = ConsentLog
-    fields = ("created_at", "channel", "type_key", "old_state", "new_state", "source", "actor", "delivery_id", "reference")
+    fields = (
+        "created_at",
+        "channel",
+        "type_key",
+        "old_state",
+        "new_state",
+        "source",
+        "actor",
+        "delivery_id",
+        "reference",
+    )
     ordering = ("-id",)
 
 
@@ -85,8 +105,14 @@ class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = ("__str__", "email", "phone", "language", "country", "time_zone", "tier", "brand")
     list_filter = ("brand", "tier", "language", "country")
-    search_fields = ("name", "email", "phone", "identities__external_id", "orders__external_id",
-                     "orders__shipments__tracking_number")
+    search_fields = (
+        "name",
+        "email",
+        "phone",
+        "identities__external_id",
+        "orders__external_id",
+        "orders__shipments__tracking_number",
+    )
     list_select_related = ("brand",)
     date_hierarchy = "created_at"
     readonly_fields = ("preference_page", "notification_timeline", "created_at", "updated_at")
@@ -95,8 +121,15 @@ class CustomerAdmin(admin.ModelAdmin):
         ("Contact", {"fields": ("email", "phone", "language", "time_zone", "country")}),
         ("Links", {"fields": ("preference_page", "notification_timeline", "created_at", "updated_at")}),
     )
-    inlines = [IdentityInline, ChannelConsentInline, TypePreferenceInline, AuditLogInline, CustomerPreferencesInline,
-               PushSubscriptionInline, ConsentLogInline]
+    inlines = [
+        IdentityInline,
+        ChannelConsentInline,
+        TypePreferenceInline,
+        AuditLogInline,
+        CustomerPreferencesInline,
+        PushSubscriptionInline,
+        ConsentLogInline,
+    ]
     actions = ["send_preference_link"]
 
     @admin.action(description="Send a fresh preference link (to the address on file)")
@@ -105,15 +138,20 @@ class CustomerAdmin(admin.ModelAdmin):
 
         from preferences.services import preference_link_request
 
-        channels = Counter(preference_link_request(customer=customer, actor=admin_actor(request))
-                           for customer in queryset.select_related("brand"))
-        by = ", ".join(f"{n} by {'SMS' if channel == 'sms' else channel}" for channel, n in sorted(channels.items())
-                       if channel)
+        channels = Counter(
+            preference_link_request(customer=customer, actor=admin_actor(request))
+            for customer in queryset.select_related("brand")
+        )
+        by = ", ".join(
+            f"{n} by {'SMS' if channel == 'sms' else channel}" for channel, n in sorted(channels.items()) if channel
+        )
         text = f"A fresh preference link is on its way to {sum(channels.values()) - channels['']} customer(s)"
         text += f" ({by})." if by else "."
         if channels[""]:
-            text += (f" {channels['']} customer(s) have no address we may use (none on file, or opted out): "
-                     "their timeline says why nothing was sent.")
+            text += (
+                f" {channels['']} customer(s) have no address we may use (none on file, or opted out): "
+                "their timeline says why nothing was sent."
+            )
         self.message_user(request, text)
 
     @admin.display(description="preference page")
@@ -153,5 +191,7 @@ class CustomerAdmin(admin.ModelAdmin):
         sets = super().get_fieldsets(request, obj)
         if request.user.has_perm("customers.view_customer_contact"):
             return sets
-        return [(name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in CONTACT_SHOWN)})
-                for name, opts in sets]
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in CONTACT_SHOWN)})
+            for name, opts in sets
+        ]

@@ -3,6 +3,7 @@ permissions (``console/roles.py``). Permissions are normally created after ``mig
 (post_migrate), so on a fresh database they are created here first, for every app migrated.
 On a database that had them already (an earlier migration made them) it only adds the grants the
 roles now define and the groups lack; undoing it keeps the groups (they predate it there)."""
+
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -14,12 +15,14 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True  # create_permissions skips apps without a models module
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    roles_sync(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"),
-               ContentType=apps.get_model("contenttypes", "ContentType"))
+    roles_sync(
+        Group=apps.get_model("auth", "Group"),
+        Permission=apps.get_model("auth", "Permission"),
+        ContentType=apps.get_model("contenttypes", "ContentType"),
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -1,5 +1,6 @@
 """Turns domain errors into API answers: Django ValidationError -> 400 with field messages,
 InvalidTransition -> 409 with the allowed next states."""
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError

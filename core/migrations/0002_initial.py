@@ -5,31 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("core", "0001_initial"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partner',
-            name='sales_channels',
-            field=models.ManyToManyField(blank=True, related_name='partners', to='orders.saleschannel'),
+            model_name="partner",
+            name="sales_channels",
+            field=models.ManyToManyField(blank=True, related_name="partners", to="orders.saleschannel"),
         ),
         migrations.AddField(
-            model_name='idempotencykey',
-            name='partner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='core.partner'),
+            model_name="idempotencykey",
+            name="partner",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="core.partner"),
         ),
         migrations.AddIndex(
-            model_name='auditlog',
-            index=models.Index(fields=['content_type', 'object_id', 'created_at'], name='core_auditl_content_e3f5a7_idx'),
+            model_name="auditlog",
+            index=models.Index(
+                fields=["content_type", "object_id", "created_at"], name="core_auditl_content_e3f5a7_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idempotencykey',
-            constraint=models.UniqueConstraint(fields=('partner', 'key'), name='uniq_partner_idem_key'),
+            model_name="idempotencykey",
+            constraint=models.UniqueConstraint(fields=("partner", "key"), name="uniq_partner_idem_key"),
         ),
     ]

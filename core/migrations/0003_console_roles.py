@@ -1,11 +1,11 @@
 """Once created the console's groups here; they are the console app's now (its migration
 ``0001_roles`` creates them, after every model has reached its app). Kept, empty, for the
 databases that applied it."""
+
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_console_roles'),
+        ("core", "0003_console_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PublishFailure',
+            name="PublishFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(max_length=200, unique=True)),
-                ('count', models.PositiveBigIntegerField(default=0)),
-                ('last_failed_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task", models.CharField(max_length=200, unique=True)),
+                ("count", models.PositiveBigIntegerField(default=0)),
+                ("last_failed_at", models.DateTimeField()),
             ],
         ),
     ]

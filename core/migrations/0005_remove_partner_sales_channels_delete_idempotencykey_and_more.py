@@ -4,24 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_publish_failure'),
+        ("core", "0004_publish_failure"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.RemoveField(
-                model_name='partner',
-                name='sales_channels',
-            ),
-            migrations.DeleteModel(
-                name='IdempotencyKey',
-            ),
-            migrations.DeleteModel(
-                name='Partner',
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(
+                    model_name="partner",
+                    name="sales_channels",
+                ),
+                migrations.DeleteModel(
+                    name="IdempotencyKey",
+                ),
+                migrations.DeleteModel(
+                    name="Partner",
+                ),
+            ]
+        ),
     ]

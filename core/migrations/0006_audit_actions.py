@@ -8,13 +8,38 @@ class Migration(migrations.Migration):
     already carry: only Django's view of the field changes, no row or column does."""
 
     dependencies = [
-        ('core', '0005_remove_partner_sales_channels_delete_idempotencykey_and_more'),
+        ("core", "0005_remove_partner_sales_channels_delete_idempotencykey_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditlog',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('status_changed', 'Status changed'), ('backorder_state_changed', 'Backorder state changed'), ('stock_changed', 'Stock changed'), ('preferences_changed', 'Preferences changed'), ('preference_link_sent', 'Preference link sent'), ('preference_link_requested', 'Fresh preference link requested'), ('token_rotated', 'API token rotated'), ('intake_payload_edited', 'Intake payload edited'), ('intake_resolved', 'Intake record resolved'), ('template_saved', 'Template saved'), ('template_reverted', 'Template reverted'), ('test_sent', 'Test message sent'), ('requeued', 'Dead delivery requeued'), ('resent', 'Resent (new delivery)'), ('resend_requested', 'Resend requested'), ('one_off_sent', 'One-off message sent'), ('suppression_lifted', 'Suppression lifted'), ('assigned', 'Assigned'), ('resolved', 'Resolved')], max_length=64),
+            model_name="auditlog",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("status_changed", "Status changed"),
+                    ("backorder_state_changed", "Backorder state changed"),
+                    ("stock_changed", "Stock changed"),
+                    ("preferences_changed", "Preferences changed"),
+                    ("preference_link_sent", "Preference link sent"),
+                    ("preference_link_requested", "Fresh preference link requested"),
+                    ("token_rotated", "API token rotated"),
+                    ("intake_payload_edited", "Intake payload edited"),
+                    ("intake_resolved", "Intake record resolved"),
+                    ("template_saved", "Template saved"),
+                    ("template_reverted", "Template reverted"),
+                    ("test_sent", "Test message sent"),
+                    ("requeued", "Dead delivery requeued"),
+                    ("resent", "Resent (new delivery)"),
+                    ("resend_requested", "Resend requested"),
+                    ("one_off_sent", "One-off message sent"),
+                    ("suppression_lifted", "Suppression lifted"),
+                    ("assigned", "Assigned"),
+                    ("resolved", "Resolved"),
+                ],
+                max_length=64,
+            ),
         ),
     ]

@@ -5,111 +5,222 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-MOVED = [('preferences', ['brand', 'customer', 'customeridentity'], 'customers'), ('orders', ['saleschannel'], 'customers')]  # (old app, models, new app)
+MOVED = [
+    ("preferences", ["brand", "customer", "customeridentity"], "customers"),
+    ("orders", ["saleschannel"], "customers"),
+]  # (old app, models, new app)
 
 
 def rename_content_types(apps, schema_editor):
     """The moved models' content types (and with them their permissions, the groups' grants and
     the audit trail's references) follow them to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=old, model__in=models).update(app_label=new)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=old, model__in=names).update(app_label=new)
 
 
 def restore_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=new, model__in=models).update(app_label=old)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=new, model__in=names).update(app_label=old)
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0004_shipment_event_not_applied_reason'),
-        ('preferences', '0004_preferences_center'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("orders", "0004_shipment_event_not_applied_reason"),
+        ("preferences", "0004_preferences_center"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.CreateModel(
-                name='Brand',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(max_length=120)),
-                    ('slug', models.SlugField(unique=True)),
-                    ('logo_url', models.URLField(blank=True)),
-                    ('primary_color', models.CharField(default='#1f4e79', help_text='Hex, e.g. #1f4e79', max_length=7)),
-                    ('accent_color', models.CharField(default='#f5a623', max_length=7)),
-                    ('sender_email', models.EmailField(max_length=254)),
-                    ('sender_name', models.CharField(max_length=120)),
-                    ('sms_sender_id', models.CharField(blank=True, help_text='Alphanumeric sender id (max 11)', max_length=11)),
-                    ('sms_sender_number', models.CharField(blank=True, help_text='E.164 number for countries without alphanumeric ids', max_length=20)),
-                    ('support_email', models.EmailField(max_length=254)),
-                    ('support_phone', models.CharField(blank=True, max_length=20)),
-                    ('support_url', models.URLField(blank=True)),
-                    ('company_address', models.CharField(blank=True, max_length=300)),
-                    ('default_language', models.CharField(default='en', max_length=16, validators=[customers.validators.validate_language])),
-                ],
-                options={
-                    'db_table': 'preferences_brand',
-                    'ordering': ['name'],
-                },
-            ),
-            migrations.CreateModel(
-                name='Customer',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(blank=True, max_length=200)),
-                    ('email', models.EmailField(blank=True, db_index=True, max_length=254)),
-                    ('phone', models.CharField(blank=True, db_index=True, help_text='E.164', max_length=20)),
-                    ('language', models.CharField(blank=True, help_text='BCP 47, e.g. es-MX', max_length=16, validators=[customers.validators.validate_language])),
-                    ('time_zone', models.CharField(default='UTC', max_length=64, validators=[customers.validators.validate_time_zone])),
-                    ('country', models.CharField(blank=True, max_length=2, validators=[customers.validators.validate_country])),
-                    ('tier', models.CharField(choices=[('standard', 'Standard'), ('vip', 'VIP')], default='standard', max_length=20)),
-                    ('tags', models.JSONField(blank=True, default=list)),
-                    ('created_at', models.DateTimeField(auto_now_add=True)),
-                    ('updated_at', models.DateTimeField(auto_now=True)),
-                    ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='customers.brand')),
-                ],
-                options={
-                    'db_table': 'preferences_customer',
-                    'ordering': ['-id'],
-                },
-            ),
-            migrations.CreateModel(
-                name='SalesChannel',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(max_length=120)),
-                    ('slug', models.SlugField(unique=True)),
-                    ('kind', models.CharField(choices=[('web', 'Web shop'), ('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('marketplace', 'Marketplace'), ('pos', 'Point of sale'), ('api', 'Partner API')], default='web', max_length=20)),
-                    ('is_active', models.BooleanField(default=True)),
-                    ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_channels', to='customers.brand')),
-                ],
-                options={
-                    'db_table': 'orders_saleschannel',
-                    'ordering': ['name'],
-                },
-            ),
-            migrations.CreateModel(
-                name='CustomerIdentity',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('external_id', models.CharField(max_length=120)),
-                    ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='customers.customer')),
-                    ('sales_channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customer_identities', to='customers.saleschannel')),
-                ],
-                options={
-                    'verbose_name_plural': 'customer identities',
-                    'db_table': 'preferences_customeridentity',
-                    'constraints': [models.UniqueConstraint(fields=('sales_channel', 'external_id'), name='uniq_customer_per_channel')],
-                },
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="Brand",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=120)),
+                        ("slug", models.SlugField(unique=True)),
+                        ("logo_url", models.URLField(blank=True)),
+                        (
+                            "primary_color",
+                            models.CharField(default="#1f4e79", help_text="Hex, e.g. #1f4e79", max_length=7),
+                        ),
+                        ("accent_color", models.CharField(default="#f5a623", max_length=7)),
+                        ("sender_email", models.EmailField(max_length=254)),
+                        ("sender_name", models.CharField(max_length=120)),
+                        (
+                            "sms_sender_id",
+                            models.CharField(blank=True, help_text="Alphanumeric sender id (max 11)", max_length=11),
+                        ),
+                        (
+                            "sms_sender_number",
+                            models.CharField(
+                                blank=True,
+                                help_text="E.164 number for countries without alphanumeric ids",
+                                max_length=20,
+                            ),
+                        ),
+                        ("support_email", models.EmailField(max_length=254)),
+                        ("support_phone", models.CharField(blank=True, max_length=20)),
+                        ("support_url", models.URLField(blank=True)),
+                        ("company_address", models.CharField(blank=True, max_length=300)),
+                        (
+                            "default_language",
+                            models.CharField(
+                                default="en", max_length=16, validators=[customers.validators.validate_language]
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "preferences_brand",
+                        "ordering": ["name"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="Customer",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(blank=True, max_length=200)),
+                        ("email", models.EmailField(blank=True, db_index=True, max_length=254)),
+                        ("phone", models.CharField(blank=True, db_index=True, help_text="E.164", max_length=20)),
+                        (
+                            "language",
+                            models.CharField(
+                                blank=True,
+                                help_text="BCP 47, e.g. es-MX",
+                                max_length=16,
+                                validators=[customers.validators.validate_language],
+                            ),
+                        ),
+                        (
+                            "time_zone",
+                            models.CharField(
+                                default="UTC", max_length=64, validators=[customers.validators.validate_time_zone]
+                            ),
+                        ),
+                        (
+                            "country",
+                            models.CharField(
+                                blank=True, max_length=2, validators=[customers.validators.validate_country]
+                            ),
+                        ),
+                        (
+                            "tier",
+                            models.CharField(
+                                choices=[("standard", "Standard"), ("vip", "VIP")], default="standard", max_length=20
+                            ),
+                        ),
+                        ("tags", models.JSONField(blank=True, default=list)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        ("updated_at", models.DateTimeField(auto_now=True)),
+                        (
+                            "brand",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="customers",
+                                to="customers.brand",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "preferences_customer",
+                        "ordering": ["-id"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="SalesChannel",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=120)),
+                        ("slug", models.SlugField(unique=True)),
+                        (
+                            "kind",
+                            models.CharField(
+                                choices=[
+                                    ("web", "Web shop"),
+                                    ("shopify", "Shopify"),
+                                    ("woocommerce", "WooCommerce"),
+                                    ("marketplace", "Marketplace"),
+                                    ("pos", "Point of sale"),
+                                    ("api", "Partner API"),
+                                ],
+                                default="web",
+                                max_length=20,
+                            ),
+                        ),
+                        ("is_active", models.BooleanField(default=True)),
+                        (
+                            "brand",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="sales_channels",
+                                to="customers.brand",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "orders_saleschannel",
+                        "ordering": ["name"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="CustomerIdentity",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("external_id", models.CharField(max_length=120)),
+                        (
+                            "customer",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="identities",
+                                to="customers.customer",
+                            ),
+                        ),
+                        (
+                            "sales_channel",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="customer_identities",
+                                to="customers.saleschannel",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name_plural": "customer identities",
+                        "db_table": "preferences_customeridentity",
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("sales_channel", "external_id"), name="uniq_customer_per_channel"
+                            )
+                        ],
+                    },
+                ),
+            ]
+        ),
         migrations.RunPython(rename_content_types, restore_content_types),
     ]

@@ -11,6 +11,7 @@
 Every checkpoint becomes an event (the ones already stored are dropped by the dedupe key);
 the code is the checkpoint's ``tag``.
 """
+
 from intake.carriers.base import CarrierAdapter, CarrierEvent, parse_time, register
 
 
@@ -19,9 +20,14 @@ class AfterShipAdapter(CarrierAdapter):
     name = "aftership"
     signature_header = "aftership-hmac-sha256"
     default_mappings = {
-        "Pending": "", "InfoReceived": "label_created", "InTransit": "in_transit",
-        "OutForDelivery": "out_for_delivery", "AttemptFail": "delivery_exception",
-        "AvailableForPickup": "out_for_delivery", "Delivered": "delivered", "Exception": "delivery_exception",
+        "Pending": "",
+        "InfoReceived": "label_created",
+        "InTransit": "in_transit",
+        "OutForDelivery": "out_for_delivery",
+        "AttemptFail": "delivery_exception",
+        "AvailableForPickup": "out_for_delivery",
+        "Delivered": "delivered",
+        "Exception": "delivery_exception",
         "Expired": "",
     }
 
@@ -30,11 +36,17 @@ class AfterShipAdapter(CarrierAdapter):
         number = str(msg["tracking_number"])
         eta = parse_time(msg.get("expected_delivery") or msg.get("aftership_estimated_delivery_date"))
         checkpoints = sorted(msg.get("checkpoints") or [], key=lambda c: c.get("checkpoint_time", ""))
-        events = [CarrierEvent(tracking_number=number, code=str(c.get("tag", "")),
-                               occurred_at=parse_time(c["checkpoint_time"]),
-                               description=str(c.get("message", ""))[:300], location=str(c.get("location") or "")[:200],
-                               raw=c)
-                  for c in checkpoints]
+        events = [
+            CarrierEvent(
+                tracking_number=number,
+                code=str(c.get("tag", "")),
+                occurred_at=parse_time(c["checkpoint_time"]),
+                description=str(c.get("message", ""))[:300],
+                location=str(c.get("location") or "")[:200],
+                raw=c,
+            )
+            for c in checkpoints
+        ]
         if events and eta:
             events[-1].estimated_delivery = eta  # the ETA belongs to the tracking as of its latest checkpoint
         return events

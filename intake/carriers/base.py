@@ -4,12 +4,13 @@ and (for carriers that are polled) fetch events from the carrier's tracking API.
 Adapters only translate formats; the status a code means is
 ``orders.intake_services.carrier_status_for``'s job, and what an event does to a shipment
 (dedupe, late events, ETA slips) is ``orders.services.shipment_event_record``'s."""
+
 import base64
 import hashlib
 import hmac
 import importlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
@@ -80,9 +81,7 @@ def parse_time(value) -> datetime | None:
     if parsed is None:
         raise ValueError(f"not an ISO 8601 date-time: {value!r}")
     if parsed.tzinfo is None:
-        from datetime import timezone as dt_timezone
-
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 

@@ -11,6 +11,7 @@
 A 404 means DHL does not know the number yet (no events, not a failure). The code is the
 event's ``statusCode`` (pre-transit, transit, delivered, failure, unknown).
 """
+
 from intake.carriers.base import CarrierAdapter, CarrierEvent, check_response, parse_time, register
 
 
@@ -18,8 +19,13 @@ from intake.carriers.base import CarrierAdapter, CarrierEvent, check_response, p
 class DHLAdapter(CarrierAdapter):
     name = "dhl"
     signature_header = ""
-    default_mappings = {"pre-transit": "label_created", "transit": "in_transit", "delivered": "delivered",
-                        "failure": "delivery_exception", "unknown": ""}
+    default_mappings = {
+        "pre-transit": "label_created",
+        "transit": "in_transit",
+        "delivered": "delivered",
+        "failure": "delivery_exception",
+        "unknown": "",
+    }
     batch_size = 1
 
     def verify(self, *, body, headers, secret):
@@ -31,9 +37,12 @@ class DHLAdapter(CarrierAdapter):
     def fetch(self, *, session, account, tracking_numbers):
         events = []
         for number in tracking_numbers:
-            response = session.get(f"{account.base_url.rstrip('/')}/track/shipments",
-                                   params={"trackingNumber": number}, headers={"DHL-API-Key": account.api_key},
-                                   timeout=account.timeout_seconds)
+            response = session.get(
+                f"{account.base_url.rstrip('/')}/track/shipments",
+                params={"trackingNumber": number},
+                headers={"DHL-API-Key": account.api_key},
+                timeout=account.timeout_seconds,
+            )
             if response.status_code == 404:
                 continue
             events.extend(self._events(check_response(response)))
@@ -46,11 +55,16 @@ class DHLAdapter(CarrierAdapter):
             items = sorted(shipment.get("events", []), key=lambda e: e.get("timestamp", ""))
             for item in items:
                 address = (item.get("location") or {}).get("address") or {}
-                events.append(CarrierEvent(
-                    tracking_number=str(shipment["id"]), code=str(item.get("statusCode", "")),
-                    occurred_at=parse_time(item["timestamp"]),
-                    description=str(item.get("description") or item.get("status") or "")[:300],
-                    location=str(address.get("addressLocality", ""))[:200], raw=item))
+                events.append(
+                    CarrierEvent(
+                        tracking_number=str(shipment["id"]),
+                        code=str(item.get("statusCode", "")),
+                        occurred_at=parse_time(item["timestamp"]),
+                        description=str(item.get("description") or item.get("status") or "")[:300],
+                        location=str(address.get("addressLocality", ""))[:200],
+                        raw=item,
+                    )
+                )
             if events and eta:
                 events[-1].estimated_delivery = eta
         return events

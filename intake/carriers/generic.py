@@ -11,6 +11,7 @@ sha256=<hex HMAC-SHA256 of the raw body with the carrier's secret>``::
 Polling: ``GET <base_url>/tracking?tracking_numbers=a,b&page=N`` answers
 ``{"events": [...same shape...], "next_page": N+1 or null}``.
 """
+
 import hashlib
 import hmac
 
@@ -20,9 +21,12 @@ from orders.models import Shipment
 
 def event_from_dict(item: dict) -> CarrierEvent:
     return CarrierEvent(
-        tracking_number=str(item["tracking_number"]), code=str(item.get("code") or item.get("status") or ""),
-        occurred_at=parse_time(item["occurred_at"]), description=str(item.get("description", ""))[:300],
-        location=str(item.get("location", ""))[:200], estimated_delivery=parse_time(item.get("estimated_delivery")),
+        tracking_number=str(item["tracking_number"]),
+        code=str(item.get("code") or item.get("status") or ""),
+        occurred_at=parse_time(item["occurred_at"]),
+        description=str(item.get("description", ""))[:300],
+        location=str(item.get("location", ""))[:200],
+        estimated_delivery=parse_time(item.get("estimated_delivery")),
         raw=item,
     )
 
@@ -31,8 +35,10 @@ def event_from_dict(item: dict) -> CarrierEvent:
 class GenericAdapter(CarrierAdapter):
     name = "generic"
     signature_header = "X-Waypost-Signature"
-    default_mappings = {s.value: s.value for s in Shipment.Status} | {"pre_transit": "label_created",
-                                                                      "exception": "delivery_exception"}
+    default_mappings = {s.value: s.value for s in Shipment.Status} | {
+        "pre_transit": "label_created",
+        "exception": "delivery_exception",
+    }
 
     def verify(self, *, body, headers, secret):
         given = headers.get(self.signature_header, "")
@@ -47,10 +53,12 @@ class GenericAdapter(CarrierAdapter):
     def fetch(self, *, session, account, tracking_numbers):
         events, page = [], 1
         while page:
-            response = session.get(f"{account.base_url.rstrip('/')}/tracking",
-                                   params={"tracking_numbers": ",".join(tracking_numbers), "page": page},
-                                   headers={"Authorization": f"Bearer {account.api_key}"} if account.api_key else {},
-                                   timeout=account.timeout_seconds)
+            response = session.get(
+                f"{account.base_url.rstrip('/')}/tracking",
+                params={"tracking_numbers": ",".join(tracking_numbers), "page": page},
+                headers={"Authorization": f"Bearer {account.api_key}"} if account.api_key else {},
+                timeout=account.timeout_seconds,
+            )
             body = check_response(response)
             events.extend(event_from_dict(item) for item in body.get("events", []))
             page = body.get("next_page")

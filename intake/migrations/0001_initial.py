@@ -4,127 +4,306 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-MOVED = [('orders', ['channelintakesettings', 'intakerecord', 'carrieraccount', 'carrierstatusmapping'], 'intake')]  # (old app, models, new app)
+MOVED = [
+    ("orders", ["channelintakesettings", "intakerecord", "carrieraccount", "carrierstatusmapping"], "intake")
+]  # (old app, models, new app)
 
 
 def rename_content_types(apps, schema_editor):
     """The moved models' content types (and with them their permissions, the groups' grants and
     the audit trail's references) follow them to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=old, model__in=models).update(app_label=new)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=old, model__in=names).update(app_label=new)
 
 
 def restore_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=new, model__in=models).update(app_label=old)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=new, model__in=names).update(app_label=old)
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0004_shipment_event_not_applied_reason'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('customers', '0001_initial'),
+        ("orders", "0004_shipment_event_not_applied_reason"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("customers", "0001_initial"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.CreateModel(
-                name='CarrierAccount',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('carrier', models.SlugField(help_text='As on shipments, e.g. ups, dhl', max_length=40, unique=True)),
-                    ('name', models.CharField(blank=True, max_length=120)),
-                    ('adapter', models.CharField(default='generic', help_text='generic, aftership, dhl, ...', max_length=40)),
-                    ('webhook_secret', models.CharField(blank=True, max_length=200)),
-                    ('has_webhooks', models.BooleanField(default=False, help_text='Webhooks push events: no polling needed')),
-                    ('poll_enabled', models.BooleanField(default=True)),
-                    ('poll_interval_minutes', models.PositiveIntegerField(default=15)),
-                    ('base_url', models.URLField(blank=True, help_text='Tracking API base URL for the poller')),
-                    ('api_key', models.CharField(blank=True, max_length=200)),
-                    ('timeout_seconds', models.FloatField(default=10.0)),
-                    ('max_retries', models.PositiveSmallIntegerField(default=3, help_text='Retries per poll on timeouts and 5xx')),
-                    ('backoff_seconds', models.FloatField(default=2.0, help_text='First retry wait; doubles each retry, with jitter')),
-                    ('failure_threshold', models.PositiveSmallIntegerField(default=5, help_text='Failed polls in a row that open the circuit')),
-                    ('cooldown_seconds', models.PositiveIntegerField(default=600, help_text='Open circuit: wait before a trial poll')),
-                    ('circuit_state', models.CharField(choices=[('closed', 'Closed (polling)'), ('open', 'Open (paused after failures)'), ('half_open', 'Half open (one trial poll)')], default='closed', max_length=10)),
-                    ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                    ('circuit_opened_at', models.DateTimeField(blank=True, null=True)),
-                    ('last_polled_at', models.DateTimeField(blank=True, null=True)),
-                    ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                    ('last_error', models.TextField(blank=True)),
-                ],
-                options={
-                    'db_table': 'orders_carrieraccount',
-                    'ordering': ['carrier'],
-                },
-            ),
-            migrations.CreateModel(
-                name='CarrierStatusMapping',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('carrier', models.CharField(help_text='A carrier slug or an adapter name (generic, aftership, dhl)', max_length=40)),
-                    ('code', models.CharField(max_length=60)),
-                    ('status', models.CharField(blank=True, choices=[('label_created', 'Label created'), ('shipped', 'Shipped'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('delivery_exception', 'Delivery exception'), ('delayed', 'Delayed'), ('returned_to_sender', 'Returned to sender')], help_text='Blank: store the event, change nothing', max_length=24)),
-                    ('description', models.CharField(blank=True, max_length=200)),
-                ],
-                options={
-                    'db_table': 'orders_carrierstatusmapping',
-                    'ordering': ['carrier', 'code'],
-                    'constraints': [models.UniqueConstraint(fields=('carrier', 'code'), name='uniq_carrier_status_code')],
-                },
-            ),
-            migrations.CreateModel(
-                name='ChannelIntakeSettings',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('webhook_secret', models.CharField(blank=True, help_text='Shared secret the shop signs its webhooks with', max_length=200)),
-                    ('validation_overrides', models.JSONField(blank=True, default=dict, help_text='Overrides of the channel kind\'s profile, e.g. {"shipping_address": "optional", "relay_email_domains": ["relay.example"]}')),
-                    ('sales_channel', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='intake_settings', to='customers.saleschannel')),
-                ],
-                options={
-                    'verbose_name': 'channel intake settings',
-                    'verbose_name_plural': 'channel intake settings',
-                    'db_table': 'orders_channelintakesettings',
-                },
-            ),
-            migrations.CreateModel(
-                name='IntakeRecord',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('source', models.CharField(db_index=True, help_text='kind:channel-slug or carrier:slug', max_length=120)),
-                    ('kind', models.CharField(choices=[('shopify', 'Shopify webhook'), ('woocommerce', 'WooCommerce webhook'), ('marketplace', 'Marketplace report row'), ('partner', 'Partner API'), ('carrier', 'Carrier webhook')], max_length=20)),
-                    ('topic', models.CharField(blank=True, help_text='e.g. orders/create, order.updated, row', max_length=60)),
-                    ('carrier', models.CharField(blank=True, max_length=40)),
-                    ('delivery_id', models.CharField(blank=True, help_text="The source's own id of this delivery (a repeat is stored once)", max_length=120, null=True)),
-                    ('raw_body', models.TextField()),
-                    ('headers', models.JSONField(blank=True, default=dict)),
-                    ('payload', models.JSONField(blank=True, default=dict, help_text='Working copy: edit it, then replay')),
-                    ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                    ('status', models.CharField(choices=[('received', 'Received (waiting)'), ('processed', 'Processed'), ('warning', 'Processed with warnings'), ('failed', 'Failed (dead letter)'), ('resolved', 'Resolved (replayed)')], db_index=True, default='received', max_length=12)),
-                    ('processed_at', models.DateTimeField(blank=True, null=True)),
-                    ('attempts', models.PositiveIntegerField(default=0)),
-                    ('warnings', models.JSONField(blank=True, default=list, help_text='[{field, rule, message}]')),
-                    ('errors', models.JSONField(blank=True, default=list, help_text='[{field, rule, message}]')),
-                    ('impact_score', models.IntegerField(db_index=True, default=0, help_text='Order value, customer tier and time sensitivity')),
-                    ('result', models.JSONField(blank=True, default=dict, help_text='What processing did (order, shipment ids)')),
-                    ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                    ('resolved_by', models.CharField(blank=True, max_length=200)),
-                    ('sales_channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='intake_records', to='customers.saleschannel')),
-                ],
-                options={
-                    'db_table': 'orders_intakerecord',
-                    'ordering': ['-received_at', '-id'],
-                    'indexes': [models.Index(fields=['status', 'received_at'], name='orders_inta_status_abce84_idx'), models.Index(fields=['source', 'status'], name='orders_inta_source_36384c_idx')],
-                    'constraints': [models.UniqueConstraint(fields=('source', 'delivery_id'), name='uniq_intake_delivery')],
-                },
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="CarrierAccount",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "carrier",
+                            models.SlugField(help_text="As on shipments, e.g. ups, dhl", max_length=40, unique=True),
+                        ),
+                        ("name", models.CharField(blank=True, max_length=120)),
+                        (
+                            "adapter",
+                            models.CharField(
+                                default="generic", help_text="generic, aftership, dhl, ...", max_length=40
+                            ),
+                        ),
+                        ("webhook_secret", models.CharField(blank=True, max_length=200)),
+                        (
+                            "has_webhooks",
+                            models.BooleanField(default=False, help_text="Webhooks push events: no polling needed"),
+                        ),
+                        ("poll_enabled", models.BooleanField(default=True)),
+                        ("poll_interval_minutes", models.PositiveIntegerField(default=15)),
+                        ("base_url", models.URLField(blank=True, help_text="Tracking API base URL for the poller")),
+                        ("api_key", models.CharField(blank=True, max_length=200)),
+                        ("timeout_seconds", models.FloatField(default=10.0)),
+                        (
+                            "max_retries",
+                            models.PositiveSmallIntegerField(
+                                default=3, help_text="Retries per poll on timeouts and 5xx"
+                            ),
+                        ),
+                        (
+                            "backoff_seconds",
+                            models.FloatField(
+                                default=2.0, help_text="First retry wait; doubles each retry, with jitter"
+                            ),
+                        ),
+                        (
+                            "failure_threshold",
+                            models.PositiveSmallIntegerField(
+                                default=5, help_text="Failed polls in a row that open the circuit"
+                            ),
+                        ),
+                        (
+                            "cooldown_seconds",
+                            models.PositiveIntegerField(
+                                default=600, help_text="Open circuit: wait before a trial poll"
+                            ),
+                        ),
+                        (
+                            "circuit_state",
+                            models.CharField(
+                                choices=[
+                                    ("closed", "Closed (polling)"),
+                                    ("open", "Open (paused after failures)"),
+                                    ("half_open", "Half open (one trial poll)"),
+                                ],
+                                default="closed",
+                                max_length=10,
+                            ),
+                        ),
+                        ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                        ("circuit_opened_at", models.DateTimeField(blank=True, null=True)),
+                        ("last_polled_at", models.DateTimeField(blank=True, null=True)),
+                        ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                        ("last_error", models.TextField(blank=True)),
+                    ],
+                    options={
+                        "db_table": "orders_carrieraccount",
+                        "ordering": ["carrier"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="CarrierStatusMapping",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "carrier",
+                            models.CharField(
+                                help_text="A carrier slug or an adapter name (generic, aftership, dhl)", max_length=40
+                            ),
+                        ),
+                        ("code", models.CharField(max_length=60)),
+                        (
+                            "status",
+                            models.CharField(
+                                blank=True,
+                                choices=[
+                                    ("label_created", "Label created"),
+                                    ("shipped", "Shipped"),
+                                    ("in_transit", "In transit"),
+                                    ("out_for_delivery", "Out for delivery"),
+                                    ("delivered", "Delivered"),
+                                    ("delivery_exception", "Delivery exception"),
+                                    ("delayed", "Delayed"),
+                                    ("returned_to_sender", "Returned to sender"),
+                                ],
+                                help_text="Blank: store the event, change nothing",
+                                max_length=24,
+                            ),
+                        ),
+                        ("description", models.CharField(blank=True, max_length=200)),
+                    ],
+                    options={
+                        "db_table": "orders_carrierstatusmapping",
+                        "ordering": ["carrier", "code"],
+                        "constraints": [
+                            models.UniqueConstraint(fields=("carrier", "code"), name="uniq_carrier_status_code")
+                        ],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="ChannelIntakeSettings",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "webhook_secret",
+                            models.CharField(
+                                blank=True, help_text="Shared secret the shop signs its webhooks with", max_length=200
+                            ),
+                        ),
+                        (
+                            "validation_overrides",
+                            models.JSONField(
+                                blank=True,
+                                default=dict,
+                                help_text='Overrides of the channel kind\'s profile, e.g. {"shipping_address": "optional", "relay_email_domains": ["relay.example"]}',
+                            ),
+                        ),
+                        (
+                            "sales_channel",
+                            models.OneToOneField(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="intake_settings",
+                                to="customers.saleschannel",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name": "channel intake settings",
+                        "verbose_name_plural": "channel intake settings",
+                        "db_table": "orders_channelintakesettings",
+                    },
+                ),
+                migrations.CreateModel(
+                    name="IntakeRecord",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "source",
+                            models.CharField(
+                                db_index=True, help_text="kind:channel-slug or carrier:slug", max_length=120
+                            ),
+                        ),
+                        (
+                            "kind",
+                            models.CharField(
+                                choices=[
+                                    ("shopify", "Shopify webhook"),
+                                    ("woocommerce", "WooCommerce webhook"),
+                                    ("marketplace", "Marketplace report row"),
+                                    ("partner", "Partner API"),
+                                    ("carrier", "Carrier webhook"),
+                                ],
+                                max_length=20,
+                            ),
+                        ),
+                        (
+                            "topic",
+                            models.CharField(
+                                blank=True, help_text="e.g. orders/create, order.updated, row", max_length=60
+                            ),
+                        ),
+                        ("carrier", models.CharField(blank=True, max_length=40)),
+                        (
+                            "delivery_id",
+                            models.CharField(
+                                blank=True,
+                                help_text="The source's own id of this delivery (a repeat is stored once)",
+                                max_length=120,
+                                null=True,
+                            ),
+                        ),
+                        ("raw_body", models.TextField()),
+                        ("headers", models.JSONField(blank=True, default=dict)),
+                        (
+                            "payload",
+                            models.JSONField(blank=True, default=dict, help_text="Working copy: edit it, then replay"),
+                        ),
+                        ("received_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[
+                                    ("received", "Received (waiting)"),
+                                    ("processed", "Processed"),
+                                    ("warning", "Processed with warnings"),
+                                    ("failed", "Failed (dead letter)"),
+                                    ("resolved", "Resolved (replayed)"),
+                                ],
+                                db_index=True,
+                                default="received",
+                                max_length=12,
+                            ),
+                        ),
+                        ("processed_at", models.DateTimeField(blank=True, null=True)),
+                        ("attempts", models.PositiveIntegerField(default=0)),
+                        ("warnings", models.JSONField(blank=True, default=list, help_text="[{field, rule, message}]")),
+                        ("errors", models.JSONField(blank=True, default=list, help_text="[{field, rule, message}]")),
+                        (
+                            "impact_score",
+                            models.IntegerField(
+                                db_index=True, default=0, help_text="Order value, customer tier and time sensitivity"
+                            ),
+                        ),
+                        (
+                            "result",
+                            models.JSONField(
+                                blank=True, default=dict, help_text="What processing did (order, shipment ids)"
+                            ),
+                        ),
+                        ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                        ("resolved_by", models.CharField(blank=True, max_length=200)),
+                        (
+                            "sales_channel",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="intake_records",
+                                to="customers.saleschannel",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "orders_intakerecord",
+                        "ordering": ["-received_at", "-id"],
+                        "indexes": [
+                            models.Index(fields=["status", "received_at"], name="orders_inta_status_abce84_idx"),
+                            models.Index(fields=["source", "status"], name="orders_inta_source_36384c_idx"),
+                        ],
+                        "constraints": [
+                            models.UniqueConstraint(fields=("source", "delivery_id"), name="uniq_intake_delivery")
+                        ],
+                    },
+                ),
+            ]
+        ),
         migrations.RunPython(rename_content_types, restore_content_types),
     ]

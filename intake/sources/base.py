@@ -3,6 +3,7 @@
 An adapter knows one source's format: how its webhooks are signed, how a body splits into
 records (a marketplace report has many orders), and how one record's payload becomes calls to
 the domain services. Validation rules live in ``profiles``; adapters only translate."""
+
 import base64
 import hashlib
 import hmac

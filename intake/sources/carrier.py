@@ -1,6 +1,7 @@
 """Carrier tracking webhooks, stored like every other payload and processed here: the carrier
 account's adapter (``orders.carriers``) parses the body into events, which
 ``carrier_events_receive`` maps to statuses and records (deduped, never backwards)."""
+
 from intake.models import CarrierAccount
 from intake.sources.base import IntakeAdapter, IntakeRejected, Issue, Outcome, register
 
@@ -21,8 +22,17 @@ class CarrierWebhookAdapter(IntakeAdapter):
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise IntakeRejected([Issue("events", "carrier_format", f"{exc.__class__.__name__}: {exc}")]) from exc
         counts = carrier_events_receive(account=account, events=events, actor=f"carrier:{account.carrier}")
-        warnings = ([Issue("tracking_number", "unknown_shipment", f"{counts['unknown_shipment']} event(s) for "
-                           "tracking numbers Waypost does not know")] if counts["unknown_shipment"] else [])
+        warnings = (
+            [
+                Issue(
+                    "tracking_number",
+                    "unknown_shipment",
+                    f"{counts['unknown_shipment']} event(s) for tracking numbers Waypost does not know",
+                )
+            ]
+            if counts["unknown_shipment"]
+            else []
+        )
         return Outcome(warnings=warnings, result=counts)
 
     def impact(self, *, record):

@@ -11,8 +11,10 @@ Choices made here (and why):
 - An unknown SKU is a warning: the order is real even when the catalogue is behind.
 - An invalid phone or country is dropped with a warning (the email may still reach them).
 """
+
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -22,9 +24,16 @@ from django.utils.dateparse import parse_datetime
 from intake.sources.base import IntakeRejected, Issue
 
 MASKED = re.compile(r"\*{2,}|^x{3,}@|^redacted@", re.IGNORECASE)
-RELAY_DOMAINS = ["marketplace.amazon.com", "marketplace.amazon.co.uk", "marketplace.amazon.de",
-                 "marketplace.amazon.fr", "marketplace.amazon.es", "members.ebay.com", "privaterelay.appleid.com",
-                 "relay.walmart.com"]
+RELAY_DOMAINS = [
+    "marketplace.amazon.com",
+    "marketplace.amazon.co.uk",
+    "marketplace.amazon.de",
+    "marketplace.amazon.fr",
+    "marketplace.amazon.es",
+    "members.ebay.com",
+    "privaterelay.appleid.com",
+    "relay.walmart.com",
+]
 
 PROFILES = {
     "web": {"shipping_address": "warn"},
@@ -49,8 +58,7 @@ def _has_settings(channel) -> bool:
     from intake.models import ChannelIntakeSettings
 
     try:
-        channel.intake_settings
-        return True
+        return channel.intake_settings is not None
     except ChannelIntakeSettings.DoesNotExist:
         return False
 
@@ -110,8 +118,13 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
     email = str(c.get("email") or "").strip()
     if email:
         if is_masked_or_relay(email, profile["relay_email_domains"]):
-            warnings.append(Issue("customer.email", "masked_or_relay_email",
-                                  f"{email} is a masked or relay address: email channel unusable, not stored"))
+            warnings.append(
+                Issue(
+                    "customer.email",
+                    "masked_or_relay_email",
+                    f"{email} is a masked or relay address: email channel unusable, not stored",
+                )
+            )
         else:
             try:
                 validate_email(email)
@@ -149,16 +162,20 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
             if quantity <= 0 or str(qty_raw).strip() != str(quantity):
                 raise ValueError
         except (TypeError, ValueError):
-            errors.append(Issue(f"lines[{i}].quantity", "positive_integer", f"{qty_raw!r} is not a whole number above 0"))
+            errors.append(
+                Issue(f"lines[{i}].quantity", "positive_integer", f"{qty_raw!r} is not a whole number above 0")
+            )
             quantity = None
         if raw.get("unit_price") in (None, "") and raw.get("line_total") not in (None, ""):
             total = _decimal(raw.get("line_total"), field_name=f"lines[{i}].line_total", errors=errors)
             unit_price = (total / quantity).quantize(Decimal("0.01")) if total is not None and quantity else None
         else:
-            unit_price = _decimal(raw.get("unit_price"), field_name=f"lines[{i}].unit_price", errors=errors,
-                                  required=True)
-        lines.append({"sku": sku, "name": str(raw.get("name") or "")[:200], "quantity": quantity,
-                      "unit_price": unit_price})
+            unit_price = _decimal(
+                raw.get("unit_price"), field_name=f"lines[{i}].unit_price", errors=errors, required=True
+            )
+        lines.append(
+            {"sku": sku, "name": str(raw.get("name") or "")[:200], "quantity": quantity, "unit_price": unit_price}
+        )
 
     currency = str(draft.currency or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
@@ -170,15 +187,14 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
         if placed_at is None:
             errors.append(Issue("placed_at", "iso_8601_datetime", f"{draft.placed_at!r} is not a date-time"))
         elif placed_at.tzinfo is None:
-            from datetime import timezone as dt_timezone
-
-            placed_at = placed_at.replace(tzinfo=dt_timezone.utc)
+            placed_at = placed_at.replace(tzinfo=UTC)
 
     address = {k: v for k, v in (draft.shipping_address or {}).items() if v not in (None, "")}
     rule = profile["shipping_address"]
     if not address and rule == "required":
-        errors.append(Issue("shipping_address", "required_for_channel",
-                            f"a {channel.kind} order must have a shipping address"))
+        errors.append(
+            Issue("shipping_address", "required_for_channel", f"a {channel.kind} order must have a shipping address")
+        )
     elif not address and rule == "warn":
         warnings.append(Issue("shipping_address", "missing", "no shipping address (digital goods?)"))
 
@@ -190,9 +206,16 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
     if errors:
         raise IntakeRejected(errors)
 
-    known = products_by_sku(brand_id=channel.brand_id, skus=[l["sku"] for l in lines])
+    known = products_by_sku(brand_id=channel.brand_id, skus=[ln["sku"] for ln in lines])
     for i, line in enumerate(lines):
         if line["sku"] not in known and profile["unknown_sku"] == "warn":
             warnings.append(Issue(f"lines[{i}].sku", "unknown_sku", f"{line['sku']} is not in the catalogue"))
-    return {"external_id": external_id, "customer_data": customer, "lines": lines, "currency": currency,
-            "placed_at": placed_at, "shipping_address": address, **amounts}, warnings
+    return {
+        "external_id": external_id,
+        "customer_data": customer,
+        "lines": lines,
+        "currency": currency,
+        "placed_at": placed_at,
+        "shipping_address": address,
+        **amounts,
+    }, warnings

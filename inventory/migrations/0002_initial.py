@@ -5,41 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0001_initial'),
-        ('preferences', '0001_initial'),
+        ("inventory", "0001_initial"),
+        ("preferences", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='backinstocksubscription',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_subscriptions', to='preferences.customer'),
+            model_name="backinstocksubscription",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="stock_subscriptions",
+                to="preferences.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='preferences.brand'),
+            model_name="product",
+            name="brand",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="products", to="preferences.brand"
+            ),
         ),
         migrations.AddField(
-            model_name='backinstocksubscription',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='inventory.product'),
+            model_name="backinstocksubscription",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="subscriptions", to="inventory.product"
+            ),
         ),
         migrations.AddField(
-            model_name='stocklevel',
-            name='product',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='stock', to='inventory.product'),
+            model_name="stocklevel",
+            name="product",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="stock", to="inventory.product"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.UniqueConstraint(fields=('brand', 'sku'), name='uniq_sku_per_brand'),
+            model_name="product",
+            constraint=models.UniqueConstraint(fields=("brand", "sku"), name="uniq_sku_per_brand"),
         ),
         migrations.AddConstraint(
-            model_name='backinstocksubscription',
-            constraint=models.UniqueConstraint(fields=('customer', 'product'), name='uniq_stock_subscription'),
+            model_name="backinstocksubscription",
+            constraint=models.UniqueConstraint(fields=("customer", "product"), name="uniq_stock_subscription"),
         ),
     ]

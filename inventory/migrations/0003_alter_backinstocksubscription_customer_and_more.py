@@ -5,25 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
-        ('inventory', '0002_initial'),
+        ("customers", "0001_initial"),
+        ("inventory", "0002_initial"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.AlterField(
-                model_name='backinstocksubscription',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_subscriptions', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='product',
-                name='brand',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='customers.brand'),
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="backinstocksubscription",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stock_subscriptions",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="product",
+                    name="brand",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="products", to="customers.brand"
+                    ),
+                ),
+            ]
+        ),
     ]

@@ -6,80 +6,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='click_count',
+            model_name="delivery",
+            name="click_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='clicked_at',
+            model_name="delivery",
+            name="clicked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='open_count',
+            model_name="delivery",
+            name="open_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='opened_at',
+            model_name="delivery",
+            name="opened_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='provider_status',
-            field=models.CharField(blank=True, help_text='Last status a provider receipt reported', max_length=30),
+            model_name="delivery",
+            name="provider_status",
+            field=models.CharField(blank=True, help_text="Last status a provider receipt reported", max_length=30),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='receipt_at',
-            field=models.DateTimeField(blank=True, help_text='When the delivery receipt arrived', null=True),
+            model_name="delivery",
+            name="receipt_at",
+            field=models.DateTimeField(blank=True, help_text="When the delivery receipt arrived", null=True),
         ),
         migrations.CreateModel(
-            name='Suppression',
+            name="Suppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                ('address', models.CharField(max_length=254)),
-                ('reason', models.CharField(choices=[('hard_bounce', 'Hard bounce'), ('complaint', 'Spam complaint'), ('invalid', 'Invalid address'), ('manual', 'Added by an agent')], max_length=20)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('source', models.CharField(blank=True, help_text='provider event, user:…', max_length=120)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lifted_at', models.DateTimeField(blank=True, null=True)),
-                ('lifted_by', models.CharField(blank=True, max_length=120)),
-                ('lift_reason', models.CharField(blank=True, max_length=300)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("push", "Push")],
+                        max_length=10,
+                    ),
+                ),
+                ("address", models.CharField(max_length=254)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("hard_bounce", "Hard bounce"),
+                            ("complaint", "Spam complaint"),
+                            ("invalid", "Invalid address"),
+                            ("manual", "Added by an agent"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                ("source", models.CharField(blank=True, help_text="provider event, user:…", max_length=120)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lifted_at", models.DateTimeField(blank=True, null=True)),
+                ("lifted_by", models.CharField(blank=True, max_length=120)),
+                ("lift_reason", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('lifted_at__isnull', True)), fields=('channel', 'address'), name='uniq_active_suppression')],
+                "ordering": ["-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("lifted_at__isnull", True)),
+                        fields=("channel", "address"),
+                        name="uniq_active_suppression",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProviderEvent',
+            name="ProviderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=40)),
-                ('event_id', models.CharField(max_length=200)),
-                ('kind', models.CharField(help_text='Normalised: delivered, bounced, opened, ...', max_length=30)),
-                ('provider_message_id', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('recipient', models.CharField(blank=True, max_length=254)),
-                ('occurred_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('applied', models.BooleanField(default=False, help_text='Whether it changed the delivery')),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('delivery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='provider_events', to='notifications.delivery')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider", models.CharField(max_length=40)),
+                ("event_id", models.CharField(max_length=200)),
+                ("kind", models.CharField(help_text="Normalised: delivered, bounced, opened, ...", max_length=30)),
+                ("provider_message_id", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("recipient", models.CharField(blank=True, max_length=254)),
+                ("occurred_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("applied", models.BooleanField(default=False, help_text="Whether it changed the delivery")),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="provider_events",
+                        to="notifications.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'constraints': [models.UniqueConstraint(fields=('provider', 'event_id'), name='uniq_provider_event')],
+                "ordering": ["-id"],
+                "constraints": [models.UniqueConstraint(fields=("provider", "event_id"), name="uniq_provider_event")],
             },
         ),
     ]

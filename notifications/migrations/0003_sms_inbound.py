@@ -6,76 +6,164 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_receipts_suppressions'),
-        ('orders', '0002_initial'),
-        ('preferences', '0003_consentlog'),
+        ("notifications", "0002_receipts_suppressions"),
+        ("orders", "0002_initial"),
+        ("preferences", "0003_consentlog"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=40)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], default='sms', max_length=10)),
-                ('provider_message_id', models.CharField(max_length=200)),
-                ('from_number', models.CharField(db_index=True, help_text='E.164', max_length=20)),
-                ('to_number', models.CharField(blank=True, help_text='Our number or sender it was sent to', max_length=40)),
-                ('text', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('stop', 'Opt-out keyword'), ('start', 'Opt-in keyword'), ('help', 'Help keyword'), ('reschedule', 'Reschedule request'), ('call_me', 'Callback request'), ('other', 'Message for an agent')], max_length=12)),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('handled_at', models.DateTimeField(blank=True, help_text='When an agent dealt with it', null=True)),
-                ('handled_by', models.CharField(blank=True, max_length=120)),
-                ('reply_text', models.TextField(blank=True)),
-                ('reply_status', models.CharField(choices=[('none', 'No reply'), ('pending', 'To send'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='none', max_length=8)),
-                ('reply_provider_message_id', models.CharField(blank=True, max_length=200)),
-                ('reply_error', models.CharField(blank=True, max_length=500)),
-                ('replied_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_messages', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider", models.CharField(max_length=40)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("push", "Push")],
+                        default="sms",
+                        max_length=10,
+                    ),
+                ),
+                ("provider_message_id", models.CharField(max_length=200)),
+                ("from_number", models.CharField(db_index=True, help_text="E.164", max_length=20)),
+                (
+                    "to_number",
+                    models.CharField(blank=True, help_text="Our number or sender it was sent to", max_length=40),
+                ),
+                ("text", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("stop", "Opt-out keyword"),
+                            ("start", "Opt-in keyword"),
+                            ("help", "Help keyword"),
+                            ("reschedule", "Reschedule request"),
+                            ("call_me", "Callback request"),
+                            ("other", "Message for an agent"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("handled_at", models.DateTimeField(blank=True, help_text="When an agent dealt with it", null=True)),
+                ("handled_by", models.CharField(blank=True, max_length=120)),
+                ("reply_text", models.TextField(blank=True)),
+                (
+                    "reply_status",
+                    models.CharField(
+                        choices=[
+                            ("none", "No reply"),
+                            ("pending", "To send"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="none",
+                        max_length=8,
+                    ),
+                ),
+                ("reply_provider_message_id", models.CharField(blank=True, max_length=200)),
+                ("reply_error", models.CharField(blank=True, max_length=500)),
+                ("replied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_messages",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='CallbackRequest',
+            name="CallbackRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('handled_by', models.CharField(blank=True, max_length=120)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='callback_requests', to='preferences.customer')),
-                ('inbound', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='callback_request', to='notifications.inboundmessage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("phone", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                ("handled_by", models.CharField(blank=True, max_length=120)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="callback_requests",
+                        to="preferences.customer",
+                    ),
+                ),
+                (
+                    "inbound",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="callback_request",
+                        to="notifications.inboundmessage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='RescheduleRequest',
+            name="RescheduleRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('link', models.CharField(blank=True, help_text="The carrier's reschedule link we replied with", max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('handled_by', models.CharField(blank=True, max_length=120)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reschedule_requests', to='preferences.customer')),
-                ('inbound', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reschedule_request', to='notifications.inboundmessage')),
-                ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reschedule_requests', to='orders.shipment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "link",
+                    models.CharField(
+                        blank=True, help_text="The carrier's reschedule link we replied with", max_length=500
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                ("handled_by", models.CharField(blank=True, max_length=120)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reschedule_requests",
+                        to="preferences.customer",
+                    ),
+                ),
+                (
+                    "inbound",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reschedule_request",
+                        to="notifications.inboundmessage",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reschedule_requests",
+                        to="orders.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='inboundmessage',
-            index=models.Index(fields=['kind', 'handled_at'], name='notificatio_kind_5bb0d6_idx'),
+            model_name="inboundmessage",
+            index=models.Index(fields=["kind", "handled_at"], name="notificatio_kind_5bb0d6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='inboundmessage',
-            constraint=models.UniqueConstraint(fields=('provider', 'provider_message_id'), name='uniq_inbound_message'),
+            model_name="inboundmessage",
+            constraint=models.UniqueConstraint(fields=("provider", "provider_message_id"), name="uniq_inbound_message"),
         ),
     ]

@@ -6,46 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_sms_inbound'),
-        ('preferences', '0004_preferences_center'),
+        ("notifications", "0003_sms_inbound"),
+        ("preferences", "0004_preferences_center"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='hold',
-            field=models.CharField(blank=True, choices=[('quiet_hours', 'Quiet hours'), ('digest', 'Daily digest'), ('cap', 'Frequency cap (next digest)')], default='', help_text='Why it waits: quiet hours, the daily digest, or a frequency cap', max_length=12),
+            model_name="notification",
+            name="hold",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("quiet_hours", "Quiet hours"),
+                    ("digest", "Daily digest"),
+                    ("cap", "Frequency cap (next digest)"),
+                ],
+                default="",
+                help_text="Why it waits: quiet hours, the daily digest, or a frequency cap",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationtype',
-            name='category',
-            field=models.CharField(choices=[('shipping', 'Shipping'), ('backorder', 'Backorder'), ('returns', 'Returns'), ('digest', 'Digest (held updates collected)')], max_length=12),
+            model_name="notificationtype",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("shipping", "Shipping"),
+                    ("backorder", "Backorder"),
+                    ("returns", "Returns"),
+                    ("digest", "Digest (held updates collected)"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.CreateModel(
-            name='Digest',
+            name="Digest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                ('day', models.DateField(help_text="The customer's local date of the digest")),
-                ('key', models.CharField(help_text='customer:channel:day', max_length=80, unique=True)),
-                ('item_count', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digests', to='preferences.customer')),
-                ('notification', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='digest_sent', to='notifications.notification')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("push", "Push")],
+                        max_length=10,
+                    ),
+                ),
+                ("day", models.DateField(help_text="The customer's local date of the digest")),
+                ("key", models.CharField(help_text="customer:channel:day", max_length=80, unique=True)),
+                ("item_count", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="digests", to="preferences.customer"
+                    ),
+                ),
+                (
+                    "notification",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="digest_sent",
+                        to="notifications.notification",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='digest',
-            field=models.ForeignKey(blank=True, help_text='The digest that carried it', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='items', to='notifications.digest'),
+            model_name="notification",
+            name="digest",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The digest that carried it",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="items",
+                to="notifications.digest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('hold', 'digest'), ('status', 'planned')), fields=['send_after'], name='notification_digest_due_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("hold", "digest"), ("status", "planned")),
+                fields=["send_after"],
+                name="notification_digest_due_idx",
+            ),
         ),
     ]

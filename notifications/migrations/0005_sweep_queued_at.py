@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0004_holds_and_digests'),
+        ("notifications", "0004_holds_and_digests"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='queued_at',
-            field=models.DateTimeField(blank=True, help_text='When the dispatch sweeper last queued it', null=True),
+            model_name="delivery",
+            name="queued_at",
+            field=models.DateTimeField(blank=True, help_text="When the dispatch sweeper last queued it", null=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='queued_at',
-            field=models.DateTimeField(blank=True, help_text='When the sweeper last queued it again', null=True),
+            model_name="event",
+            name="queued_at",
+            field=models.DateTimeField(blank=True, help_text="When the sweeper last queued it again", null=True),
         ),
     ]

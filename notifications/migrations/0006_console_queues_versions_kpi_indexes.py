@@ -6,72 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0005_sweep_queued_at'),
+        ("notifications", "0005_sweep_queued_at"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TemplateVersion',
+            name="TemplateVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('fields', models.JSONField(default=dict, help_text='{"subject_en": "...", "body_text_es": "...", ...}')),
-                ('created_by', models.CharField(blank=True, help_text='user:…, system', max_length=150)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('reverted_from', models.PositiveIntegerField(blank=True, help_text='The version a revert restored', null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "fields",
+                    models.JSONField(default=dict, help_text='{"subject_en": "...", "body_text_es": "...", ...}'),
+                ),
+                ("created_by", models.CharField(blank=True, help_text="user:…, system", max_length=150)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "reverted_from",
+                    models.PositiveIntegerField(blank=True, help_text="The version a revert restored", null=True),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['template', '-number'],
+                "ordering": ["template", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='callbackrequest',
-            name='assigned_at',
+            model_name="callbackrequest",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='callbackrequest',
-            name='assigned_to',
-            field=models.CharField(blank=True, help_text='The agent working on it (username)', max_length=150),
+            model_name="callbackrequest",
+            name="assigned_to",
+            field=models.CharField(blank=True, help_text="The agent working on it (username)", max_length=150),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='assigned_at',
+            model_name="inboundmessage",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='assigned_to',
-            field=models.CharField(blank=True, help_text='The agent working on it (username)', max_length=150),
+            model_name="inboundmessage",
+            name="assigned_to",
+            field=models.CharField(blank=True, help_text="The agent working on it (username)", max_length=150),
         ),
         migrations.AddField(
-            model_name='reschedulerequest',
-            name='assigned_at',
+            model_name="reschedulerequest",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='reschedulerequest',
-            name='assigned_to',
-            field=models.CharField(blank=True, help_text='The agent working on it (username)', max_length=150),
+            model_name="reschedulerequest",
+            name="assigned_to",
+            field=models.CharField(blank=True, help_text="The agent working on it (username)", max_length=150),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['created_at', 'channel', 'provider', 'status'], name='delivery_kpi_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["created_at", "channel", "provider", "status"], name="delivery_kpi_idx"),
         ),
         migrations.AddIndex(
-            model_name='deliveryattempt',
-            index=models.Index(fields=['started_at', 'outcome'], name='attempt_kpi_idx'),
+            model_name="deliveryattempt",
+            index=models.Index(fields=["started_at", "outcome"], name="attempt_kpi_idx"),
         ),
         migrations.AddField(
-            model_name='templateversion',
-            name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='notifications.template'),
+            model_name="templateversion",
+            name="template",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="notifications.template"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='templateversion',
-            constraint=models.UniqueConstraint(fields=('template', 'number'), name='uniq_template_version'),
+            model_name="templateversion",
+            constraint=models.UniqueConstraint(fields=("template", "number"), name="uniq_template_version"),
         ),
     ]

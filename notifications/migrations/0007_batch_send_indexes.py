@@ -5,18 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0006_console_queues_versions_kpi_indexes'),
+        ("notifications", "0006_console_queues_versions_kpi_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('sent_at__isnull', False)), fields=['to', 'channel'], name='delivery_sent_to_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("sent_at__isnull", False)), fields=["to", "channel"], name="delivery_sent_to_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='suppression',
-            index=models.Index(django.db.models.functions.text.Upper('address'), models.F('channel'), condition=models.Q(('lifted_at__isnull', True)), name='suppression_active_addr_idx'),
+            model_name="suppression",
+            index=models.Index(
+                django.db.models.functions.text.Upper("address"),
+                models.F("channel"),
+                condition=models.Q(("lifted_at__isnull", True)),
+                name="suppression_active_addr_idx",
+            ),
         ),
     ]

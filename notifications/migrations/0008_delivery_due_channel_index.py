@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0007_batch_send_indexes'),
+        ("notifications", "0007_batch_send_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['channel', 'send_after'], name='delivery_due_channel_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["channel", "send_after"],
+                name="delivery_due_channel_idx",
+            ),
         ),
     ]

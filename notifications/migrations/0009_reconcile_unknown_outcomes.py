@@ -12,70 +12,121 @@ def lease_sends_in_flight(apps, schema_editor):
     (120 s from their last change); past it they are reconciled like any other."""
     Delivery = apps.get_model("notifications", "Delivery")
     Delivery.objects.filter(status="sending", lease_until__isnull=True).update(
-        lease_until=F("updated_at") + datetime.timedelta(seconds=120))
+        lease_until=F("updated_at") + datetime.timedelta(seconds=120)
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0008_delivery_due_channel_index'),
+        ("notifications", "0008_delivery_due_channel_index"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='PipelineSettings',
+            name="PipelineSettings",
         ),
         migrations.RemoveIndex(
-            model_name='delivery',
-            name='delivery_sending_idx',
+            model_name="delivery",
+            name="delivery_sending_idx",
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='lease_until',
-            field=models.DateTimeField(blank=True, help_text='While sending: until when the worker holds it (past this, its outcome is unknown and it is reconciled)', null=True),
+            model_name="delivery",
+            name="lease_until",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="While sending: until when the worker holds it (past this, its outcome is unknown and it is reconciled)",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='deliveryattempt',
-            name='body_digest',
-            field=models.CharField(blank=True, help_text='SHA-256 of the text sent, for providers whose look-up can only match on it', max_length=64),
+            model_name="deliveryattempt",
+            name="body_digest",
+            field=models.CharField(
+                blank=True,
+                help_text="SHA-256 of the text sent, for providers whose look-up can only match on it",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='deliveryattempt',
-            name='resolution',
-            field=models.CharField(blank=True, choices=[('', '-'), ('found', 'Found at the provider by look-up'), ('receipt', 'A receipt from the provider showed it arrived'), ('late_answer', "The provider's answer came after the lease"), ('not_found', 'Not found at the provider after it settled')], default='', max_length=12),
+            model_name="deliveryattempt",
+            name="resolution",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "-"),
+                    ("found", "Found at the provider by look-up"),
+                    ("receipt", "A receipt from the provider showed it arrived"),
+                    ("late_answer", "The provider's answer came after the lease"),
+                    ("not_found", "Not found at the provider after it settled"),
+                ],
+                default="",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='deliveryattempt',
-            name='resolved_at',
+            model_name="deliveryattempt",
+            name="resolved_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='send_after',
-            field=models.DateTimeField(default=django.utils.timezone.now, help_text='When it may be sent (pending) or looked up at the provider next (reconciling)'),
+            model_name="delivery",
+            name="send_after",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now,
+                help_text="When it may be sent (pending) or looked up at the provider next (reconciling)",
+            ),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('reconciling', 'Outcome unknown: checking with the provider'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed (fell back)'), ('bounced', 'Bounced'), ('suppressed', 'Suppressed'), ('superseded', 'Superseded'), ('dead', 'Dead (all channels failed)')], default='pending', max_length=12),
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("sending", "Sending"),
+                    ("reconciling", "Outcome unknown: checking with the provider"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("failed", "Failed (fell back)"),
+                    ("bounced", "Bounced"),
+                    ("suppressed", "Suppressed"),
+                    ("superseded", "Superseded"),
+                    ("dead", "Dead (all channels failed)"),
+                ],
+                default="pending",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='deliveryattempt',
-            name='outcome',
-            field=models.CharField(choices=[('in_flight', 'In flight'), ('accepted', 'Accepted'), ('transient', 'Not sent (retried)'), ('unknown', 'Outcome unknown'), ('permanent', 'Permanent error')], default='in_flight', max_length=10),
+            model_name="deliveryattempt",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("in_flight", "In flight"),
+                    ("accepted", "Accepted"),
+                    ("transient", "Not sent (retried)"),
+                    ("unknown", "Outcome unknown"),
+                    ("permanent", "Permanent error"),
+                ],
+                default="in_flight",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='sandboxmessage',
-            name='idempotency_key',
+            model_name="sandboxmessage",
+            name="idempotency_key",
             field=models.CharField(db_index=True, max_length=80),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'sending')), fields=['lease_until'], name='delivery_lease_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "sending")), fields=["lease_until"], name="delivery_lease_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'reconciling')), fields=['send_after'], name='delivery_reconcile_due_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "reconciling")), fields=["send_after"], name="delivery_reconcile_due_idx"
+            ),
         ),
         migrations.RunPython(lease_sends_in_flight, migrations.RunPython.noop),
     ]

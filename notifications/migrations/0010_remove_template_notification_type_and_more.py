@@ -5,97 +5,136 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('notifications', '0009_reconcile_unknown_outcomes'),
+        ("catalogue", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("notifications", "0009_reconcile_unknown_outcomes"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.RemoveField(
-                model_name='template',
-                name='notification_type',
-            ),
-            migrations.AlterField(
-                model_name='notification',
-                name='notification_type',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='catalogue.notificationtype'),
-            ),
-            migrations.RemoveField(
-                model_name='rule',
-                name='notification_type',
-            ),
-            migrations.AlterField(
-                model_name='notification',
-                name='rule',
-                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalogue.rule'),
-            ),
-            migrations.RemoveField(
-                model_name='sandboxmessage',
-                name='delivery',
-            ),
-            migrations.RemoveField(
-                model_name='templateversion',
-                name='template',
-            ),
-            migrations.AlterField(
-                model_name='callbackrequest',
-                name='customer',
-                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='callback_requests', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='digest',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digests', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='event',
-                name='brand',
-                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.brand'),
-            ),
-            migrations.AlterField(
-                model_name='event',
-                name='customer',
-                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='inboundmessage',
-                name='customer',
-                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_messages', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='notification',
-                name='brand',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.brand'),
-            ),
-            migrations.AlterField(
-                model_name='notification',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='reschedulerequest',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reschedule_requests', to='customers.customer'),
-            ),
-            migrations.DeleteModel(
-                name='NotificationType',
-            ),
-            migrations.DeleteModel(
-                name='Rule',
-            ),
-            migrations.DeleteModel(
-                name='SandboxMessage',
-            ),
-            migrations.DeleteModel(
-                name='Template',
-            ),
-            migrations.DeleteModel(
-                name='TemplateVersion',
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(
+                    model_name="template",
+                    name="notification_type",
+                ),
+                migrations.AlterField(
+                    model_name="notification",
+                    name="notification_type",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to="catalogue.notificationtype",
+                    ),
+                ),
+                migrations.RemoveField(
+                    model_name="rule",
+                    name="notification_type",
+                ),
+                migrations.AlterField(
+                    model_name="notification",
+                    name="rule",
+                    field=models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="catalogue.rule"
+                    ),
+                ),
+                migrations.RemoveField(
+                    model_name="sandboxmessage",
+                    name="delivery",
+                ),
+                migrations.RemoveField(
+                    model_name="templateversion",
+                    name="template",
+                ),
+                migrations.AlterField(
+                    model_name="callbackrequest",
+                    name="customer",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="callback_requests",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="digest",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="digests", to="customers.customer"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="event",
+                    name="brand",
+                    field=models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="customers.brand"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="event",
+                    name="customer",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="inboundmessage",
+                    name="customer",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_messages",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="notification",
+                    name="brand",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="customers.brand"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="notification",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="reschedulerequest",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reschedule_requests",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.DeleteModel(
+                    name="NotificationType",
+                ),
+                migrations.DeleteModel(
+                    name="Rule",
+                ),
+                migrations.DeleteModel(
+                    name="SandboxMessage",
+                ),
+                migrations.DeleteModel(
+                    name="Template",
+                ),
+                migrations.DeleteModel(
+                    name="TemplateVersion",
+                ),
+            ]
+        ),
     ]

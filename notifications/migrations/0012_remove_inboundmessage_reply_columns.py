@@ -6,30 +6,29 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0011_direct_notifications'),
+        ("notifications", "0011_direct_notifications"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='inboundmessage',
-            name='replied_at',
+            model_name="inboundmessage",
+            name="replied_at",
         ),
         migrations.RemoveField(
-            model_name='inboundmessage',
-            name='reply_error',
+            model_name="inboundmessage",
+            name="reply_error",
         ),
         migrations.RemoveField(
-            model_name='inboundmessage',
-            name='reply_provider_message_id',
+            model_name="inboundmessage",
+            name="reply_provider_message_id",
         ),
         migrations.RemoveField(
-            model_name='inboundmessage',
-            name='reply_status',
+            model_name="inboundmessage",
+            name="reply_status",
         ),
         migrations.RemoveField(
-            model_name='inboundmessage',
-            name='reply_text',
+            model_name="inboundmessage",
+            name="reply_text",
         ),
     ]

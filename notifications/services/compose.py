@@ -4,6 +4,7 @@ message carries; a direct notification's message is already written (``Notificat
 and only dressed (the brand layout for email; the sender, footer and encoding for SMS; the sender
 it names, for an answer to a text). A batch is read with two queries (its deliveries with what
 they hang on, and their templates), however many messages it holds."""
+
 from django.conf import settings
 
 from catalogue.models import Template
@@ -19,14 +20,22 @@ def message_links(*, notification, delivery: Delivery) -> dict:
 
     shipment = notification.event.payload.get("shipment") or {}
     if notification.customer is None:  # an answer to a number we do not know: no page to link to
-        return {"preferences": "", "preferences_short": "", "unsubscribe": "",
-                "tracking": shipment.get("tracking_url", ""), "reschedule": shipment.get("reschedule_url", "")}
+        return {
+            "preferences": "",
+            "preferences_short": "",
+            "unsubscribe": "",
+            "tracking": shipment.get("tracking_url", ""),
+            "reschedule": shipment.get("reschedule_url", ""),
+        }
     return {
         "preferences": preference_link_for(notification.customer),
         # SMS and WhatsApp: a short /p/s/<code>/ path resolving to the signed link
-        "preferences_short": short_preference_link_for(notification.customer) if delivery.channel in ("sms", "whatsapp") else "",
-        "unsubscribe": unsubscribe_link_for(customer=notification.customer,
-                                            notification_type=notification.notification_type),
+        "preferences_short": short_preference_link_for(notification.customer)
+        if delivery.channel in ("sms", "whatsapp")
+        else "",
+        "unsubscribe": unsubscribe_link_for(
+            customer=notification.customer, notification_type=notification.notification_type
+        ),
         "tracking": shipment.get("tracking_url", ""),
         "reschedule": shipment.get("reschedule_url", ""),
     }
@@ -37,8 +46,10 @@ def render_delivery(delivery: Delivery, *, template: Template | None, links: dic
     if template is None:
         raise LookupError(f"No {delivery.channel} template for {notification.notification_type.key}")
     context = build_context(
-        payload=notification.event.payload, customer_snapshot=customer_snapshot(notification.customer),
-        language=notification.language, links=links,
+        payload=notification.event.payload,
+        customer_snapshot=customer_snapshot(notification.customer),
+        language=notification.language,
+        links=links,
     )
     return render_template(template, language=notification.language.split("-")[0].lower(), context=context)
 
@@ -56,12 +67,24 @@ def _compose(delivery: Delivery, template: Template | None) -> OutboundMessage:
     links = message_links(notification=notification, delivery=delivery)
     rendered = _written(notification) or render_delivery(delivery, template=template, links=links)
     message = OutboundMessage(
-        channel=delivery.channel, to=delivery.to, subject=rendered.subject, preheader=rendered.preheader,
-        body_text=rendered.body_text, body_html=rendered.body_html, link=rendered.link,
-        from_email=brand.sender_email if brand else "", from_name=brand.sender_name if brand else "",
-        reply_to=brand.support_email if brand else "", sender_id=brand.sms_sender_id if brand else "",
-        metadata={"delivery_id": delivery.pk, "notification_id": notification.pk, "customer_id": notification.customer_id,
-                  "type": notification.notification_type.key, "site": settings.SITE_URL},
+        channel=delivery.channel,
+        to=delivery.to,
+        subject=rendered.subject,
+        preheader=rendered.preheader,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+        link=rendered.link,
+        from_email=brand.sender_email if brand else "",
+        from_name=brand.sender_name if brand else "",
+        reply_to=brand.support_email if brand else "",
+        sender_id=brand.sms_sender_id if brand else "",
+        metadata={
+            "delivery_id": delivery.pk,
+            "notification_id": notification.pk,
+            "customer_id": notification.customer_id,
+            "type": notification.notification_type.key,
+            "site": settings.SITE_URL,
+        },
     )
     if delivery.channel == "push":  # the payload carries the way to the preference center
         message.metadata["preferences_url"] = links["preferences"]
@@ -86,8 +109,9 @@ def compose_messages(deliveries: list[Delivery]) -> list[OutboundMessage | Excep
     ).in_bulk([d.pk for d in deliveries])
     templates: dict[tuple[int, str], Template] = {}
     for template in Template.objects.filter(
-            notification_type_id__in={r.notification.notification_type_id for r in rows.values()},
-            channel__in={r.channel for r in rows.values()}).order_by("pk"):
+        notification_type_id__in={r.notification.notification_type_id for r in rows.values()},
+        channel__in={r.channel for r in rows.values()},
+    ).order_by("pk"):
         templates.setdefault((template.notification_type_id, template.channel), template)
     messages: list[OutboundMessage | Exception] = []
     for d in deliveries:
@@ -99,4 +123,3 @@ def compose_messages(deliveries: list[Delivery]) -> list[OutboundMessage | Excep
         except Exception as exc:  # noqa: BLE001 - reported per message by the dispatcher
             messages.append(exc)
     return messages
-

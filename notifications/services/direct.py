@@ -18,6 +18,7 @@ How they fit the pipeline:
   them), and the customer is None when the number that texted us belongs to none (the brand too,
   when nothing tells which one it was).
 """
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,9 +31,20 @@ CONTENT_FIELDS = ("subject", "preheader", "body_text", "body_html", "link")
 ROUTE_FIELDS = ("provider", "sender", "in_reply_to")
 
 
-def direct_notification_send(*, type_key: str, channel: str, to: str, content: dict, dedupe_key: str,
-                             cause: str, subject: tuple[str, int], payload: dict | None = None,
-                             customer: Customer | None = None, brand=None, language: str = "en") -> Notification:
+def direct_notification_send(
+    *,
+    type_key: str,
+    channel: str,
+    to: str,
+    content: dict,
+    dedupe_key: str,
+    cause: str,
+    subject: tuple[str, int],
+    payload: dict | None = None,
+    customer: Customer | None = None,
+    brand=None,
+    language: str = "en",
+) -> Notification:
     """Create the notification of ``type_key`` carrying ``content`` and its one delivery to ``to``
     on ``channel``, with the processed event ``cause`` about ``subject`` (kind, id); queue the
     delivery once the transaction commits. Idempotent on ``dedupe_key``: a second call returns
@@ -50,13 +62,28 @@ def direct_notification_send(*, type_key: str, channel: str, to: str, content: d
         if existing is not None:
             return existing
         kind, subject_id = subject
-        event = Event.objects.create(type=cause, subject_type=kind, subject_id=subject_id, brand_id=brand_id,
-                                     customer=customer, payload={"event": cause, **(payload or {})},
-                                     processed_at=now)
+        event = Event.objects.create(
+            type=cause,
+            subject_type=kind,
+            subject_id=subject_id,
+            brand_id=brand_id,
+            customer=customer,
+            payload={"event": cause, **(payload or {})},
+            processed_at=now,
+        )
         notification = Notification.objects.create(
-            dedupe_key=dedupe_key, customer=customer, brand_id=brand_id, notification_type=ntype, event=event,
-            subject_key=f"{kind}:{subject_id}", language=language, channels=[channel], priority=1, send_after=now,
-            content=content)
+            dedupe_key=dedupe_key,
+            customer=customer,
+            brand_id=brand_id,
+            notification_type=ntype,
+            event=event,
+            subject_key=f"{kind}:{subject_id}",
+            language=language,
+            channels=[channel],
+            priority=1,
+            send_after=now,
+            content=content,
+        )
         delivery = Delivery.objects.create(notification=notification, channel=channel, to=to, send_after=now)
         deliveries_enqueue_on_commit([delivery])
     return notification

@@ -8,25 +8,18 @@ machine: sent; not sent: retry with backoff and jitter; refused: fall back to th
 dead; unknown: reconcile with the provider before anything else is sent, see ``reconcile``). A
 batch costs a handful of queries whatever its size: locks, checks and updates are set-wise; the
 state machines and what records each move are in ``transitions``."""
-import os
-import queue
+
 import random
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.template import TemplateSyntaxError
 from django.utils import timezone
 
 from channels import provider_for, provider_named
-from channels.base import OutboundMessage, SendResult, SendStatus, body_digest
-from channels.outcomes import failed_call
-from channels.ratelimit import StartTooLate
+from channels.base import OutboundMessage, SendResult, SendStatus
 from core.audit import AuditAction
 from core.bulk import update_rows
 from core.transitions import audit
@@ -34,6 +27,7 @@ from notifications.models import Delivery, DeliveryAttempt, Notification, Suppre
 from notifications.queueing import deliveries_enqueue_on_commit
 from notifications.selectors import deliveries_due
 from notifications.services import inflight, sms_policy
+from notifications.services.calls import Claim, _calls, _keep_body_digests
 from notifications.services.compose import compose_messages
 from notifications.services.transitions import (
     DELIVERY_MACHINE,
@@ -46,20 +40,14 @@ from notifications.services.transitions import (
 )
 from notifications.waits import scaled
 
-D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
-
 ACCEPTED = (SendStatus.ACCEPTED, SendStatus.DELIVERED)
-
-
-@dataclass
-class Claim:
-    delivery: Delivery
-    attempt: DeliveryAttempt
 
 
 def backoff(attempt_number: int) -> timezone.timedelta:
     """Exponential backoff with jitter (half fixed, half random), capped."""
-    ceiling = min(settings.DELIVERY_BACKOFF_MAX_SECONDS, settings.DELIVERY_BACKOFF_BASE_SECONDS * 2 ** (attempt_number - 1))
+    ceiling = min(
+        settings.DELIVERY_BACKOFF_MAX_SECONDS, settings.DELIVERY_BACKOFF_BASE_SECONDS * 2 ** (attempt_number - 1)
+    )
     return scaled(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
@@ -68,8 +56,11 @@ def _active_suppressions(deliveries: list[Delivery]) -> dict[tuple[str, str], Su
     wanted = {(d.channel, d.to.upper()) for d in deliveries if d.to}
     if not wanted:
         return {}
-    rows = (Suppression.objects.filter(lifted_at__isnull=True, channel__in={c for c, _ in wanted})
-            .annotate(address_upper=Upper("address")).filter(address_upper__in={a for _, a in wanted}))
+    rows = (
+        Suppression.objects.filter(lifted_at__isnull=True, channel__in={c for c, _ in wanted})
+        .annotate(address_upper=Upper("address"))
+        .filter(address_upper__in={a for _, a in wanted})
+    )
     return {(s.channel, s.address_upper): s for s in rows}
 
 
@@ -91,21 +82,33 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
     now = timezone.now()
     with transaction.atomic():
         locked = Notification.objects.select_for_update(of=("self",)).select_related("notification_type")
-        notifications = {n.pk: n for n in locked.filter(
-            pk__in=Delivery.objects.filter(pk__in=delivery_ids, status=D.PENDING).values("notification_id")).order_by("pk")}
+        notifications = {
+            n.pk: n
+            for n in locked.filter(
+                pk__in=Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).values(
+                    "notification_id"
+                )
+            ).order_by("pk")
+        }
         wanted = Q(pk__in=delivery_ids, notification_id__in=list(notifications))
         room = fill_to - len(notifications)
         if channel and room > 0:
             due = deliveries_due(now=now).filter(channel=channel).exclude(pk__in=delivery_ids)
-            others = list(Notification.objects.select_for_update(of=("self",), skip_locked=True)
-                          .select_related("notification_type")
-                          .filter(pk__in=due.values("notification_id")[:room * 4]).order_by("pk")[:room])
+            others = list(
+                Notification.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("notification_type")
+                .filter(pk__in=due.values("notification_id")[: room * 4])
+                .order_by("pk")[:room]
+            )
             notifications.update((n.pk, n) for n in others)
             wanted |= Q(notification_id__in=[n.pk for n in others], channel=channel)
         if not notifications:
             return []
-        deliveries = [d for d in Delivery.objects.select_for_update().filter(wanted).order_by("pk")
-                      if d.status == D.PENDING and d.send_after <= now]
+        deliveries = [
+            d
+            for d in Delivery.objects.select_for_update().filter(wanted).order_by("pk")
+            if d.status == Delivery.Status.PENDING and d.send_after <= now
+        ]
         for d in deliveries:
             d.notification = notifications[d.notification_id]
         suppressions = _active_suppressions(deliveries)
@@ -115,14 +118,19 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
         leases = inflight.Leases(now)
         for d in deliveries:
             notification = d.notification
-            if notification.status == N.SUPERSEDED:
+            if notification.status == Notification.Status.SUPERSEDED:
                 superseded.append(d)
                 continue
             suppression = suppressions.get((d.channel, d.to.upper())) if d.to else None
             if suppression or d.pk in opted_out:
-                error = (f"suppressed: {suppression.get_reason_display()}" if suppression
-                         else "no consent: the customer opted out of this channel")
-                fallback = delivery_fail(delivery=d, notification=notification, status=D.SUPPRESSED, error=error)
+                error = (
+                    f"suppressed: {suppression.get_reason_display()}"
+                    if suppression
+                    else "no consent: the customer opted out of this channel"
+                )
+                fallback = delivery_fail(
+                    delivery=d, notification=notification, status=Delivery.Status.SUPPRESSED, error=error
+                )
                 fallbacks += [fallback] if fallback else []
                 continue
             if sms_policy.capped(d, notification, sms_counts):  # the exact check, only near the cap
@@ -136,66 +144,104 @@ def _claim_many(delivery_ids: list[int], *, channel: str = "", fill_to: int = 0)
             number = d.attempt_count + 1
             # SMS may route through several providers: each attempt names the one it uses.
             provider = _provider_for_attempt(d, number)
-            DELIVERY_MACHINE.check(d.status, D.SENDING)
-            d.status, d.attempt_count, d.provider, d.updated_at = D.SENDING, number, provider.name, now
+            DELIVERY_MACHINE.check(d.status, Delivery.Status.SENDING)
+            d.status, d.attempt_count, d.provider, d.updated_at = Delivery.Status.SENDING, number, provider.name, now
             d.lease_until = leases.next(provider)
             claimed.append(d)
-            attempts.append(DeliveryAttempt(delivery=d, number=number, provider=provider.name, started_at=now,
-                                            idempotency_key=f"wp-{d.pk}-{number}"))
+            attempts.append(
+                DeliveryAttempt(
+                    delivery=d,
+                    number=number,
+                    provider=provider.name,
+                    started_at=now,
+                    idempotency_key=f"wp-{d.pk}-{number}",
+                )
+            )
         # A delivery still pending when planning superseded its notification (it was made after).
-        deliveries_transition(superseded, to_status=D.SUPERSEDED, actor=PIPELINE,
-                              reason=lambda d: d.notification.reason, changes=lambda d: {"error": d.notification.reason})
+        deliveries_transition(
+            superseded,
+            to_status=Delivery.Status.SUPERSEDED,
+            actor=PIPELINE,
+            reason=lambda d: d.notification.reason,
+            changes=lambda d: {"error": d.notification.reason},
+        )
         if claimed:
             update_rows(claimed, ["status", "attempt_count", "provider", "updated_at", "lease_until"])
             DeliveryAttempt.objects.bulk_create(attempts)
             notifications_start(list({d.notification_id: d.notification for d in claimed}.values()))
         if fallbacks:
             deliveries_enqueue_on_commit(fallbacks)
-    return [Claim(d, a) for d, a in zip(claimed, attempts)]
+    return [Claim(d, a) for d, a in zip(claimed, attempts, strict=False)]
 
 
 def _fallback_channel(notification: Notification, delivery: Delivery) -> str | None:
     if notification.mode != "fallback" or delivery.channel not in notification.channels:
         return None
     tried = set(notification.deliveries.values_list("channel", flat=True))
-    for channel in notification.channels[notification.channels.index(delivery.channel) + 1:]:
+    for channel in notification.channels[notification.channels.index(delivery.channel) + 1 :]:
         if channel not in tried:
             return channel
     return None
 
 
-def delivery_fail(*, delivery: Delivery, notification: Notification, error: str, status: str = D.FAILED,
-                  **fields) -> Delivery | None:
+def delivery_fail(
+    *, delivery: Delivery, notification: Notification, error: str, status: str = Delivery.Status.FAILED, **fields
+) -> Delivery | None:
     """Give up on a locked delivery (``status``: failed, bounced or suppressed): fall back to the
     plan's next channel (returned, to dispatch) or, when none is left, a failed one is dead —
     listed in the admin's dead letters."""
     from preferences.selectors import address_for, hold_until_for
 
     next_channel = _fallback_channel(notification, delivery)
-    if next_channel is None and status == D.FAILED:
-        status = D.DEAD
+    if next_channel is None and status == Delivery.Status.FAILED:
+        status = Delivery.Status.DEAD
     delivery_set_status(delivery, status, error=error[:2000], **fields)
     if next_channel is None:
         notification_refresh_status(notification)
         return None
-    return Delivery.objects.create(notification=notification, channel=next_channel,
-                                   to=address_for(customer=notification.customer, channel=next_channel),
-                                   # a fallback to SMS at night waits for the customer's quiet hours to end
-                                   send_after=hold_until_for(customer=notification.customer, channel=next_channel,
-                                                             critical=notification.notification_type.critical))
+    return Delivery.objects.create(
+        notification=notification,
+        channel=next_channel,
+        to=address_for(customer=notification.customer, channel=next_channel),
+        # a fallback to SMS at night waits for the customer's quiet hours to end
+        send_after=hold_until_for(
+            customer=notification.customer, channel=next_channel, critical=notification.notification_type.critical
+        ),
+    )
 
 
-_ATTEMPT_FIELDS = ["outcome", "finished_at", "latency_ms", "provider_message_id", "error_code", "error_text", "cost",
-                   "resolution", "resolved_at"]
-_SENT_FIELDS = ["status", "sent_at", "delivered_at", "provider_message_id", "cost", "error", "updated_at",
-                "lease_until"]
-_OUTCOMES = {SendStatus.NOT_SENT: A.TRANSIENT, SendStatus.UNKNOWN: A.UNKNOWN, SendStatus.PERMANENT: A.PERMANENT}
+_ATTEMPT_FIELDS = [
+    "outcome",
+    "finished_at",
+    "latency_ms",
+    "provider_message_id",
+    "error_code",
+    "error_text",
+    "cost",
+    "resolution",
+    "resolved_at",
+]
+_SENT_FIELDS = [
+    "status",
+    "sent_at",
+    "delivered_at",
+    "provider_message_id",
+    "cost",
+    "error",
+    "updated_at",
+    "lease_until",
+]
+_OUTCOMES = {
+    SendStatus.NOT_SENT: DeliveryAttempt.Outcome.TRANSIENT,
+    SendStatus.UNKNOWN: DeliveryAttempt.Outcome.UNKNOWN,
+    SendStatus.PERMANENT: DeliveryAttempt.Outcome.PERMANENT,
+}
 
 
 def _accept(delivery: Delivery, result: SendResult, *, now) -> None:
     delivered = result.status == SendStatus.DELIVERED
-    DELIVERY_MACHINE.check(delivery.status, D.DELIVERED if delivered else D.SENT)
-    delivery.status = D.DELIVERED if delivered else D.SENT
+    DELIVERY_MACHINE.check(delivery.status, Delivery.Status.DELIVERED if delivered else Delivery.Status.SENT)
+    delivery.status = Delivery.Status.DELIVERED if delivered else Delivery.Status.SENT
     delivery.sent_at, delivery.provider_message_id, delivery.cost = now, result.provider_message_id, result.cost
     delivery.error, delivery.updated_at, delivery.lease_until = "", now, None
     if delivered:
@@ -208,10 +254,10 @@ def _record_late(attempt: DeliveryAttempt, delivery: Delivery, result: SendResul
     if result.status not in ACCEPTED:
         attempt.error_text = f"{attempt.error_text}; later answer: {result.error_code} {result.error_text}"[:2000]
         return False
-    attempt.outcome, attempt.provider_message_id = A.ACCEPTED, result.provider_message_id
+    attempt.outcome, attempt.provider_message_id = DeliveryAttempt.Outcome.ACCEPTED, result.provider_message_id
     if not attempt.resolution:
         attempt.resolution, attempt.resolved_at = DeliveryAttempt.Resolution.LATE_ANSWER, now
-    if delivery.status == D.RECONCILING:
+    if delivery.status == Delivery.Status.RECONCILING:
         _accept(delivery, result, now=now)
         return True
     if result.provider_message_id and not delivery.provider_message_id:
@@ -226,30 +272,46 @@ def _record_many(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
     now = timezone.now()
     follow_up: list[Delivery] = []
     with transaction.atomic():
-        notifications = {n.pk: n for n in Notification.objects.select_for_update(of=("self",))
-                         .select_related("notification_type")
-                         .filter(pk__in={c.delivery.notification_id for c, _, _ in sent}).order_by("pk")}
-        deliveries = {d.pk: d for d in Delivery.objects.select_for_update()
-                      .filter(pk__in=[c.delivery.pk for c, _, _ in sent]).order_by("pk")}
-        attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
-                    .filter(pk__in=[c.attempt.pk for c, _, _ in sent]).order_by("pk")}
+        notifications = {
+            n.pk: n
+            for n in Notification.objects.select_for_update(of=("self",))
+            .select_related("notification_type")
+            .filter(pk__in={c.delivery.notification_id for c, _, _ in sent})
+            .order_by("pk")
+        }
+        deliveries = {
+            d.pk: d
+            for d in Delivery.objects.select_for_update()
+            .filter(pk__in=[c.delivery.pk for c, _, _ in sent])
+            .order_by("pk")
+        }
+        attempts = {
+            a.pk: a
+            for a in DeliveryAttempt.objects.select_for_update()
+            .filter(pk__in=[c.attempt.pk for c, _, _ in sent])
+            .order_by("pk")
+        }
         done_attempts, done_deliveries, touched = [], [], {}
         for claim, result, latency_ms in sent:
             attempt, delivery = attempts[claim.attempt.pk], deliveries[claim.delivery.pk]
             notification = notifications[delivery.notification_id]
             ok = result.status in ACCEPTED
-            if attempt.outcome == A.UNKNOWN:  # its lease ran out before this answer came
+            if attempt.outcome == DeliveryAttempt.Outcome.UNKNOWN:  # its lease ran out before this answer came
                 if _record_late(attempt, delivery, result, now=now):
                     done_deliveries.append(delivery)
                     touched[notification.pk] = notification
                 done_attempts.append(attempt)
                 continue
-            if attempt.outcome != A.IN_FLIGHT:
+            if attempt.outcome != DeliveryAttempt.Outcome.IN_FLIGHT:
                 continue
-            if delivery.status != D.SENDING:
+            if delivery.status != Delivery.Status.SENDING:
                 # A provider receipt overtook the API answer: keep the attempt's record, not the status.
-                arrived = ok or delivery.status in (D.SENT, D.DELIVERED, D.BOUNCED)
-                attempt.outcome = A.ACCEPTED if arrived else _OUTCOMES[result.status]
+                arrived = ok or delivery.status in (
+                    Delivery.Status.SENT,
+                    Delivery.Status.DELIVERED,
+                    Delivery.Status.BOUNCED,
+                )
+                attempt.outcome = DeliveryAttempt.Outcome.ACCEPTED if arrived else _OUTCOMES[result.status]
                 attempt.finished_at, attempt.latency_ms = now, latency_ms
                 attempt.provider_message_id = result.provider_message_id
                 done_attempts.append(attempt)
@@ -259,10 +321,14 @@ def _record_many(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
                 continue
             attempt.finished_at, attempt.latency_ms = now, latency_ms
             attempt.provider_message_id = result.provider_message_id
-            attempt.error_code, attempt.error_text, attempt.cost = result.error_code, result.error_text[:2000], result.cost
+            attempt.error_code, attempt.error_text, attempt.cost = (
+                result.error_code,
+                result.error_text[:2000],
+                result.cost,
+            )
             done_attempts.append(attempt)
             if ok:
-                attempt.outcome = A.ACCEPTED
+                attempt.outcome = DeliveryAttempt.Outcome.ACCEPTED
                 _accept(delivery, result, now=now)
                 done_deliveries.append(delivery)
                 touched[notification.pk] = notification
@@ -272,13 +338,25 @@ def _record_many(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
             if result.status == SendStatus.UNKNOWN:
                 # It may have arrived: nothing more is sent until the provider is asked.
                 provider = provider_named(delivery.channel, attempt.provider)
-                delivery_set_status(delivery, D.RECONCILING, lease_until=None, error=error,
-                                    send_after=inflight.first_lookup_at(provider, ended_at=now))
+                delivery_set_status(
+                    delivery,
+                    Delivery.Status.RECONCILING,
+                    lease_until=None,
+                    error=error,
+                    send_after=inflight.first_lookup_at(provider, ended_at=now),
+                )
                 follow_up.append(delivery)
-            elif (result.status == SendStatus.NOT_SENT
-                    and delivery.attempt_count - delivery.retry_floor < settings.DELIVERY_MAX_ATTEMPTS):
-                delivery_set_status(delivery, D.PENDING, send_after=now + backoff(delivery.attempt_count),
-                                    lease_until=None, error=error)
+            elif (
+                result.status == SendStatus.NOT_SENT
+                and delivery.attempt_count - delivery.retry_floor < settings.DELIVERY_MAX_ATTEMPTS
+            ):
+                delivery_set_status(
+                    delivery,
+                    Delivery.Status.PENDING,
+                    send_after=now + backoff(delivery.attempt_count),
+                    lease_until=None,
+                    error=error,
+                )
                 follow_up.append(delivery)
             else:
                 fallback = delivery_fail(delivery=delivery, notification=notification, error=error, lease_until=None)
@@ -288,79 +366,6 @@ def _record_many(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
         update_rows(done_deliveries, _SENT_FIELDS)
         notifications_refresh_status(list(touched.values()))
     return follow_up
-
-
-_pool: dict = {"pid": None, "executor": None}
-_pool_lock = threading.Lock()
-
-
-def executor() -> ThreadPoolExecutor:
-    """The send threads of this process (made after a fork, never inherited from the parent)."""
-    with _pool_lock:
-        if _pool["pid"] != os.getpid():
-            _pool["executor"] = ThreadPoolExecutor(max_workers=settings.SEND_THREADS, thread_name_prefix="waypost-send")
-            _pool["pid"] = os.getpid()
-        return _pool["executor"]
-
-
-def _provider_call(claim: Claim, message) -> tuple[Claim, SendResult, int]:
-    started = time.monotonic()
-    if isinstance(message, (LookupError, TemplateSyntaxError)):  # no usable template: this channel cannot carry it
-        result = SendResult(SendStatus.PERMANENT, error_code="template", error_text=str(message))
-    elif isinstance(message, Exception):  # composing failed before any call: retried with backoff
-        result = SendResult(SendStatus.NOT_SENT, error_code=message.__class__.__name__, error_text=str(message))
-    else:
-        provider = provider_named(claim.delivery.channel, claim.attempt.provider)
-        # The call must end within the lease: it may not start later than this (monotonic clock).
-        left = (claim.delivery.lease_until - timezone.now()).total_seconds()
-        start_by = started + left - provider.call_seconds() - settings.DELIVERY_LEASE_MARGIN_SECONDS / 2
-        message.metadata["start_by"] = start_by
-        try:
-            if time.monotonic() > start_by:
-                raise StartTooLate("the send could not start within its lease (the send threads were busy)")
-            result = provider.send(message, idempotency_key=claim.attempt.idempotency_key)
-        except StartTooLate as exc:  # not started: nothing went out
-            result = SendResult(SendStatus.NOT_SENT, error_code="start_too_late", error_text=str(exc))
-        except Exception as exc:  # a provider bug or a network failure: never lose the delivery
-            result = failed_call(exc)
-    return claim, result, int((time.monotonic() - started) * 1000)
-
-
-def _keep_body_digests(claims: list[Claim], messages: list) -> None:
-    """Before calling, keep the digest of the text each attempt sends where the provider's
-    look-up can only match on it (one write, and only for such providers)."""
-    attempts = []
-    for claim, message in zip(claims, messages):
-        if isinstance(message, OutboundMessage) and provider_named(claim.delivery.channel,
-                                                                   claim.attempt.provider).matches_body:
-            claim.attempt.body_digest = body_digest(message.body_text)
-            attempts.append(claim.attempt)
-    update_rows(attempts, ["body_digest"])
-
-
-def _calls(claims: list[Claim], messages: list):
-    """Each claim's provider call, yielded as it finishes: calls to providers that allow it on
-    the send threads, the others one after another on this thread meanwhile. ``None`` is
-    yielded when nothing came back for ``SEND_RECORD_EVERY_SECONDS`` (a chance to record)."""
-    parallel = [i for i, c in enumerate(claims)
-                if getattr(provider_named(c.delivery.channel, c.attempt.provider), "parallel", False)]
-    if len(parallel) < 2 or settings.SEND_THREADS < 2:
-        parallel = []
-    finished: queue.SimpleQueue = queue.SimpleQueue()
-    for i in parallel:
-        executor().submit(_provider_call, claims[i], messages[i]).add_done_callback(finished.put)
-    chosen, waiting = set(parallel), len(parallel)
-    for i, claim in enumerate(claims):
-        if i not in chosen:
-            yield _provider_call(claim, messages[i])
-    while waiting:
-        try:
-            future = finished.get(timeout=settings.SEND_RECORD_EVERY_SECONDS)
-        except queue.Empty:
-            yield None
-            continue
-        waiting -= 1
-        yield future.result()
 
 
 def _record_results(sent: list[tuple[Claim, SendResult, int]]) -> list[Delivery]:
@@ -427,8 +432,16 @@ def delivery_requeue(*, delivery: Delivery, actor: str = "", reason: str = "") -
         notification = Notification.objects.select_for_update().get(pk=delivery.notification_id)
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         previous = locked.status
-        delivery_set_status(locked, D.PENDING, send_after=timezone.now(), retry_floor=locked.attempt_count, error="")
-        audit(obj=locked, action=AuditAction.REQUEUED, from_state=previous, to_state=D.PENDING, actor=actor,
-              reason=reason)
+        delivery_set_status(
+            locked, Delivery.Status.PENDING, send_after=timezone.now(), retry_floor=locked.attempt_count, error=""
+        )
+        audit(
+            obj=locked,
+            action=AuditAction.REQUEUED,
+            from_state=previous,
+            to_state=Delivery.Status.PENDING,
+            actor=actor,
+            reason=reason,
+        )
         notification_refresh_status(notification, actor=actor, reason=reason, record=True)
     return locked

@@ -1,5 +1,6 @@
 """Planning: an event, its recipients and the matching rules become Notification rows (unique
 by dedupe key) with their first Delivery rows, after language, consent and coalescing."""
+
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,6 @@ from notifications.services.transitions import deliveries_transition, notificati
 from notifications.waits import scaled
 from preferences.selectors import address_for, effective_plan
 
-N, D = Notification.Status, Delivery.Status
 PLANNING = "system:planning"
 
 SUBJECT_FIELDS = {"return": "return_request_id", "order": "order_id"}
@@ -58,7 +58,9 @@ def _supersede(notifications: list[Notification]) -> None:
     is superseded by the new one, a new one with a sibling of a newer event (existing or new) is
     superseded itself. The superseded notifications and the pending deliveries of the existing
     ones move set-wise, each with an audit row."""
-    grouped = [n for n in notifications if n.notification_type.coalesce_group and n.status != N.NOT_SENT]
+    grouped = [
+        n for n in notifications if n.notification_type.coalesce_group and n.status != Notification.Status.NOT_SENT
+    ]
     if not grouped:
         return
     pairs = Q()
@@ -66,9 +68,15 @@ def _supersede(notifications: list[Notification]) -> None:
         pairs |= Q(customer_id=n.customer_id, subject_key=n.subject_key)
     new = {n.pk for n in notifications}
     family: dict[tuple, list[Notification]] = {}
-    for other in (Notification.objects.select_for_update(of=("self",)).select_related("notification_type")
-                  .filter(pairs).exclude(status=N.SUPERSEDED).exclude(notification_type__coalesce_group="")
-                  .exclude(pk__in=new).order_by("pk")):
+    for other in (
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("notification_type")
+        .filter(pairs)
+        .exclude(status=Notification.Status.SUPERSEDED)
+        .exclude(notification_type__coalesce_group="")
+        .exclude(pk__in=new)
+        .order_by("pk")
+    ):
         family.setdefault(_coalescing_key(other), []).append(other)
     newer: dict[int, Notification] = {}  # superseded notification's pk -> the one superseding it
     losers: list[Notification] = []
@@ -77,7 +85,7 @@ def _supersede(notifications: list[Notification]) -> None:
         for other in sorted(siblings, key=lambda o: o.event_id):
             if other.pk in newer:
                 continue
-            if other.event_id < n.event_id and other.status == N.PLANNED:
+            if other.event_id < n.event_id and other.status == Notification.Status.PLANNED:
                 newer[other.pk] = n
                 losers.append(other)
             elif other.event_id > n.event_id:
@@ -94,16 +102,28 @@ def _mark_superseded(notifications: list[Notification], *, newer: dict[int, Noti
     if not notifications:
         return
     reasons = {n.pk: f"superseded by a newer update ({newer[n.pk].notification_type.key})" for n in notifications}
-    notifications_transition(notifications, to_status=N.SUPERSEDED, actor=PLANNING,
-                             reason=lambda n: reasons[n.pk], data=lambda n: {"superseded_by": newer[n.pk].pk},
-                             changes=lambda n: {"superseded_by": newer[n.pk], "reason": reasons[n.pk]})
+    notifications_transition(
+        notifications,
+        to_status=Notification.Status.SUPERSEDED,
+        actor=PLANNING,
+        reason=lambda n: reasons[n.pk],
+        data=lambda n: {"superseded_by": newer[n.pk].pk},
+        changes=lambda n: {"superseded_by": newer[n.pk], "reason": reasons[n.pk]},
+    )
     existing = [n.pk for n in notifications if n.pk not in fresh]
     if existing:
-        pending = list(Delivery.objects.select_for_update()
-                       .filter(notification_id__in=existing, status=D.PENDING).order_by("pk"))
-        deliveries_transition(pending, to_status=D.SUPERSEDED, actor=PLANNING,
-                              reason=lambda d: reasons[d.notification_id],
-                              changes=lambda d: {"error": reasons[d.notification_id]})
+        pending = list(
+            Delivery.objects.select_for_update()
+            .filter(notification_id__in=existing, status=Delivery.Status.PENDING)
+            .order_by("pk")
+        )
+        deliveries_transition(
+            pending,
+            to_status=Delivery.Status.SUPERSEDED,
+            actor=PLANNING,
+            reason=lambda d: reasons[d.notification_id],
+            changes=lambda d: {"error": reasons[d.notification_id]},
+        )
 
 
 def dedupe_key_for(*, event: Event, customer: Customer, rule: Rule) -> str:
@@ -114,6 +134,7 @@ def dedupe_key_for(*, event: Event, customer: Customer, rule: Rule) -> str:
 class Draft:
     """A notification worked out for one customer and rule, not saved yet, with the deliveries
     its plan calls for (none when held for the digest or no channel is allowed)."""
+
     notification: Notification
     deliveries: list[Delivery]
 
@@ -121,9 +142,16 @@ class Draft:
 def notification_draft(*, event: Event, customer: Customer, rule: Rule, now) -> Draft:
     """Language, consent, channel order, caps, digest and quiet hours applied: the unsaved rows."""
     ntype = rule.notification_type
-    plan = effective_plan(customer=customer, type_key=ntype.key, category=ntype.category, critical=ntype.critical,
-                          channels=rule.channels, mode=rule.mode, now=now,
-                          capped=lambda allowed: channels_at_cap(customer=customer, channels=allowed, now=now))
+    plan = effective_plan(
+        customer=customer,
+        type_key=ntype.key,
+        category=ntype.category,
+        critical=ntype.critical,
+        channels=rule.channels,
+        mode=rule.mode,
+        now=now,
+        capped=lambda allowed: channels_at_cap(customer=customer, channels=allowed, now=now),
+    )
     allowed, skipped = plan.channels, plan.skipped
     base = now + scaled(rule.coalesce_seconds)
     first = allowed if plan.mode == Rule.Mode.ALL else allowed[:1]
@@ -133,25 +161,50 @@ def notification_draft(*, event: Event, customer: Customer, rule: Rule, now) -> 
     elif plan.hold_until:
         send_after = min(plan.send_after(c, send_after) for c in first)
     fields = dict(
-        dedupe_key=dedupe_key_for(event=event, customer=customer, rule=rule), customer=customer,
-        brand_id=event.brand_id or customer.brand_id, notification_type=ntype, rule=rule, event=event,
-        subject_key=_subject_key(event), order_id=event.order_id,
+        dedupe_key=dedupe_key_for(event=event, customer=customer, rule=rule),
+        customer=customer,
+        brand_id=event.brand_id or customer.brand_id,
+        notification_type=ntype,
+        rule=rule,
+        event=event,
+        subject_key=_subject_key(event),
+        order_id=event.order_id,
         language=resolve_language(customer=customer, brand=customer.brand),
-        channels=allowed, mode=plan.mode, skipped=skipped, priority=rule.priority, send_after=send_after,
-        hold=plan.hold, reason=plan.reason[:200],
+        channels=allowed,
+        mode=plan.mode,
+        skipped=skipped,
+        priority=rule.priority,
+        send_after=send_after,
+        hold=plan.hold,
+        reason=plan.reason[:200],
     )
     if event.subject_type == "return":
         fields["return_request_id"] = event.subject_id
     if not allowed:
-        fields.update(status=N.NOT_SENT, reason="; ".join(f"{c}: {r.replace('_', ' ')}" for c, r in skipped.items()))
+        fields.update(
+            status=Notification.Status.NOT_SENT,
+            reason="; ".join(f"{c}: {r.replace('_', ' ')}" for c, r in skipped.items()),
+        )
     notification = Notification(**fields)
-    deliveries = [] if plan.digest_at else [
-        Delivery(notification=notification, channel=c, to=address_for(customer=customer, channel=c),
-                 send_after=plan.send_after(c, base)) for c in first]
+    deliveries = (
+        []
+        if plan.digest_at
+        else [
+            Delivery(
+                notification=notification,
+                channel=c,
+                to=address_for(customer=customer, channel=c),
+                send_after=plan.send_after(c, base),
+            )
+            for c in first
+        ]
+    )
     return Draft(notification, deliveries)
 
 
-def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None) -> tuple[Notification | None, list[Delivery]]:
+def notification_plan(
+    *, event: Event, customer: Customer, rule: Rule, now=None
+) -> tuple[Notification | None, list[Delivery]]:
     """Create the notification for one customer and one rule, or nothing if its dedupe key exists.
     Returns it with the deliveries created for it."""
     now = now or timezone.now()
@@ -164,18 +217,19 @@ def notification_plan(*, event: Event, customer: Customer, rule: Rule, now=None)
             notification.save(force_insert=True)
     except IntegrityError:
         return None, []  # planned concurrently by a redelivered copy of this event
-    if notification.status == N.NOT_SENT:
+    if notification.status == Notification.Status.NOT_SENT:
         return notification, []
     _supersede([notification])
-    if notification.status == N.SUPERSEDED or not draft.deliveries:
+    if notification.status == Notification.Status.SUPERSEDED or not draft.deliveries:
         return notification, []
     return notification, Delivery.objects.bulk_create(draft.deliveries)
 
 
 def _rules(event: Event, rules_by_type: dict) -> list[Rule]:
     if event.type not in rules_by_type:
-        rules_by_type[event.type] = list(Rule.objects.filter(event_type=event.type, is_active=True)
-                                         .select_related("notification_type"))
+        rules_by_type[event.type] = list(
+            Rule.objects.filter(event_type=event.type, is_active=True).select_related("notification_type")
+        )
     return rules_by_type[event.type]
 
 
@@ -212,7 +266,8 @@ def _plan_batch(events: list[Event], *, now, rules_by_type: dict) -> list[Delive
             delivery.notification = d.notification  # now with its primary key
     _supersede([d.notification for d in drafts])  # a notification superseded here gets no deliveries
     return Delivery.objects.bulk_create(
-        [delivery for d in drafts if d.notification.status == N.PLANNED for delivery in d.deliveries])
+        [delivery for d in drafts if d.notification.status == Notification.Status.PLANNED for delivery in d.deliveries]
+    )
 
 
 def _batch_known_keys(events: list[Event], rules_by_type: dict) -> set[str]:
@@ -221,8 +276,12 @@ def _batch_known_keys(events: list[Event], rules_by_type: dict) -> set[str]:
     for the plan (three more) — instead of four queries per event."""
     customers = [e.customer for e in events if e.subject_type != "stock" and e.customer_id]
     prefetch_related_objects(customers, "channel_consents", "type_preferences", "push_subscriptions")
-    keys = {dedupe_key_for(event=e, customer=e.customer, rule=r) for e in events
-            if e.subject_type != "stock" and e.customer_id for r in _rules(e, rules_by_type)}
+    keys = {
+        dedupe_key_for(event=e, customer=e.customer, rule=r)
+        for e in events
+        if e.subject_type != "stock" and e.customer_id
+        for r in _rules(e, rules_by_type)
+    }
     return set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)) if keys else set()
 
 
@@ -235,8 +294,9 @@ def _mark_processed(events: list[Event]) -> None:
 
 def _locked_events():
     # The recipient, their brand and preferences come with the locked row (bench profile).
-    return (Event.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("customer__brand", "customer__preferences"))
+    return Event.objects.select_for_update(of=("self",), skip_locked=True).select_related(
+        "customer__brand", "customer__preferences"
+    )
 
 
 def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
@@ -251,8 +311,12 @@ def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
         with transaction.atomic():
             events = list(_locked_events().filter(pk__in=event_ids, processed_at__isnull=True).order_by("pk"))
             if len(events) < limit:
-                events += list(_locked_events().filter(processed_at__isnull=True).exclude(pk__in=event_ids)
-                               .order_by("created_at")[:limit - len(events)])
+                events += list(
+                    _locked_events()
+                    .filter(processed_at__isnull=True)
+                    .exclude(pk__in=event_ids)
+                    .order_by("created_at")[: limit - len(events)]
+                )
             if not events:
                 return []
             now, rules_by_type = timezone.now(), {}
@@ -276,8 +340,9 @@ def events_process(*, event_ids: list[int], limit: int = 1) -> list[Delivery]:
             due += event_process(event_id=event.pk)
         except Exception as exc:  # noqa: BLE001
             failure = failure or exc
-            Event.objects.filter(pk=event.pk).update(last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-                                                     processing_attempts=F("processing_attempts") + 1)
+            Event.objects.filter(pk=event.pk).update(
+                last_error=f"{exc.__class__.__name__}: {exc}"[:2000], processing_attempts=F("processing_attempts") + 1
+            )
     if failure:
         enqueue_deliveries(due)  # what was planned before the failure (the task will not)
         raise failure
@@ -289,8 +354,9 @@ def event_process(*, event_id: int) -> list[Delivery]:
     dedupe keys stop a second plan). Returns the new deliveries, to dispatch after commit."""
     now = timezone.now()
     with transaction.atomic():
-        event = (Event.objects.select_for_update(of=("self",)).select_related("customer__brand")
-                 .filter(pk=event_id).first())
+        event = (
+            Event.objects.select_for_update(of=("self",)).select_related("customer__brand").filter(pk=event_id).first()
+        )
         if event is None or event.processed_at:
             return []
         due = _plan_locked(event, now=now, rules_by_type={})

@@ -1,6 +1,7 @@
 """Provider receipts and suppressions: apply a normalised webhook event to its delivery (deduped
 by the provider's event id, statuses only move forward, a failure falls back to the plan's next
 channel), and keep the suppression list that hard bounces and complaints feed."""
+
 import logging
 
 from django.db import IntegrityError, transaction
@@ -28,12 +29,21 @@ from notifications.services.transitions import delivery_set_status, notification
 from preferences.models import ChannelConsent
 from preferences.services import consent_set
 
-D = Delivery.Status
 logger = logging.getLogger(__name__)
 
 # How far along each delivery status is; a receipt never moves a delivery backwards.
-_RANK = {D.PENDING: 0, D.SENDING: 1, D.RECONCILING: 1, D.SENT: 2, D.DELIVERED: 3, D.FAILED: 4, D.BOUNCED: 4, D.DEAD: 4,
-         D.SUPPRESSED: 4, D.SUPERSEDED: 4}
+_RANK = {
+    Delivery.Status.PENDING: 0,
+    Delivery.Status.SENDING: 1,
+    Delivery.Status.RECONCILING: 1,
+    Delivery.Status.SENT: 2,
+    Delivery.Status.DELIVERED: 3,
+    Delivery.Status.FAILED: 4,
+    Delivery.Status.BOUNCED: 4,
+    Delivery.Status.DEAD: 4,
+    Delivery.Status.SUPPRESSED: 4,
+    Delivery.Status.SUPERSEDED: 4,
+}
 
 
 def _find_delivery(receipt: Receipt) -> Delivery | None:
@@ -56,8 +66,12 @@ def receipt_received(receipt: Receipt) -> ProviderEvent | None:
         if stored is None:
             logger.info("duplicate %s event %s ignored", receipt.provider, receipt.event_id)
         elif stored.delivery_id is None:
-            logger.info("%s %s event for an unknown message (%s): recorded, not applied", receipt.provider,
-                        receipt.kind, receipt.provider_message_id)
+            logger.info(
+                "%s %s event for an unknown message (%s): recorded, not applied",
+                receipt.provider,
+                receipt.kind,
+                receipt.provider_message_id,
+            )
         deliveries_enqueue_on_commit(follow_up)
     return stored
 
@@ -72,10 +86,15 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
         try:
             with transaction.atomic():
                 event = ProviderEvent.objects.create(
-                    provider=receipt.provider, event_id=receipt.event_id[:200], kind=receipt.kind,
-                    delivery=target, provider_message_id=receipt.provider_message_id[:200],
-                    recipient=receipt.recipient[:254], occurred_at=receipt.occurred_at or now,
-                    detail=receipt.detail[:500], payload=receipt.payload,
+                    provider=receipt.provider,
+                    event_id=receipt.event_id[:200],
+                    kind=receipt.kind,
+                    delivery=target,
+                    provider_message_id=receipt.provider_message_id[:200],
+                    recipient=receipt.recipient[:254],
+                    occurred_at=receipt.occurred_at or now,
+                    detail=receipt.detail[:500],
+                    payload=receipt.payload,
                 )
         except IntegrityError:
             return None, []  # the provider sent this event before
@@ -87,37 +106,56 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
         if receipt.cost is not None:
             fields["cost"] = receipt.cost
         applied = settled = False
-        if delivery.status == D.RECONCILING and receipt.kind in ARRIVED_KINDS:
+        if delivery.status == Delivery.Status.RECONCILING and receipt.kind in ARRIVED_KINDS:
             # Whatever it says, the provider has the message: the send whose outcome was unknown
             # did arrive. Not a failure or a delivery: it is sent, and the kind applies on top.
             attempts_settle_by_receipt(delivery=delivery, provider_message_id=receipt.provider_message_id, now=now)
             if receipt.provider_message_id:
                 fields["provider_message_id"] = receipt.provider_message_id[:200]
             if receipt.kind != DELIVERED and receipt.kind not in FAILURE_KINDS:
-                delivery_set_status(delivery, D.SENT, sent_at=now, error="", **fields)
+                delivery_set_status(delivery, Delivery.Status.SENT, sent_at=now, error="", **fields)
             settled = applied = True
-        if receipt.kind == DELIVERED and _RANK[delivery.status] < _RANK[D.DELIVERED]:
+        if receipt.kind == DELIVERED and _RANK[delivery.status] < _RANK[Delivery.Status.DELIVERED]:
             applied = True
-            delivery_set_status(delivery, D.DELIVERED, delivered_at=receipt.occurred_at or now, receipt_at=now, **fields)
+            delivery_set_status(
+                delivery, Delivery.Status.DELIVERED, delivered_at=receipt.occurred_at or now, receipt_at=now, **fields
+            )
         elif receipt.kind in FAILURE_KINDS and (
-            delivery.status in (D.SENDING, D.RECONCILING, D.SENT)
-            or delivery.status == D.DELIVERED and receipt.kind == BOUNCED
+            delivery.status in (Delivery.Status.SENDING, Delivery.Status.RECONCILING, Delivery.Status.SENT)
+            or delivery.status == Delivery.Status.DELIVERED
+            and receipt.kind == BOUNCED
         ):
             applied = True
-            failed_status = D.BOUNCED if receipt.kind == BOUNCED else D.FAILED
+            failed_status = Delivery.Status.BOUNCED if receipt.kind == BOUNCED else Delivery.Status.FAILED
             if receipt.kind == BOUNCED and receipt.hard or receipt.kind == REJECTED:
-                suppression_add(channel=delivery.channel, address=delivery.to, reason=Suppression.Reason.HARD_BOUNCE
-                                if delivery.channel == "email" else Suppression.Reason.INVALID,
-                                detail=receipt.detail, source=f"{receipt.provider}:{receipt.event_id}")
-            fallback = delivery_fail(delivery=delivery, notification=notification,
-                                     error=f"{receipt.kind}: {receipt.detail}".strip(": "),
-                                     status=failed_status, receipt_at=now, **fields)
+                suppression_add(
+                    channel=delivery.channel,
+                    address=delivery.to,
+                    reason=Suppression.Reason.HARD_BOUNCE
+                    if delivery.channel == "email"
+                    else Suppression.Reason.INVALID,
+                    detail=receipt.detail,
+                    source=f"{receipt.provider}:{receipt.event_id}",
+                )
+            fallback = delivery_fail(
+                delivery=delivery,
+                notification=notification,
+                error=f"{receipt.kind}: {receipt.detail}".strip(": "),
+                status=failed_status,
+                receipt_at=now,
+                **fields,
+            )
             if fallback:
                 follow_up.append(fallback)
         elif receipt.kind == COMPLAINED:
             applied = True
-            suppression_add(channel=delivery.channel, address=delivery.to, reason=Suppression.Reason.COMPLAINT,
-                            detail=receipt.detail, source=f"{receipt.provider}:{receipt.event_id}")
+            suppression_add(
+                channel=delivery.channel,
+                address=delivery.to,
+                reason=Suppression.Reason.COMPLAINT,
+                detail=receipt.detail,
+                source=f"{receipt.provider}:{receipt.event_id}",
+            )
         elif receipt.kind == OPENED:
             applied = True
             delivery.open_count += 1
@@ -132,9 +170,16 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
         elif receipt.kind == UNSUBSCRIBED and delivery.channel == "email" and notification.customer_id:
             # The ESP's own unsubscribe (its link or list-unsubscribe): consent law for the channel.
             applied = True
-            consent_set(customer=notification.customer, channel="email", state=ChannelConsent.State.OPTED_OUT,
-                        source="email_unsubscribe", actor=f"provider:{receipt.provider}", delivery_id=delivery.pk,
-                        notification_id=notification.pk, reference=receipt.event_id)
+            consent_set(
+                customer=notification.customer,
+                channel="email",
+                state=ChannelConsent.State.OPTED_OUT,
+                source="email_unsubscribe",
+                actor=f"provider:{receipt.provider}",
+                delivery_id=delivery.pk,
+                notification_id=notification.pk,
+                reference=receipt.event_id,
+            )
         else:
             applied = settled  # queued/sent/deferred/unknown, or a late receipt that would move backwards
         if applied:
@@ -156,8 +201,13 @@ def suppression_add(*, channel: str, address: str, reason: str, detail: str = ""
         return existing
     try:
         with transaction.atomic():
-            return Suppression.objects.create(channel=channel, address=address.lower() if channel == "email" else address,
-                                              reason=reason, detail=detail[:500], source=source[:120])
+            return Suppression.objects.create(
+                channel=channel,
+                address=address.lower() if channel == "email" else address,
+                reason=reason,
+                detail=detail[:500],
+                source=source[:120],
+            )
     except IntegrityError:
         return suppression_active(channel=channel, address=address)
 

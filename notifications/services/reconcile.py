@@ -23,15 +23,14 @@ from channels.base import Found, Lookup, Reconciliation
 from core.bulk import update_rows
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import inflight
-from notifications.services.dispatch import delivery_fail, executor
+from notifications.services.calls import executor
+from notifications.services.dispatch import delivery_fail
 from notifications.services.transitions import (
     DELIVERY_MACHINE,
     delivery_set_status,
     notifications_refresh_status,
 )
 
-D, A = Delivery.Status, DeliveryAttempt.Outcome
-R = DeliveryAttempt.Resolution
 BATCH = 200
 # A look-up that finds the first attempt a little before its recorded start (clock skew).
 SKEW = timezone.timedelta(seconds=60)
@@ -41,27 +40,37 @@ def deliveries_lease_expired(*, now=None, limit: int = BATCH) -> list[Delivery]:
     """Sends in flight past their lease become unknown and wait for a look-up; returns them
     (to queue the look-ups due). Rows a worker holds are skipped: that worker is alive."""
     now = now or timezone.now()
-    ids = list(Delivery.objects.filter(status=D.SENDING, lease_until__lt=now)
-               .order_by("lease_until").values_list("pk", flat=True)[:limit])
+    ids = list(
+        Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now)
+        .order_by("lease_until")
+        .values_list("pk", flat=True)[:limit]
+    )
     if not ids:
         return []
     with transaction.atomic():
-        deliveries = list(Delivery.objects.select_for_update(skip_locked=True)
-                          .filter(pk__in=ids, status=D.SENDING, lease_until__lt=now).order_by("pk"))
-        attempts = {a.delivery_id: a for a in DeliveryAttempt.objects.select_for_update()
-                    .filter(delivery__in=deliveries, outcome=A.IN_FLIGHT).order_by("number")}
+        deliveries = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=Delivery.Status.SENDING, lease_until__lt=now)
+            .order_by("pk")
+        )
+        attempts = {
+            a.delivery_id: a
+            for a in DeliveryAttempt.objects.select_for_update()
+            .filter(delivery__in=deliveries, outcome=DeliveryAttempt.Outcome.IN_FLIGHT)
+            .order_by("number")
+        }
         changed_attempts = []
         for d in deliveries:
             ended = d.lease_until
             attempt = attempts.get(d.pk)
             if attempt is not None:
-                attempt.outcome, attempt.finished_at = A.UNKNOWN, ended
+                attempt.outcome, attempt.finished_at = DeliveryAttempt.Outcome.UNKNOWN, ended
                 attempt.error_code = "lease_expired"
                 attempt.error_text = "The worker sending it stopped before recording the provider's answer"
                 changed_attempts.append(attempt)
             provider = provider_named(d.channel, attempt.provider if attempt else d.provider)
-            DELIVERY_MACHINE.check(d.status, D.RECONCILING)
-            d.status, d.updated_at, d.lease_until = D.RECONCILING, now, None
+            DELIVERY_MACHINE.check(d.status, Delivery.Status.RECONCILING)
+            d.status, d.updated_at, d.lease_until = Delivery.Status.RECONCILING, now, None
             d.error = "outcome unknown: the worker sending it stopped"
             d.send_after = max(now, inflight.first_lookup_at(provider, ended_at=ended))
         update_rows(changed_attempts, ["outcome", "finished_at", "error_code", "error_text"])
@@ -73,12 +82,16 @@ def _claim(delivery_ids: list[int], now) -> list[Delivery]:
     """Take the due reconciling deliveries (skipping any another worker holds) and push their
     next look-up past this one, so no second worker asks the provider meanwhile."""
     with transaction.atomic():
-        deliveries = list(Delivery.objects.select_for_update(skip_locked=True)
-                          .filter(pk__in=delivery_ids, status=D.RECONCILING, send_after__lte=now).order_by("pk"))
+        deliveries = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=delivery_ids, status=Delivery.Status.RECONCILING, send_after__lte=now)
+            .order_by("pk")
+        )
         for d in deliveries:
             provider = provider_named(d.channel, d.provider)
-            d.send_after = now + timezone.timedelta(seconds=provider.call_seconds()
-                                                    + settings.DELIVERY_LEASE_MARGIN_SECONDS)
+            d.send_after = now + timezone.timedelta(
+                seconds=provider.call_seconds() + settings.DELIVERY_LEASE_MARGIN_SECONDS
+            )
         update_rows(deliveries, ["send_after"])
     return deliveries
 
@@ -87,17 +100,30 @@ def _lookups(deliveries: list[Delivery]) -> dict[int, tuple[Lookup, list[Deliver
     attempts: dict[int, list[DeliveryAttempt]] = {}
     for a in DeliveryAttempt.objects.filter(delivery__in=deliveries).order_by("delivery_id", "number"):
         attempts.setdefault(a.delivery_id, []).append(a)
-    types = {pk: (key, sender) for pk, key, sender in Notification.objects.filter(
-        pk__in={d.notification_id for d in deliveries}).values_list("pk", "notification_type__key", "brand__sender_email")}
+    types = {
+        pk: (key, sender)
+        for pk, key, sender in Notification.objects.filter(pk__in={d.notification_id for d in deliveries}).values_list(
+            "pk", "notification_type__key", "brand__sender_email"
+        )
+    }
     found = {}
     for d in deliveries:
         rows = attempts.get(d.pk, [])
         if not rows:
             continue
         type_key, sender = types.get(d.notification_id, ("", ""))
-        found[d.pk] = (Lookup(delivery_id=d.pk, channel=d.channel, to=d.to, since=rows[0].started_at - SKEW,
-                              type_key=type_key, sender=sender,
-                              body_digests=tuple(a.body_digest for a in rows if a.body_digest)), rows)
+        found[d.pk] = (
+            Lookup(
+                delivery_id=d.pk,
+                channel=d.channel,
+                to=d.to,
+                since=rows[0].started_at - SKEW,
+                type_key=type_key,
+                sender=sender,
+                body_digests=tuple(a.body_digest for a in rows if a.body_digest),
+            ),
+            rows,
+        )
     return found
 
 
@@ -109,7 +135,7 @@ def _ask(delivery: Delivery, lookup: Lookup, provider_name: str) -> Reconciliati
 
 
 def _unresolved(attempts: list[DeliveryAttempt]) -> list[DeliveryAttempt]:
-    return [a for a in attempts if a.outcome == A.UNKNOWN and not a.resolution]
+    return [a for a in attempts if a.outcome == DeliveryAttempt.Outcome.UNKNOWN and not a.resolution]
 
 
 def deliveries_reconcile(*, delivery_ids: list[int]) -> list[Delivery]:
@@ -139,18 +165,22 @@ def _record(answers: dict[int, tuple[list[DeliveryAttempt], Reconciliation]], *,
     follow_up: list[Delivery] = []
     with transaction.atomic():
         ids = list(answers) + [d.pk for d in stray]
-        notifications = {n.pk: n for n in Notification.objects.select_for_update(of=("self",))
-                         .select_related("notification_type")
-                         .filter(pk__in=Delivery.objects.filter(pk__in=ids).values("notification_id")).order_by("pk")}
+        notifications = {
+            n.pk: n
+            for n in Notification.objects.select_for_update(of=("self",))
+            .select_related("notification_type")
+            .filter(pk__in=Delivery.objects.filter(pk__in=ids).values("notification_id"))
+            .order_by("pk")
+        }
         deliveries = {d.pk: d for d in Delivery.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
         for d in stray:  # reconciling with no attempt at all (cannot happen in order): send it
-            if deliveries[d.pk].status == D.RECONCILING:
-                delivery_set_status(deliveries[d.pk], D.PENDING, send_after=now)
+            if deliveries[d.pk].status == Delivery.Status.RECONCILING:
+                delivery_set_status(deliveries[d.pk], Delivery.Status.PENDING, send_after=now)
                 follow_up.append(deliveries[d.pk])
         touched = []
         for delivery_id, (attempts, answer) in answers.items():
             delivery = deliveries[delivery_id]
-            if delivery.status != D.RECONCILING:
+            if delivery.status != Delivery.Status.RECONCILING:
                 continue  # a receipt or a late answer settled it meanwhile
             notification = notifications[delivery.notification_id]
             next_step = _act(delivery, notification, attempts, answer, now=now)
@@ -166,23 +196,36 @@ def _act(delivery, notification, attempts, answer: Reconciliation, *, now) -> De
     unresolved = _unresolved(attempts)
     provider = provider_named(delivery.channel, (unresolved or attempts)[-1].provider)
     if answer.found == Found.FOUND:
-        _resolve(unresolved, R.FOUND, now=now, accepted_id=answer.provider_message_id)
+        _resolve(unresolved, DeliveryAttempt.Resolution.FOUND, now=now, accepted_id=answer.provider_message_id)
         copies = f"the provider holds {answer.copies} copies" if answer.copies > 1 else ""
         sent_at = (unresolved[-1].finished_at if unresolved else None) or now
-        delivery_set_status(delivery, D.DELIVERED if answer.delivered else D.SENT, sent_at=sent_at,
-                            provider_message_id=answer.provider_message_id[:200], error=copies,
-                            **({"delivered_at": sent_at} if answer.delivered else {}))
+        delivery_set_status(
+            delivery,
+            Delivery.Status.DELIVERED if answer.delivered else Delivery.Status.SENT,
+            sent_at=sent_at,
+            provider_message_id=answer.provider_message_id[:200],
+            error=copies,
+            **({"delivered_at": sent_at} if answer.delivered else {}),
+        )
         return None
     if answer.found == Found.UNAVAILABLE:
         since = max((a.finished_at or a.started_at for a in unresolved or attempts), default=now)
         waited = (now - since).total_seconds()
         if waited > settings.RECONCILE_GIVE_UP_SECONDS:
-            delivery_set_status(delivery, D.DEAD, error=(
-                f"outcome unknown: the provider's look-up failed for {waited / 3600:.1f} h ({answer.error_text}); "
-                "check with the provider before requeueing")[:2000])
+            delivery_set_status(
+                delivery,
+                Delivery.Status.DEAD,
+                error=(
+                    f"outcome unknown: the provider's look-up failed for {waited / 3600:.1f} h ({answer.error_text}); "
+                    "check with the provider before requeueing"
+                )[:2000],
+            )
             return None
-        _ask_again(delivery, at=now + timezone.timedelta(seconds=min(300.0, max(5.0, waited / 2))),
-                   error=f"look-up failed: {answer.error_text}")
+        _ask_again(
+            delivery,
+            at=now + timezone.timedelta(seconds=min(300.0, max(5.0, waited / 2))),
+            error=f"look-up failed: {answer.error_text}",
+        )
         return delivery
     # Not found, or the provider cannot be asked: conclusive once it has settled.
     ended = max((a.finished_at or a.started_at for a in unresolved), default=now)
@@ -190,10 +233,10 @@ def _act(delivery, notification, attempts, answer: Reconciliation, *, now) -> De
     if now < settled:
         _ask_again(delivery, at=settled)
         return delivery
-    _resolve(unresolved, R.NOT_FOUND, now=now)
+    _resolve(unresolved, DeliveryAttempt.Resolution.NOT_FOUND, now=now)
     error = "outcome unknown, and not found at the provider after it settled"
     if delivery.attempt_count - delivery.retry_floor < settings.DELIVERY_MAX_ATTEMPTS:
-        delivery_set_status(delivery, D.PENDING, send_after=now, error=error)  # again, same reference
+        delivery_set_status(delivery, Delivery.Status.PENDING, send_after=now, error=error)  # again, same reference
         return delivery
     return delivery_fail(delivery=delivery, notification=notification, error=error)
 
@@ -210,13 +253,16 @@ def _resolve(attempts: list[DeliveryAttempt], resolution: str, *, now, accepted_
     for a in attempts:
         a.resolution, a.resolved_at = resolution, now
     if accepted_id and attempts:
-        attempts[-1].outcome, attempts[-1].provider_message_id = A.ACCEPTED, accepted_id[:200]
+        attempts[-1].outcome, attempts[-1].provider_message_id = DeliveryAttempt.Outcome.ACCEPTED, accepted_id[:200]
     update_rows(attempts, ["resolution", "resolved_at", "outcome", "provider_message_id"])
 
 
 def attempts_settle_by_receipt(*, delivery: Delivery, provider_message_id: str, now) -> None:
     """A receipt for a delivery whose send's outcome was unknown (or still in flight): the
     message did arrive at the provider."""
-    unresolved = list(DeliveryAttempt.objects.filter(delivery=delivery, outcome=A.UNKNOWN, resolution="")
-                      .order_by("number"))
-    _resolve(unresolved, R.RECEIPT, now=now, accepted_id=provider_message_id)
+    unresolved = list(
+        DeliveryAttempt.objects.filter(
+            delivery=delivery, outcome=DeliveryAttempt.Outcome.UNKNOWN, resolution=""
+        ).order_by("number")
+    )
+    _resolve(unresolved, DeliveryAttempt.Resolution.RECEIPT, now=now, accepted_id=provider_message_id)

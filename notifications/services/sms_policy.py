@@ -2,6 +2,7 @@
 SMS STOP wins over everything, critical messages included, even for deliveries planned before
 it, except the one answer to the customer's own text: the confirmation a STOP requires), and the
 per-customer cap on non-critical SMS (excess deferred, never dropped)."""
+
 import datetime as dt
 from collections import Counter
 
@@ -18,13 +19,22 @@ MESSAGING_CHANNELS = ("sms", "whatsapp")
 def opted_out(deliveries: list[Delivery]) -> set[int]:
     """The ids of a batch's SMS/WhatsApp deliveries whose customer withdrew consent for the
     channel (answers to the customer's own texts left out: they always go)."""
-    held = [d for d in deliveries if d.channel in MESSAGING_CHANNELS and d.notification.customer_id
-            and not (d.notification.content or {}).get("in_reply_to")]
+    held = [
+        d
+        for d in deliveries
+        if d.channel in MESSAGING_CHANNELS
+        and d.notification.customer_id
+        and not (d.notification.content or {}).get("in_reply_to")
+    ]
     if not held:
         return set()
-    withdrawn = set(ChannelConsent.objects.filter(
-        customer_id__in={d.notification.customer_id for d in held}, channel__in=MESSAGING_CHANNELS,
-        state=ChannelConsent.State.OPTED_OUT).values_list("customer_id", "channel"))
+    withdrawn = set(
+        ChannelConsent.objects.filter(
+            customer_id__in={d.notification.customer_id for d in held},
+            channel__in=MESSAGING_CHANNELS,
+            state=ChannelConsent.State.OPTED_OUT,
+        ).values_list("customer_id", "channel")
+    )
     return {d.pk for d in held if (d.notification.customer_id, d.channel) in withdrawn}
 
 
@@ -36,16 +46,22 @@ def recent_sms_counts(deliveries: list[Delivery], *, now: dt.datetime) -> dict[i
     """SMS sent (or in flight) within the cap window, per customer of a batch's non-critical SMS
     deliveries: one query, so the exact check runs only for a customer near the cap."""
     cap = settings.SMS_CUSTOMER_CAP_PER_HOUR
-    customers = {d.notification.customer_id for d in deliveries
-                 if d.channel == "sms" and not d.notification.notification_type.critical}
+    customers = {
+        d.notification.customer_id
+        for d in deliveries
+        if d.channel == "sms" and not d.notification.notification_type.critical
+    }
     if cap <= 0 or not customers or not (window := _cap_window()):
         return {}
     # Found from the customers' own SMS rows and counted here: a condition on ``sent_at`` lets
     # PostgreSQL start from every SMS of the window instead (a bitmap over the whole hour's sends,
     # 100 ms a batch in the bench's spike, growing with the traffic).
     since, counts = now - window, Counter()
-    for customer_id, sent_at, status in (Delivery.objects.filter(notification__customer_id__in=customers, channel="sms")
-                                         .values_list("notification__customer_id", "sent_at", "status").order_by()):
+    for customer_id, sent_at, status in (
+        Delivery.objects.filter(notification__customer_id__in=customers, channel="sms")
+        .values_list("notification__customer_id", "sent_at", "status")
+        .order_by()
+    ):
         if status == Delivery.Status.SENDING or (sent_at is not None and sent_at >= since):
             counts[customer_id] += 1
     return dict(counts)
@@ -55,8 +71,12 @@ def capped(delivery: Delivery, notification: Notification, counts: dict[int, int
     """Whether this SMS may be over the customer's cap (``counts`` from ``recent_sms_counts``,
     kept up to date as the batch claims)."""
     cap = settings.SMS_CUSTOMER_CAP_PER_HOUR
-    return (delivery.channel == "sms" and cap > 0 and not notification.notification_type.critical
-            and counts.get(notification.customer_id, 0) >= cap)
+    return (
+        delivery.channel == "sms"
+        and cap > 0
+        and not notification.notification_type.critical
+        and counts.get(notification.customer_id, 0) >= cap
+    )
 
 
 def cap_defer_until(*, delivery: Delivery, notification: Notification, now: dt.datetime) -> dt.datetime | None:
@@ -69,8 +89,11 @@ def cap_defer_until(*, delivery: Delivery, notification: Notification, now: dt.d
     window = _cap_window()
     if not window:
         return None
-    recent = Delivery.objects.filter(notification__customer_id=notification.customer_id, channel="sms").exclude(
-        pk=delivery.pk).filter(Q(sent_at__gte=now - window) | Q(status=Delivery.Status.SENDING))
+    recent = (
+        Delivery.objects.filter(notification__customer_id=notification.customer_id, channel="sms")
+        .exclude(pk=delivery.pk)
+        .filter(Q(sent_at__gte=now - window) | Q(status=Delivery.Status.SENDING))
+    )
     if recent.count() < cap:
         return None
     oldest = recent.aggregate(m=Min("sent_at"))["m"] or now

@@ -13,47 +13,95 @@ retried, fallen back, reconciled, and the notification statuses that only follow
 recorded by the rows written in the same transaction: one ``DeliveryAttempt`` per provider call
 (outcome, error, timing, how an unknown outcome was settled) and one ``ProviderEvent`` per receipt.
 """
+
 from collections import defaultdict
 
 from core.audit import AuditAction
 from core.transitions import machine, transition, transition_rows
 from notifications.models import Delivery, Notification
 
-D, N = Delivery.Status, Notification.Status
-
-DELIVERY_MACHINE = machine("delivery", {
-    D.PENDING: {D.SENDING, D.SUPERSEDED, D.SUPPRESSED, D.DEAD},
-    D.SENDING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.DEAD, D.SUPPRESSED, D.BOUNCED, D.RECONCILING},
-    # Found (or a receipt came): sent; settled and not found: pending again; never found, no
-    # attempts left: failed or dead; the provider's look-up down for too long: dead (an agent).
-    D.RECONCILING: {D.SENT, D.DELIVERED, D.PENDING, D.FAILED, D.BOUNCED, D.DEAD},
-    D.SENT: {D.DELIVERED, D.FAILED, D.BOUNCED, D.DEAD},
-    D.DELIVERED: {D.BOUNCED},
-    D.FAILED: set(),
-    D.BOUNCED: set(),
-    D.SUPPRESSED: set(),
-    D.SUPERSEDED: set(),
-    D.DEAD: {D.PENDING},  # an agent's requeue
-})
+DELIVERY_MACHINE = machine(
+    "delivery",
+    {
+        Delivery.Status.PENDING: {
+            Delivery.Status.SENDING,
+            Delivery.Status.SUPERSEDED,
+            Delivery.Status.SUPPRESSED,
+            Delivery.Status.DEAD,
+        },
+        Delivery.Status.SENDING: {
+            Delivery.Status.SENT,
+            Delivery.Status.DELIVERED,
+            Delivery.Status.PENDING,
+            Delivery.Status.FAILED,
+            Delivery.Status.DEAD,
+            Delivery.Status.SUPPRESSED,
+            Delivery.Status.BOUNCED,
+            Delivery.Status.RECONCILING,
+        },
+        # Found (or a receipt came): sent; settled and not found: pending again; never found, no
+        # attempts left: failed or dead; the provider's look-up down for too long: dead (an agent).
+        Delivery.Status.RECONCILING: {
+            Delivery.Status.SENT,
+            Delivery.Status.DELIVERED,
+            Delivery.Status.PENDING,
+            Delivery.Status.FAILED,
+            Delivery.Status.BOUNCED,
+            Delivery.Status.DEAD,
+        },
+        Delivery.Status.SENT: {
+            Delivery.Status.DELIVERED,
+            Delivery.Status.FAILED,
+            Delivery.Status.BOUNCED,
+            Delivery.Status.DEAD,
+        },
+        Delivery.Status.DELIVERED: {Delivery.Status.BOUNCED},
+        Delivery.Status.FAILED: set(),
+        Delivery.Status.BOUNCED: set(),
+        Delivery.Status.SUPPRESSED: set(),
+        Delivery.Status.SUPERSEDED: set(),
+        Delivery.Status.DEAD: {Delivery.Status.PENDING},  # an agent's requeue
+    },
+)
 """Every delivery status change is checked against this map. The row lock is the caller's: the
 dispatcher, reconciliation and receipts lock a batch's notifications, then its deliveries, in
 one read each (in key order) and move them set-wise. Their audit is the attempt and receipt rows
 they write in the same transaction (see the module's docstring), so the hot path adds no query
 per delivery; an agent's requeue and planning's supersede write audit rows as well."""
 
-NOTIFICATION_MACHINE = machine("notification", {
-    # Claimed by the dispatcher; carried by a digest; a newer update of the same subject came
-    # first; every delivery was suppressed or failed before one went out.
-    N.PLANNED: {N.SENDING, N.SENT, N.SUPERSEDED, N.DEAD},
-    N.SENDING: {N.SENT, N.DELIVERED, N.DEAD},
-    # A receipt can still fail a sent or delivered message: its fallback is on its way
-    # (sending), another channel's copy counts (sent), or none is left (dead).
-    N.SENT: {N.DELIVERED, N.SENDING, N.DEAD},
-    N.DELIVERED: {N.SENT, N.SENDING, N.DEAD},
-    N.DEAD: {N.SENDING},  # an agent's requeue or resend
-    N.SUPERSEDED: set(),
-    N.NOT_SENT: set(),
-})
+NOTIFICATION_MACHINE = machine(
+    "notification",
+    {
+        # Claimed by the dispatcher; carried by a digest; a newer update of the same subject came
+        # first; every delivery was suppressed or failed before one went out.
+        Notification.Status.PLANNED: {
+            Notification.Status.SENDING,
+            Notification.Status.SENT,
+            Notification.Status.SUPERSEDED,
+            Notification.Status.DEAD,
+        },
+        Notification.Status.SENDING: {
+            Notification.Status.SENT,
+            Notification.Status.DELIVERED,
+            Notification.Status.DEAD,
+        },
+        # A receipt can still fail a sent or delivered message: its fallback is on its way
+        # (sending), another channel's copy counts (sent), or none is left (dead).
+        Notification.Status.SENT: {
+            Notification.Status.DELIVERED,
+            Notification.Status.SENDING,
+            Notification.Status.DEAD,
+        },
+        Notification.Status.DELIVERED: {
+            Notification.Status.SENT,
+            Notification.Status.SENDING,
+            Notification.Status.DEAD,
+        },
+        Notification.Status.DEAD: {Notification.Status.SENDING},  # an agent's requeue or resend
+        Notification.Status.SUPERSEDED: set(),
+        Notification.Status.NOT_SENT: set(),
+    },
+)
 
 PIPELINE = "system:pipeline"
 
@@ -70,49 +118,74 @@ def delivery_set_status(delivery: Delivery, status: str, **fields) -> Delivery:
     return delivery
 
 
-def deliveries_transition(deliveries: list[Delivery], *, to_status: str, actor: str, reason="", changes=None,
-                          data=None) -> list[Delivery]:
+def deliveries_transition(
+    deliveries: list[Delivery], *, to_status: str, actor: str, reason="", changes=None, data=None
+) -> list[Delivery]:
     """A decision about locked deliveries (planning superseded them): moved set-wise, one audit
     row each. Returns the moved ones."""
-    return transition_rows(deliveries, sm=DELIVERY_MACHINE, target=to_status, actor=actor, reason=reason,
-                           changes=changes, data=data)
+    return transition_rows(
+        deliveries, sm=DELIVERY_MACHINE, target=to_status, actor=actor, reason=reason, changes=changes, data=data
+    )
 
 
-def notification_transition(*, notification: Notification, to_status: str, actor: str, reason: str = "",
-                            action: AuditAction | None = None, data: dict | None = None,
-                            **changes) -> Notification:
+def notification_transition(
+    *,
+    notification: Notification,
+    to_status: str,
+    actor: str,
+    reason: str = "",
+    action: AuditAction | None = None,
+    data: dict | None = None,
+    **changes,
+) -> Notification:
     """Lock one notification and move it (an agent's decision), with its audit row."""
-    return transition(model=Notification, pk=notification.pk, sm=NOTIFICATION_MACHINE, target=to_status,
-                      actor=actor, reason=reason, changes=changes, action=action, data=data)
+    return transition(
+        model=Notification,
+        pk=notification.pk,
+        sm=NOTIFICATION_MACHINE,
+        target=to_status,
+        actor=actor,
+        reason=reason,
+        changes=changes,
+        action=action,
+        data=data,
+    )
 
 
-def notifications_transition(notifications: list[Notification], *, to_status: str, actor: str, reason="",
-                             changes=None, data=None) -> list[Notification]:
+def notifications_transition(
+    notifications: list[Notification], *, to_status: str, actor: str, reason="", changes=None, data=None
+) -> list[Notification]:
     """A decision about locked notifications (superseded, carried by a digest): moved set-wise,
     one audit row each. ``reason``, ``changes`` and ``data`` may be functions of the row."""
-    return transition_rows(notifications, sm=NOTIFICATION_MACHINE, target=to_status, actor=actor, reason=reason,
-                           changes=changes, data=data)
+    return transition_rows(
+        notifications, sm=NOTIFICATION_MACHINE, target=to_status, actor=actor, reason=reason, changes=changes, data=data
+    )
 
 
 def _status_from(notification: Notification, statuses: set[str]) -> str:
     """A notification's status follows the best of its deliveries' statuses."""
-    if notification.status in (N.SUPERSEDED, N.NOT_SENT):
+    if notification.status in (Notification.Status.SUPERSEDED, Notification.Status.NOT_SENT):
         return notification.status
-    if D.DELIVERED in statuses:
-        return N.DELIVERED
-    if D.SENT in statuses:
-        return N.SENT
-    if statuses & {D.PENDING, D.SENDING, D.RECONCILING}:
+    if Delivery.Status.DELIVERED in statuses:
+        return Notification.Status.DELIVERED
+    if Delivery.Status.SENT in statuses:
+        return Notification.Status.SENT
+    if statuses & {Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.RECONCILING}:
         # Still waiting to start, or on its way again (a retry, a fallback, a requeue, a resend).
-        in_flight = statuses & {D.SENDING, D.RECONCILING}
-        return N.PLANNED if notification.status == N.PLANNED and not in_flight else N.SENDING
-    if statuses and statuses <= {D.SUPERSEDED}:
-        return N.SUPERSEDED
-    return N.DEAD
+        in_flight = statuses & {Delivery.Status.SENDING, Delivery.Status.RECONCILING}
+        return (
+            Notification.Status.PLANNED
+            if notification.status == Notification.Status.PLANNED and not in_flight
+            else Notification.Status.SENDING
+        )
+    if statuses and statuses <= {Delivery.Status.SUPERSEDED}:
+        return Notification.Status.SUPERSEDED
+    return Notification.Status.DEAD
 
 
-def notifications_refresh_status(notifications: list[Notification], *, actor: str = PIPELINE, reason: str = "",
-                                 record: bool = False) -> list[Notification]:
+def notifications_refresh_status(
+    notifications: list[Notification], *, actor: str = PIPELINE, reason: str = "", record: bool = False
+) -> list[Notification]:
     """Bring each locked notification's status in line with its deliveries: one read of their
     statuses, the moves checked against ``NOTIFICATION_MACHINE``, one write of the changed rows.
     Audit rows only with ``record`` (an agent's requeue or resend): otherwise the move only
@@ -121,10 +194,17 @@ def notifications_refresh_status(notifications: list[Notification], *, actor: st
         return []
     statuses: dict[int, set[str]] = defaultdict(set)
     for notification_id, status in Delivery.objects.filter(
-            notification_id__in=[n.pk for n in notifications]).values_list("notification_id", "status"):
+        notification_id__in=[n.pk for n in notifications]
+    ).values_list("notification_id", "status"):
         statuses[notification_id].add(status)
-    return transition_rows(notifications, sm=NOTIFICATION_MACHINE, target=lambda n: _status_from(n, statuses[n.pk]),
-                           actor=actor, reason=reason, record=record)
+    return transition_rows(
+        notifications,
+        sm=NOTIFICATION_MACHINE,
+        target=lambda n: _status_from(n, statuses[n.pk]),
+        actor=actor,
+        reason=reason,
+        record=record,
+    )
 
 
 def notification_refresh_status(notification: Notification, **kwargs) -> Notification:
@@ -135,5 +215,10 @@ def notification_refresh_status(notification: Notification, **kwargs) -> Notific
 def notifications_start(notifications: list[Notification]) -> list[Notification]:
     """The planned ones of these locked notifications whose deliveries were just claimed move
     to sending (one write; their deliveries' attempts are the record)."""
-    return transition_rows([n for n in notifications if n.status == N.PLANNED], sm=NOTIFICATION_MACHINE,
-                           target=N.SENDING, actor=PIPELINE, record=False)
+    return transition_rows(
+        [n for n in notifications if n.status == Notification.Status.PLANNED],
+        sm=NOTIFICATION_MACHINE,
+        target=Notification.Status.SENDING,
+        actor=PIPELINE,
+        record=False,
+    )

@@ -4,100 +4,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(help_text='The order number in its sales channel', max_length=120)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('subtotal', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('shipping_total', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('tax_total', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('shipping_address', models.JSONField(blank=True, default=dict)),
-                ('placed_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('placed', 'Placed'), ('processing', 'Processing'), ('partially_shipped', 'Partially shipped'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], db_index=True, default='placed', max_length=20)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("external_id", models.CharField(help_text="The order number in its sales channel", max_length=120)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("subtotal", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ("shipping_total", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ("tax_total", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ("shipping_address", models.JSONField(blank=True, default=dict)),
+                ("placed_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("placed", "Placed"),
+                            ("processing", "Processing"),
+                            ("partially_shipped", "Partially shipped"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="placed",
+                        max_length=20,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-placed_at', '-id'],
+                "ordering": ["-placed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(db_index=True, max_length=64)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('quantity', models.PositiveIntegerField()),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('backorder_state', models.CharField(choices=[('none', 'In stock'), ('backordered', 'Backordered'), ('allocated', 'Allocated (back in stock)'), ('cancelled', 'Cancelled')], db_index=True, default='none', max_length=20)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sku", models.CharField(db_index=True, max_length=64)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("quantity", models.PositiveIntegerField()),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "backorder_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "In stock"),
+                            ("backordered", "Backordered"),
+                            ("allocated", "Allocated (back in stock)"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="none",
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SalesChannel',
+            name="SalesChannel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(unique=True)),
-                ('kind', models.CharField(choices=[('web', 'Web shop'), ('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('marketplace', 'Marketplace'), ('pos', 'Point of sale'), ('api', 'Partner API')], default='web', max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web shop"),
+                            ("shopify", "Shopify"),
+                            ("woocommerce", "WooCommerce"),
+                            ("marketplace", "Marketplace"),
+                            ("pos", "Point of sale"),
+                            ("api", "Partner API"),
+                        ],
+                        default="web",
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier', models.CharField(max_length=40)),
-                ('tracking_number', models.CharField(db_index=True, max_length=80)),
-                ('tracking_url', models.URLField(blank=True, max_length=500)),
-                ('estimated_delivery', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('label_created', 'Label created'), ('shipped', 'Shipped'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('delivery_exception', 'Delivery exception'), ('delayed', 'Delayed'), ('returned_to_sender', 'Returned to sender')], db_index=True, default='label_created', max_length=24)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("carrier", models.CharField(max_length=40)),
+                ("tracking_number", models.CharField(db_index=True, max_length=80)),
+                ("tracking_url", models.URLField(blank=True, max_length=500)),
+                ("estimated_delivery", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("label_created", "Label created"),
+                            ("shipped", "Shipped"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("delivery_exception", "Delivery exception"),
+                            ("delayed", "Delayed"),
+                            ("returned_to_sender", "Returned to sender"),
+                        ],
+                        db_index=True,
+                        default="label_created",
+                        max_length=24,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentEvent',
+            name="ShipmentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('label_created', 'Label created'), ('shipped', 'Shipped'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('delivery_exception', 'Delivery exception'), ('delayed', 'Delayed'), ('returned_to_sender', 'Returned to sender')], max_length=24)),
-                ('carrier_code', models.CharField(blank=True, max_length=60)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('location', models.CharField(blank=True, max_length=200)),
-                ('occurred_at', models.DateTimeField(help_text="The carrier's own timestamp of the scan")),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('estimated_delivery', models.DateTimeField(blank=True, null=True)),
-                ('applied', models.BooleanField(default=False, help_text="Whether the event moved the shipment's status")),
-                ('dedupe_key', models.CharField(max_length=64)),
-                ('raw', models.JSONField(blank=True, default=dict)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("label_created", "Label created"),
+                            ("shipped", "Shipped"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("delivery_exception", "Delivery exception"),
+                            ("delayed", "Delayed"),
+                            ("returned_to_sender", "Returned to sender"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("carrier_code", models.CharField(blank=True, max_length=60)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("location", models.CharField(blank=True, max_length=200)),
+                ("occurred_at", models.DateTimeField(help_text="The carrier's own timestamp of the scan")),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("estimated_delivery", models.DateTimeField(blank=True, null=True)),
+                (
+                    "applied",
+                    models.BooleanField(default=False, help_text="Whether the event moved the shipment's status"),
+                ),
+                ("dedupe_key", models.CharField(max_length=64)),
+                ("raw", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentLine',
+            name="ShipmentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.PositiveIntegerField()),
             ],
         ),
     ]

@@ -5,80 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0002_initial'),
-        ('orders', '0001_initial'),
-        ('preferences', '0001_initial'),
+        ("inventory", "0002_initial"),
+        ("orders", "0001_initial"),
+        ("preferences", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='preferences.customer'),
+            model_name="order",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="preferences.customer"
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order'),
+            model_name="orderline",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="orders.order"
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='product',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='order_lines', to='inventory.product'),
+            model_name="orderline",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="order_lines",
+                to="inventory.product",
+            ),
         ),
         migrations.AddField(
-            model_name='saleschannel',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_channels', to='preferences.brand'),
+            model_name="saleschannel",
+            name="brand",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="sales_channels", to="preferences.brand"
+            ),
         ),
         migrations.AddField(
-            model_name='order',
-            name='sales_channel',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='orders.saleschannel'),
+            model_name="order",
+            name="sales_channel",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="orders.saleschannel"
+            ),
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='orders.order'),
+            model_name="shipment",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="shipments", to="orders.order"
+            ),
         ),
         migrations.AddField(
-            model_name='shipmentevent',
-            name='shipment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='orders.shipment'),
+            model_name="shipmentevent",
+            name="shipment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="orders.shipment"
+            ),
         ),
         migrations.AddField(
-            model_name='shipmentline',
-            name='order_line',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orders.orderline'),
+            model_name="shipmentline",
+            name="order_line",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="orders.orderline"),
         ),
         migrations.AddField(
-            model_name='shipmentline',
-            name='shipment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='orders.shipment'),
+            model_name="shipmentline",
+            name="shipment",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="orders.shipment"),
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='lines',
-            field=models.ManyToManyField(blank=True, related_name='shipments', through='orders.ShipmentLine', to='orders.orderline'),
+            model_name="shipment",
+            name="lines",
+            field=models.ManyToManyField(
+                blank=True, related_name="shipments", through="orders.ShipmentLine", to="orders.orderline"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('sales_channel', 'external_id'), name='uniq_order_per_channel'),
+            model_name="order",
+            constraint=models.UniqueConstraint(fields=("sales_channel", "external_id"), name="uniq_order_per_channel"),
         ),
         migrations.AddConstraint(
-            model_name='shipmentevent',
-            constraint=models.UniqueConstraint(fields=('shipment', 'dedupe_key'), name='uniq_shipment_event'),
+            model_name="shipmentevent",
+            constraint=models.UniqueConstraint(fields=("shipment", "dedupe_key"), name="uniq_shipment_event"),
         ),
         migrations.AddConstraint(
-            model_name='shipmentline',
-            constraint=models.UniqueConstraint(fields=('shipment', 'order_line'), name='uniq_line_per_shipment'),
+            model_name="shipmentline",
+            constraint=models.UniqueConstraint(fields=("shipment", "order_line"), name="uniq_line_per_shipment"),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(fields=('carrier', 'tracking_number'), name='uniq_tracking_per_carrier'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(fields=("carrier", "tracking_number"), name="uniq_tracking_per_carrier"),
         ),
     ]

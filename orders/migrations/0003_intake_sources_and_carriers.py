@@ -7,20 +7,47 @@ from django.db import migrations, models
 # Seeded carrier status mappings (editable in the admin afterwards). Copied here, not imported:
 # a migration must not change when the adapters do.
 DEFAULT_MAPPINGS = {
-    "generic": {"label_created": "label_created", "pre_transit": "label_created", "shipped": "shipped",
-                "in_transit": "in_transit", "out_for_delivery": "out_for_delivery", "delivered": "delivered",
-                "delivery_exception": "delivery_exception", "exception": "delivery_exception",
-                "delayed": "delayed", "returned_to_sender": "returned_to_sender"},
-    "aftership": {"Pending": "", "InfoReceived": "label_created", "InTransit": "in_transit",
-                  "OutForDelivery": "out_for_delivery", "AttemptFail": "delivery_exception",
-                  "AvailableForPickup": "out_for_delivery", "Delivered": "delivered",
-                  "Exception": "delivery_exception", "Expired": ""},
-    "dhl": {"pre-transit": "label_created", "transit": "in_transit", "delivered": "delivered",
-            "failure": "delivery_exception", "unknown": ""},
-    "shopify": {"label_printed": "", "label_purchased": "", "confirmed": "shipped",
-                "ready_for_pickup": "out_for_delivery", "in_transit": "in_transit",
-                "out_for_delivery": "out_for_delivery", "attempted_delivery": "delivery_exception",
-                "delivered": "delivered", "failure": "delivery_exception"},
+    "generic": {
+        "label_created": "label_created",
+        "pre_transit": "label_created",
+        "shipped": "shipped",
+        "in_transit": "in_transit",
+        "out_for_delivery": "out_for_delivery",
+        "delivered": "delivered",
+        "delivery_exception": "delivery_exception",
+        "exception": "delivery_exception",
+        "delayed": "delayed",
+        "returned_to_sender": "returned_to_sender",
+    },
+    "aftership": {
+        "Pending": "",
+        "InfoReceived": "label_created",
+        "InTransit": "in_transit",
+        "OutForDelivery": "out_for_delivery",
+        "AttemptFail": "delivery_exception",
+        "AvailableForPickup": "out_for_delivery",
+        "Delivered": "delivered",
+        "Exception": "delivery_exception",
+        "Expired": "",
+    },
+    "dhl": {
+        "pre-transit": "label_created",
+        "transit": "in_transit",
+        "delivered": "delivered",
+        "failure": "delivery_exception",
+        "unknown": "",
+    },
+    "shopify": {
+        "label_printed": "",
+        "label_purchased": "",
+        "confirmed": "shipped",
+        "ready_for_pickup": "out_for_delivery",
+        "in_transit": "in_transit",
+        "out_for_delivery": "out_for_delivery",
+        "attempted_delivery": "delivery_exception",
+        "delivered": "delivered",
+        "failure": "delivery_exception",
+    },
 }
 
 
@@ -28,101 +55,233 @@ def seed_mappings(apps, schema_editor):
     Mapping = apps.get_model("orders", "CarrierStatusMapping")
     for carrier, codes in DEFAULT_MAPPINGS.items():
         for code, status in codes.items():
-            Mapping.objects.get_or_create(carrier=carrier, code=code, defaults={"status": status,
-                                                                                "description": "seeded default"})
+            Mapping.objects.get_or_create(
+                carrier=carrier, code=code, defaults={"status": status, "description": "seeded default"}
+            )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_initial'),
+        ("orders", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CarrierAccount',
+            name="CarrierAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier', models.SlugField(help_text='As on shipments, e.g. ups, dhl', max_length=40, unique=True)),
-                ('name', models.CharField(blank=True, max_length=120)),
-                ('adapter', models.CharField(default='generic', help_text='generic, aftership, dhl, ...', max_length=40)),
-                ('webhook_secret', models.CharField(blank=True, max_length=200)),
-                ('has_webhooks', models.BooleanField(default=False, help_text='Webhooks push events: no polling needed')),
-                ('poll_enabled', models.BooleanField(default=True)),
-                ('poll_interval_minutes', models.PositiveIntegerField(default=15)),
-                ('base_url', models.URLField(blank=True, help_text='Tracking API base URL for the poller')),
-                ('api_key', models.CharField(blank=True, max_length=200)),
-                ('timeout_seconds', models.FloatField(default=10.0)),
-                ('max_retries', models.PositiveSmallIntegerField(default=3, help_text='Retries per poll on timeouts and 5xx')),
-                ('backoff_seconds', models.FloatField(default=2.0, help_text='First retry wait; doubles each retry, with jitter')),
-                ('failure_threshold', models.PositiveSmallIntegerField(default=5, help_text='Failed polls in a row that open the circuit')),
-                ('cooldown_seconds', models.PositiveIntegerField(default=600, help_text='Open circuit: wait before a trial poll')),
-                ('circuit_state', models.CharField(choices=[('closed', 'Closed (polling)'), ('open', 'Open (paused after failures)'), ('half_open', 'Half open (one trial poll)')], default='closed', max_length=10)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('circuit_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('last_polled_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("carrier", models.SlugField(help_text="As on shipments, e.g. ups, dhl", max_length=40, unique=True)),
+                ("name", models.CharField(blank=True, max_length=120)),
+                (
+                    "adapter",
+                    models.CharField(default="generic", help_text="generic, aftership, dhl, ...", max_length=40),
+                ),
+                ("webhook_secret", models.CharField(blank=True, max_length=200)),
+                (
+                    "has_webhooks",
+                    models.BooleanField(default=False, help_text="Webhooks push events: no polling needed"),
+                ),
+                ("poll_enabled", models.BooleanField(default=True)),
+                ("poll_interval_minutes", models.PositiveIntegerField(default=15)),
+                ("base_url", models.URLField(blank=True, help_text="Tracking API base URL for the poller")),
+                ("api_key", models.CharField(blank=True, max_length=200)),
+                ("timeout_seconds", models.FloatField(default=10.0)),
+                (
+                    "max_retries",
+                    models.PositiveSmallIntegerField(default=3, help_text="Retries per poll on timeouts and 5xx"),
+                ),
+                (
+                    "backoff_seconds",
+                    models.FloatField(default=2.0, help_text="First retry wait; doubles each retry, with jitter"),
+                ),
+                (
+                    "failure_threshold",
+                    models.PositiveSmallIntegerField(
+                        default=5, help_text="Failed polls in a row that open the circuit"
+                    ),
+                ),
+                (
+                    "cooldown_seconds",
+                    models.PositiveIntegerField(default=600, help_text="Open circuit: wait before a trial poll"),
+                ),
+                (
+                    "circuit_state",
+                    models.CharField(
+                        choices=[
+                            ("closed", "Closed (polling)"),
+                            ("open", "Open (paused after failures)"),
+                            ("half_open", "Half open (one trial poll)"),
+                        ],
+                        default="closed",
+                        max_length=10,
+                    ),
+                ),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("circuit_opened_at", models.DateTimeField(blank=True, null=True)),
+                ("last_polled_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['carrier'],
+                "ordering": ["carrier"],
             },
         ),
         migrations.CreateModel(
-            name='CarrierStatusMapping',
+            name="CarrierStatusMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('carrier', models.CharField(help_text='A carrier slug or an adapter name (generic, aftership, dhl)', max_length=40)),
-                ('code', models.CharField(max_length=60)),
-                ('status', models.CharField(blank=True, choices=[('label_created', 'Label created'), ('shipped', 'Shipped'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('delivered', 'Delivered'), ('delivery_exception', 'Delivery exception'), ('delayed', 'Delayed'), ('returned_to_sender', 'Returned to sender')], help_text='Blank: store the event, change nothing', max_length=24)),
-                ('description', models.CharField(blank=True, max_length=200)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "carrier",
+                    models.CharField(
+                        help_text="A carrier slug or an adapter name (generic, aftership, dhl)", max_length=40
+                    ),
+                ),
+                ("code", models.CharField(max_length=60)),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("label_created", "Label created"),
+                            ("shipped", "Shipped"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("delivered", "Delivered"),
+                            ("delivery_exception", "Delivery exception"),
+                            ("delayed", "Delayed"),
+                            ("returned_to_sender", "Returned to sender"),
+                        ],
+                        help_text="Blank: store the event, change nothing",
+                        max_length=24,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['carrier', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('carrier', 'code'), name='uniq_carrier_status_code')],
+                "ordering": ["carrier", "code"],
+                "constraints": [models.UniqueConstraint(fields=("carrier", "code"), name="uniq_carrier_status_code")],
             },
         ),
         migrations.CreateModel(
-            name='ChannelIntakeSettings',
+            name="ChannelIntakeSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('webhook_secret', models.CharField(blank=True, help_text='Shared secret the shop signs its webhooks with', max_length=200)),
-                ('validation_overrides', models.JSONField(blank=True, default=dict, help_text='Overrides of the channel kind\'s profile, e.g. {"shipping_address": "optional", "relay_email_domains": ["relay.example"]}')),
-                ('sales_channel', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='intake_settings', to='orders.saleschannel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "webhook_secret",
+                    models.CharField(
+                        blank=True, help_text="Shared secret the shop signs its webhooks with", max_length=200
+                    ),
+                ),
+                (
+                    "validation_overrides",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Overrides of the channel kind\'s profile, e.g. {"shipping_address": "optional", "relay_email_domains": ["relay.example"]}',
+                    ),
+                ),
+                (
+                    "sales_channel",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="intake_settings",
+                        to="orders.saleschannel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'channel intake settings',
-                'verbose_name_plural': 'channel intake settings',
+                "verbose_name": "channel intake settings",
+                "verbose_name_plural": "channel intake settings",
             },
         ),
         migrations.CreateModel(
-            name='IntakeRecord',
+            name="IntakeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(db_index=True, help_text='kind:channel-slug or carrier:slug', max_length=120)),
-                ('kind', models.CharField(choices=[('shopify', 'Shopify webhook'), ('woocommerce', 'WooCommerce webhook'), ('marketplace', 'Marketplace report row'), ('partner', 'Partner API'), ('carrier', 'Carrier webhook')], max_length=20)),
-                ('topic', models.CharField(blank=True, help_text='e.g. orders/create, order.updated, row', max_length=60)),
-                ('carrier', models.CharField(blank=True, max_length=40)),
-                ('delivery_id', models.CharField(blank=True, help_text="The source's own id of this delivery (a repeat is stored once)", max_length=120, null=True)),
-                ('raw_body', models.TextField()),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('payload', models.JSONField(blank=True, default=dict, help_text='Working copy: edit it, then replay')),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('status', models.CharField(choices=[('received', 'Received (waiting)'), ('processed', 'Processed'), ('warning', 'Processed with warnings'), ('failed', 'Failed (dead letter)'), ('resolved', 'Resolved (replayed)')], db_index=True, default='received', max_length=12)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('warnings', models.JSONField(blank=True, default=list, help_text='[{field, rule, message}]')),
-                ('errors', models.JSONField(blank=True, default=list, help_text='[{field, rule, message}]')),
-                ('impact_score', models.IntegerField(db_index=True, default=0, help_text='Order value, customer tier and time sensitivity')),
-                ('result', models.JSONField(blank=True, default=dict, help_text='What processing did (order, shipment ids)')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.CharField(blank=True, max_length=200)),
-                ('sales_channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='intake_records', to='orders.saleschannel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(db_index=True, help_text="kind:channel-slug or carrier:slug", max_length=120),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shopify", "Shopify webhook"),
+                            ("woocommerce", "WooCommerce webhook"),
+                            ("marketplace", "Marketplace report row"),
+                            ("partner", "Partner API"),
+                            ("carrier", "Carrier webhook"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(blank=True, help_text="e.g. orders/create, order.updated, row", max_length=60),
+                ),
+                ("carrier", models.CharField(blank=True, max_length=40)),
+                (
+                    "delivery_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The source's own id of this delivery (a repeat is stored once)",
+                        max_length=120,
+                        null=True,
+                    ),
+                ),
+                ("raw_body", models.TextField()),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("payload", models.JSONField(blank=True, default=dict, help_text="Working copy: edit it, then replay")),
+                ("received_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received (waiting)"),
+                            ("processed", "Processed"),
+                            ("warning", "Processed with warnings"),
+                            ("failed", "Failed (dead letter)"),
+                            ("resolved", "Resolved (replayed)"),
+                        ],
+                        db_index=True,
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("warnings", models.JSONField(blank=True, default=list, help_text="[{field, rule, message}]")),
+                ("errors", models.JSONField(blank=True, default=list, help_text="[{field, rule, message}]")),
+                (
+                    "impact_score",
+                    models.IntegerField(
+                        db_index=True, default=0, help_text="Order value, customer tier and time sensitivity"
+                    ),
+                ),
+                (
+                    "result",
+                    models.JSONField(blank=True, default=dict, help_text="What processing did (order, shipment ids)"),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_by", models.CharField(blank=True, max_length=200)),
+                (
+                    "sales_channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intake_records",
+                        to="orders.saleschannel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'received_at'], name='orders_inta_status_abce84_idx'), models.Index(fields=['source', 'status'], name='orders_inta_source_36384c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('source', 'delivery_id'), name='uniq_intake_delivery')],
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "received_at"], name="orders_inta_status_abce84_idx"),
+                    models.Index(fields=["source", "status"], name="orders_inta_source_36384c_idx"),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("source", "delivery_id"), name="uniq_intake_delivery")],
             },
         ),
         migrations.RunPython(seed_mappings, migrations.RunPython.noop),

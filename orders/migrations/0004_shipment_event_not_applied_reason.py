@@ -5,6 +5,7 @@ Until now the carrier doors wrote it into the event's ``raw`` body (``raw["not_a
 shipment's status. The data step moves the key out of ``raw`` into ``not_applied_reason`` (and
 back when migrating backwards), before the constraint that every unapplied event has a reason.
 """
+
 from django.db import migrations, models
 
 BATCH = 500
@@ -28,8 +29,11 @@ def move_reason_back_into_raw(apps, schema_editor):
     ShipmentEvent = apps.get_model("orders", "ShipmentEvent")
     batch = []
     # A repeat of the shipment's status had no key in raw.
-    unapplied = ShipmentEvent.objects.filter(applied=False).exclude(
-        not_applied_reason="same_status").only("raw", "not_applied_reason")
+    unapplied = (
+        ShipmentEvent.objects.filter(applied=False)
+        .exclude(not_applied_reason="same_status")
+        .only("raw", "not_applied_reason")
+    )
     for event in unapplied.iterator(chunk_size=BATCH):
         raw = event.raw if isinstance(event.raw, dict) else {"raw": event.raw}
         event.raw = {**raw, "not_applied": event.not_applied_reason}
@@ -41,7 +45,6 @@ def move_reason_back_into_raw(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("orders", "0003_intake_sources_and_carriers"),
     ]

@@ -5,45 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
-        ('orders', '0004_shipment_event_not_applied_reason'),
+        ("customers", "0001_initial"),
+        ("orders", "0004_shipment_event_not_applied_reason"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.DeleteModel(
-                name='CarrierAccount',
-            ),
-            migrations.DeleteModel(
-                name='CarrierStatusMapping',
-            ),
-            migrations.RemoveField(
-                model_name='intakerecord',
-                name='sales_channel',
-            ),
-            migrations.RemoveField(
-                model_name='saleschannel',
-                name='brand',
-            ),
-            migrations.AlterField(
-                model_name='order',
-                name='sales_channel',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='customers.saleschannel'),
-            ),
-            migrations.AlterField(
-                model_name='order',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='customers.customer'),
-            ),
-            migrations.DeleteModel(
-                name='ChannelIntakeSettings',
-            ),
-            migrations.DeleteModel(
-                name='IntakeRecord',
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(
+                    name="CarrierAccount",
+                ),
+                migrations.DeleteModel(
+                    name="CarrierStatusMapping",
+                ),
+                migrations.RemoveField(
+                    model_name="intakerecord",
+                    name="sales_channel",
+                ),
+                migrations.RemoveField(
+                    model_name="saleschannel",
+                    name="brand",
+                ),
+                migrations.AlterField(
+                    model_name="order",
+                    name="sales_channel",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="customers.saleschannel"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="order",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="customers.customer"
+                    ),
+                ),
+                migrations.DeleteModel(
+                    name="ChannelIntakeSettings",
+                ),
+                migrations.DeleteModel(
+                    name="IntakeRecord",
+                ),
+            ]
+        ),
     ]

@@ -4,19 +4,20 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_remove_partner_sales_channels_delete_idempotencykey_and_more'),
-        ('orders', '0005_delete_carrieraccount_delete_carrierstatusmapping_and_more'),
-        ('preferences', '0005_remove_customer_brand_alter_typepreference_customer_and_more'),
+        ("core", "0005_remove_partner_sales_channels_delete_idempotencykey_and_more"),
+        ("orders", "0005_delete_carrieraccount_delete_carrierstatusmapping_and_more"),
+        ("preferences", "0005_remove_customer_brand_alter_typepreference_customer_and_more"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.DeleteModel(
-                name='SalesChannel',
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(
+                    name="SalesChannel",
+                ),
+            ]
+        ),
     ]

@@ -4,71 +4,90 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-MOVED = [('core', ['partner', 'idempotencykey'], 'partners')]  # (old app, models, new app)
+MOVED = [("core", ["partner", "idempotencykey"], "partners")]  # (old app, models, new app)
 
 
 def rename_content_types(apps, schema_editor):
     """The moved models' content types (and with them their permissions, the groups' grants and
     the audit trail's references) follow them to their new app."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=old, model__in=models).update(app_label=new)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=old, model__in=names).update(app_label=new)
 
 
 def restore_content_types(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    for old, models, new in MOVED:
-        ContentType.objects.filter(app_label=new, model__in=models).update(app_label=old)
+    for old, names, new in MOVED:
+        ContentType.objects.filter(app_label=new, model__in=names).update(app_label=old)
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0004_publish_failure'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('customers', '0001_initial'),
+        ("core", "0004_publish_failure"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("customers", "0001_initial"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.CreateModel(
-                name='Partner',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('name', models.CharField(max_length=120, unique=True)),
-                    ('token_prefix', models.CharField(blank=True, editable=False, max_length=12)),
-                    ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                    ('is_active', models.BooleanField(default=True)),
-                    ('created_at', models.DateTimeField(auto_now_add=True)),
-                    ('sales_channels', models.ManyToManyField(blank=True, related_name='partners', to='customers.saleschannel')),
-                ],
-                options={
-                    'db_table': 'core_partner',
-                    'ordering': ['name'],
-                },
-            ),
-            migrations.CreateModel(
-                name='IdempotencyKey',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('key', models.CharField(max_length=200)),
-                    ('method', models.CharField(max_length=8)),
-                    ('path', models.CharField(max_length=300)),
-                    ('request_hash', models.CharField(max_length=64)),
-                    ('response_status', models.PositiveSmallIntegerField(null=True)),
-                    ('response_body', models.JSONField(null=True)),
-                    ('created_at', models.DateTimeField(auto_now_add=True)),
-                    ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='partners.partner')),
-                ],
-                options={
-                    'db_table': 'core_idempotencykey',
-                    'constraints': [models.UniqueConstraint(fields=('partner', 'key'), name='uniq_partner_idem_key')],
-                },
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="Partner",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=120, unique=True)),
+                        ("token_prefix", models.CharField(blank=True, editable=False, max_length=12)),
+                        ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                        ("is_active", models.BooleanField(default=True)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "sales_channels",
+                            models.ManyToManyField(blank=True, related_name="partners", to="customers.saleschannel"),
+                        ),
+                    ],
+                    options={
+                        "db_table": "core_partner",
+                        "ordering": ["name"],
+                    },
+                ),
+                migrations.CreateModel(
+                    name="IdempotencyKey",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("key", models.CharField(max_length=200)),
+                        ("method", models.CharField(max_length=8)),
+                        ("path", models.CharField(max_length=300)),
+                        ("request_hash", models.CharField(max_length=64)),
+                        ("response_status", models.PositiveSmallIntegerField(null=True)),
+                        ("response_body", models.JSONField(null=True)),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        (
+                            "partner",
+                            models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="partners.partner"),
+                        ),
+                    ],
+                    options={
+                        "db_table": "core_idempotencykey",
+                        "constraints": [
+                            models.UniqueConstraint(fields=("partner", "key"), name="uniq_partner_idem_key")
+                        ],
+                    },
+                ),
+            ]
+        ),
         migrations.RunPython(rename_content_types, restore_content_types),
     ]

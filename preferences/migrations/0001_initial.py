@@ -7,68 +7,120 @@ import customers.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(unique=True)),
-                ('logo_url', models.URLField(blank=True)),
-                ('primary_color', models.CharField(default='#1f4e79', help_text='Hex, e.g. #1f4e79', max_length=7)),
-                ('accent_color', models.CharField(default='#f5a623', max_length=7)),
-                ('sender_email', models.EmailField(max_length=254)),
-                ('sender_name', models.CharField(max_length=120)),
-                ('sms_sender_id', models.CharField(blank=True, help_text='Alphanumeric sender id (max 11)', max_length=11)),
-                ('sms_sender_number', models.CharField(blank=True, help_text='E.164 number for countries without alphanumeric ids', max_length=20)),
-                ('support_email', models.EmailField(max_length=254)),
-                ('support_phone', models.CharField(blank=True, max_length=20)),
-                ('support_url', models.URLField(blank=True)),
-                ('company_address', models.CharField(blank=True, max_length=300)),
-                ('default_language', models.CharField(default='en', max_length=16, validators=[customers.validators.validate_language])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(unique=True)),
+                ("logo_url", models.URLField(blank=True)),
+                ("primary_color", models.CharField(default="#1f4e79", help_text="Hex, e.g. #1f4e79", max_length=7)),
+                ("accent_color", models.CharField(default="#f5a623", max_length=7)),
+                ("sender_email", models.EmailField(max_length=254)),
+                ("sender_name", models.CharField(max_length=120)),
+                (
+                    "sms_sender_id",
+                    models.CharField(blank=True, help_text="Alphanumeric sender id (max 11)", max_length=11),
+                ),
+                (
+                    "sms_sender_number",
+                    models.CharField(
+                        blank=True, help_text="E.164 number for countries without alphanumeric ids", max_length=20
+                    ),
+                ),
+                ("support_email", models.EmailField(max_length=254)),
+                ("support_phone", models.CharField(blank=True, max_length=20)),
+                ("support_url", models.URLField(blank=True)),
+                ("company_address", models.CharField(blank=True, max_length=300)),
+                (
+                    "default_language",
+                    models.CharField(default="en", max_length=16, validators=[customers.validators.validate_language]),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, db_index=True, max_length=254)),
-                ('phone', models.CharField(blank=True, db_index=True, help_text='E.164', max_length=20)),
-                ('language', models.CharField(blank=True, help_text='BCP 47, e.g. es-MX', max_length=16, validators=[customers.validators.validate_language])),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[customers.validators.validate_time_zone])),
-                ('country', models.CharField(blank=True, max_length=2, validators=[customers.validators.validate_country])),
-                ('tier', models.CharField(choices=[('standard', 'Standard'), ('vip', 'VIP')], default='standard', max_length=20)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='preferences.brand')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, db_index=True, max_length=254)),
+                ("phone", models.CharField(blank=True, db_index=True, help_text="E.164", max_length=20)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="BCP 47, e.g. es-MX",
+                        max_length=16,
+                        validators=[customers.validators.validate_language],
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC", max_length=64, validators=[customers.validators.validate_time_zone]
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(blank=True, max_length=2, validators=[customers.validators.validate_country]),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[("standard", "Standard"), ("vip", "VIP")], default="standard", max_length=20
+                    ),
+                ),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="customers", to="preferences.brand"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerIdentity',
+            name="CustomerIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=120)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='preferences.customer')),
-                ('sales_channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customer_identities', to='orders.saleschannel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("external_id", models.CharField(max_length=120)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identities",
+                        to="preferences.customer",
+                    ),
+                ),
+                (
+                    "sales_channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="customer_identities",
+                        to="orders.saleschannel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'customer identities',
-                'constraints': [models.UniqueConstraint(fields=('sales_channel', 'external_id'), name='uniq_customer_per_channel')],
+                "verbose_name_plural": "customer identities",
+                "constraints": [
+                    models.UniqueConstraint(fields=("sales_channel", "external_id"), name="uniq_customer_per_channel")
+                ],
             },
         ),
     ]

@@ -5,38 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('preferences', '0001_initial'),
+        ("preferences", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChannelConsent',
+            name="ChannelConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                ('state', models.CharField(choices=[('opted_in', 'Opted in'), ('opted_out', 'Opted out')], max_length=10)),
-                ('source', models.CharField(blank=True, help_text='sms_keyword, email_unsubscribe, agent, api, center', max_length=60)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channel_consents', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("push", "Push")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(choices=[("opted_in", "Opted in"), ("opted_out", "Opted out")], max_length=10),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="sms_keyword, email_unsubscribe, agent, api, center", max_length=60
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channel_consents",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('customer', 'channel'), name='uniq_channel_consent')],
+                "constraints": [models.UniqueConstraint(fields=("customer", "channel"), name="uniq_channel_consent")],
             },
         ),
         migrations.CreateModel(
-            name='TypePreference',
+            name="TypePreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type_key', models.CharField(help_text='A notification type key, e.g. shipment_shipped', max_length=60)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                ('enabled', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='type_preferences', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "type_key",
+                    models.CharField(help_text="A notification type key, e.g. shipment_shipped", max_length=60),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("push", "Push")],
+                        max_length=10,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="type_preferences",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('customer', 'type_key', 'channel'), name='uniq_type_preference')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("customer", "type_key", "channel"), name="uniq_type_preference")
+                ],
             },
         ),
     ]

@@ -5,30 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('preferences', '0002_channelconsent_typepreference'),
+        ("preferences", "0002_channelconsent_typepreference"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentLog',
+            name="ConsentLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('whatsapp', 'WhatsApp'), ('push', 'Push')], max_length=10)),
-                ('type_key', models.CharField(blank=True, help_text='Empty: the whole channel', max_length=60)),
-                ('old_state', models.CharField(blank=True, max_length=10)),
-                ('new_state', models.CharField(max_length=10)),
-                ('source', models.CharField(choices=[('sms_keyword', 'SMS keyword (STOP/START)'), ('center', 'Preference center'), ('agent', 'Support agent'), ('api', 'Partner API'), ('email_unsubscribe', 'Email unsubscribe')], max_length=20)),
-                ('actor', models.CharField(blank=True, help_text='e.g. sms:+14155550100, user:alice', max_length=120)),
-                ('delivery_id', models.BigIntegerField(blank=True, help_text='The message that prompted it, if any', null=True)),
-                ('notification_id', models.BigIntegerField(blank=True, null=True)),
-                ('reference', models.CharField(blank=True, help_text='e.g. vonage inbound message id', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_log', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("push", "Push")],
+                        max_length=10,
+                    ),
+                ),
+                ("type_key", models.CharField(blank=True, help_text="Empty: the whole channel", max_length=60)),
+                ("old_state", models.CharField(blank=True, max_length=10)),
+                ("new_state", models.CharField(max_length=10)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("sms_keyword", "SMS keyword (STOP/START)"),
+                            ("center", "Preference center"),
+                            ("agent", "Support agent"),
+                            ("api", "Partner API"),
+                            ("email_unsubscribe", "Email unsubscribe"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("actor", models.CharField(blank=True, help_text="e.g. sms:+14155550100, user:alice", max_length=120)),
+                (
+                    "delivery_id",
+                    models.BigIntegerField(blank=True, help_text="The message that prompted it, if any", null=True),
+                ),
+                ("notification_id", models.BigIntegerField(blank=True, null=True)),
+                ("reference", models.CharField(blank=True, help_text="e.g. vonage inbound message id", max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_log",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
     ]

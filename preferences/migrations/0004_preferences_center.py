@@ -6,55 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('preferences', '0003_consentlog'),
+        ("preferences", "0003_consentlog"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerPreferences',
+            name="CustomerPreferences",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel_order', models.JSONField(blank=True, default=list, help_text='Preferred channels, first that works wins, e.g. ["push", "sms", "email"]; empty: the rule\'s order')),
-                ('quiet_hours_enabled', models.BooleanField(default=True)),
-                ('quiet_start', models.TimeField(default='21:00')),
-                ('quiet_end', models.TimeField(default='08:00')),
-                ('quiet_channels', models.JSONField(blank=True, default=preferences.models._default_quiet_channels, help_text='Channels held during quiet hours (email never is by default)')),
-                ('rhythm', models.JSONField(blank=True, default=dict, help_text='Per category: {"shipping": "daily"}; missing = instant')),
-                ('digest_hour', models.PositiveSmallIntegerField(default=18, help_text='Local hour (0-23) of the daily digest')),
-                ('app_seen_at', models.DateTimeField(blank=True, help_text="Last time the merchant's app reported the device", null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preferences', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel_order",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Preferred channels, first that works wins, e.g. ["push", "sms", "email"]; empty: the rule\'s order',
+                    ),
+                ),
+                ("quiet_hours_enabled", models.BooleanField(default=True)),
+                ("quiet_start", models.TimeField(default="21:00")),
+                ("quiet_end", models.TimeField(default="08:00")),
+                (
+                    "quiet_channels",
+                    models.JSONField(
+                        blank=True,
+                        default=preferences.models._default_quiet_channels,
+                        help_text="Channels held during quiet hours (email never is by default)",
+                    ),
+                ),
+                (
+                    "rhythm",
+                    models.JSONField(
+                        blank=True, default=dict, help_text='Per category: {"shipping": "daily"}; missing = instant'
+                    ),
+                ),
+                (
+                    "digest_hour",
+                    models.PositiveSmallIntegerField(default=18, help_text="Local hour (0-23) of the daily digest"),
+                ),
+                (
+                    "app_seen_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Last time the merchant's app reported the device", null=True
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="preferences",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'customer preferences',
+                "verbose_name_plural": "customer preferences",
             },
         ),
         migrations.CreateModel(
-            name='PushSubscription',
+            name="PushSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('endpoint', models.URLField(max_length=1000, unique=True)),
-                ('p256dh', models.CharField(max_length=200)),
-                ('auth', models.CharField(max_length=100)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('expired_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='push_subscriptions', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("endpoint", models.URLField(max_length=1000, unique=True)),
+                ("p256dh", models.CharField(max_length=200)),
+                ("auth", models.CharField(max_length=100)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("expired_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="push_subscriptions",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ShortLink',
+            name="ShortLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='short_links', to='preferences.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="short_links",
+                        to="preferences.customer",
+                    ),
+                ),
             ],
         ),
     ]

@@ -5,69 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
-        ('inventory', '0003_alter_backinstocksubscription_customer_and_more'),
-        ('notifications', '0010_remove_template_notification_type_and_more'),
-        ('orders', '0005_delete_carrieraccount_delete_carrierstatusmapping_and_more'),
-        ('preferences', '0004_preferences_center'),
+        ("customers", "0001_initial"),
+        ("inventory", "0003_alter_backinstocksubscription_customer_and_more"),
+        ("notifications", "0010_remove_template_notification_type_and_more"),
+        ("orders", "0005_delete_carrieraccount_delete_carrierstatusmapping_and_more"),
+        ("preferences", "0004_preferences_center"),
     ]
 
     # The models moved here from another app: their tables stay as they are (db_table), only
     # Django's view of which app holds them changes.
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[
-            migrations.RemoveField(
-                model_name='customer',
-                name='brand',
-            ),
-            migrations.AlterField(
-                model_name='typepreference',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='type_preferences', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='customerpreferences',
-                name='customer',
-                field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preferences', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='shortlink',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='short_links', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='consentlog',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_log', to='customers.customer'),
-            ),
-            migrations.RemoveField(
-                model_name='customeridentity',
-                name='customer',
-            ),
-            migrations.AlterField(
-                model_name='pushsubscription',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='push_subscriptions', to='customers.customer'),
-            ),
-            migrations.AlterField(
-                model_name='channelconsent',
-                name='customer',
-                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channel_consents', to='customers.customer'),
-            ),
-            migrations.RemoveField(
-                model_name='customeridentity',
-                name='sales_channel',
-            ),
-            migrations.DeleteModel(
-                name='Brand',
-            ),
-            migrations.DeleteModel(
-                name='Customer',
-            ),
-            migrations.DeleteModel(
-                name='CustomerIdentity',
-            ),
-        ]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(
+                    model_name="customer",
+                    name="brand",
+                ),
+                migrations.AlterField(
+                    model_name="typepreference",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="type_preferences",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customerpreferences",
+                    name="customer",
+                    field=models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="preferences", to="customers.customer"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="shortlink",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="short_links", to="customers.customer"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="consentlog",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consent_log", to="customers.customer"
+                    ),
+                ),
+                migrations.RemoveField(
+                    model_name="customeridentity",
+                    name="customer",
+                ),
+                migrations.AlterField(
+                    model_name="pushsubscription",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="push_subscriptions",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="channelconsent",
+                    name="customer",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channel_consents",
+                        to="customers.customer",
+                    ),
+                ),
+                migrations.RemoveField(
+                    model_name="customeridentity",
+                    name="sales_channel",
+                ),
+                migrations.DeleteModel(
+                    name="Brand",
+                ),
+                migrations.DeleteModel(
+                    name="Customer",
+                ),
+                migrations.DeleteModel(
+                    name="CustomerIdentity",
+                ),
+            ]
+        ),
     ]

@@ -6,53 +6,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReturnRequest',
+            name="ReturnRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=returns.models._new_return_code, help_text='Return authorisation code', max_length=16, unique=True)),
-                ('external_id', models.CharField(blank=True, max_length=120)),
-                ('reason', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('label_issued', 'Label issued'), ('in_transit', 'In transit'), ('received', 'Received'), ('inspected', 'Inspected'), ('refund_processing', 'Refund processing'), ('refunded', 'Refunded'), ('resolved', 'Resolved')], db_index=True, default='requested', max_length=20)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('refund_estimate', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('refund_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('return_carrier', models.CharField(blank=True, max_length=40)),
-                ('return_tracking_number', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('label_url', models.URLField(blank=True, max_length=500)),
-                ('inspection_result', models.CharField(blank=True, choices=[('', 'Not inspected'), ('accepted', 'Accepted'), ('partial', 'Partially accepted'), ('refused', 'Refused')], default='', max_length=10)),
-                ('inspection_notes', models.TextField(blank=True)),
-                ('rejection_reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        default=returns.models._new_return_code,
+                        help_text="Return authorisation code",
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=120)),
+                ("reason", models.CharField(max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("label_issued", "Label issued"),
+                            ("in_transit", "In transit"),
+                            ("received", "Received"),
+                            ("inspected", "Inspected"),
+                            ("refund_processing", "Refund processing"),
+                            ("refunded", "Refunded"),
+                            ("resolved", "Resolved"),
+                        ],
+                        db_index=True,
+                        default="requested",
+                        max_length=20,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("refund_estimate", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("refund_amount", models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
+                ("return_carrier", models.CharField(blank=True, max_length=40)),
+                ("return_tracking_number", models.CharField(blank=True, db_index=True, max_length=80)),
+                ("label_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "inspection_result",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not inspected"),
+                            ("accepted", "Accepted"),
+                            ("partial", "Partially accepted"),
+                            ("refused", "Refused"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("inspection_notes", models.TextField(blank=True)),
+                ("rejection_reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="returns", to="orders.order"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnLine',
+            name="ReturnLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField()),
-                ('order_line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='return_lines', to='orders.orderline')),
-                ('return_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='returns.returnrequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "order_line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="return_lines", to="orders.orderline"
+                    ),
+                ),
+                (
+                    "return_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="returns.returnrequest"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='returnrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('order', 'external_id'), name='uniq_return_external_id'),
+            model_name="returnrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("order", "external_id"),
+                name="uniq_return_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnline',
-            constraint=models.UniqueConstraint(fields=('return_request', 'order_line'), name='uniq_return_line'),
+            model_name="returnline",
+            constraint=models.UniqueConstraint(fields=("return_request", "order_line"), name="uniq_return_line"),
         ),
     ]

@@ -1,4 +1,5 @@
 """Fixtures for the admin tests: a logged-in superuser client and helpers to post actions."""
+
 import re
 
 import pytest

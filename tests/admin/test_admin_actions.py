@@ -1,5 +1,6 @@
 """Admin actions change statuses only through the transition services (audited), report each
 object's outcome, and leave a forbidden move's object untouched."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,9 +10,8 @@ from core.models import AuditLog
 from inventory.models import StockLevel
 from orders.models import Order, OrderLine, Shipment
 from returns.models import ReturnRequest
+from tests.admin.conftest import management_forms, messages_of
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, ReturnRequestFactory, ShipmentFactory
-
-from .conftest import management_forms, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +51,9 @@ def test_forbidden_action_leaves_status_unchanged_and_says_why(post_action):
     assert delivered.status == Order.Status.DELIVERED
     assert not audit_rows(delivered).exists()
     errors = [text for level, text in messages_of(response) if level == "error"]
-    assert errors == [f"{delivered}: Cannot move order from 'delivered' to 'cancelled'. "
-                      "Allowed next states: none (final state)."]
+    assert errors == [
+        f"{delivered}: Cannot move order from 'delivered' to 'cancelled'. Allowed next states: none (final state)."
+    ]
     # And the placed one was cancelled
     placed.refresh_from_db()
     assert placed.status == Order.Status.CANCELLED
@@ -133,8 +134,9 @@ def test_refund_asks_for_the_amount_on_an_intermediate_page(post_action):
     assert "This field is required" in again.content.decode()
 
     # When it is submitted with the amount
-    done = post_action(ReturnRequest, "mark_refunded", [ret], apply="Apply", refund_amount="49.90",
-                       reason="refund confirmed by PSP")
+    done = post_action(
+        ReturnRequest, "mark_refunded", [ret], apply="Apply", refund_amount="49.90", reason="refund confirmed by PSP"
+    )
 
     # Then the return is refunded with that amount, and the reason is in the audit trail
     assert done.status_code == 302
@@ -167,8 +169,10 @@ def test_forbidden_return_milestone_with_form_reports_the_error(post_action):
     # Then it stays requested and the service's message is shown
     ret.refresh_from_db()
     assert ret.status == ReturnRequest.Status.REQUESTED
-    assert any(level == "error" and "Cannot move return from 'requested' to 'refunded'" in text
-               for level, text in messages_of(response))
+    assert any(
+        level == "error" and "Cannot move return from 'requested' to 'refunded'" in text
+        for level, text in messages_of(response)
+    )
 
 
 def test_stock_delta_action_goes_through_stock_level_update(post_action):

@@ -1,4 +1,5 @@
 """Every registered model's changelist, change and add pages render for a superuser."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,12 +9,12 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from partners.models import IdempotencyKey
-from partners.services import partner_create
+from customers.models import CustomerIdentity
 from inventory.models import BackInStockSubscription
 from inventory.services import stock_level_update
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
-from customers.models import CustomerIdentity
+from partners.models import IdempotencyKey
+from partners.services import partner_create
 from returns.services import return_create
 from tests.factories import CustomerFactory, ProductFactory, SalesChannelFactory
 
@@ -29,18 +30,30 @@ def one_of_everything(db, superuser):
     CustomerIdentity.objects.create(customer=customer, sales_channel=channel, external_id="C-1")
     product = ProductFactory(brand=channel.brand, sku="TENT-1")
     stock_level_update(product=product, on_hand=3)
-    order, _ = order_create(sales_channel=channel, external_id="1001", customer=customer, lines=[
-        LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300")),
-        LineInput(sku="SOCK-1", quantity=2, unit_price=Decimal("10"), backordered=True),
-    ])
+    order, _ = order_create(
+        sales_channel=channel,
+        external_id="1001",
+        customer=customer,
+        lines=[
+            LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300")),
+            LineInput(sku="SOCK-1", quantity=2, unit_price=Decimal("10"), backordered=True),
+        ],
+    )
     first_line = order.lines.first()
     shipment, _ = shipment_create(order=order, carrier="ups", tracking_number="1Z1", lines=[(first_line, 1)])
     shipment_event_record(shipment=shipment, status="shipped", occurred_at=timezone.now(), carrier_code="PU")
     return_create(order=order, lines=[(first_line, 1)], reason="Too big")
     BackInStockSubscription.objects.create(customer=customer, product=product)
     partner, _ = partner_create(name="shop", sales_channels=[channel])
-    IdempotencyKey.objects.create(partner=partner, key="k1", method="POST", path="/api/v1/orders/",
-                                  request_hash="0" * 64, response_status=201, response_body={})
+    IdempotencyKey.objects.create(
+        partner=partner,
+        key="k1",
+        method="POST",
+        path="/api/v1/orders/",
+        request_hash="0" * 64,
+        response_status=201,
+        response_body={},
+    )
     _make_optional_rows(customer)
     Group.objects.create(name="Support agents")
 
@@ -54,15 +67,23 @@ def _make_optional_rows(customer):
     if hasattr(prefs, "TypePreference"):
         prefs.TypePreference.objects.create(customer=customer, type_key="shipment_shipped", channel="email")
     if hasattr(prefs, "PushSubscription"):  # preference center (issue 6)
-        prefs.PushSubscription.objects.create(customer=customer, endpoint="https://push.example/abc", p256dh="k", auth="a")
+        prefs.PushSubscription.objects.create(
+            customer=customer, endpoint="https://push.example/abc", p256dh="k", auth="a"
+        )
     from orders import models as orders_models
 
     if hasattr(orders_models, "IntakeRecord"):  # order intake (issue 7)
         channel = customer.identities.first().sales_channel
         orders_models.ChannelIntakeSettings.objects.create(sales_channel=channel, webhook_secret="s")
-        orders_models.IntakeRecord.objects.create(kind="partner", source=f"partner:{channel.slug}", topic="order",
-                                                  sales_channel=channel, raw_body="{}", status="failed",
-                                                  errors=[{"field": "lines", "rule": "required", "message": ""}])
+        orders_models.IntakeRecord.objects.create(
+            kind="partner",
+            source=f"partner:{channel.slug}",
+            topic="order",
+            sales_channel=channel,
+            raw_body="{}",
+            status="failed",
+            errors=[{"field": "lines", "rule": "required", "message": ""}],
+        )
         orders_models.CarrierAccount.objects.create(carrier="dhl", adapter="dhl", base_url="http://127.0.0.1:9")
     try:
         from django_celery_beat import models as beat
@@ -111,8 +132,12 @@ def test_status_fields_are_read_only_in_forms(admin_client_as, one_of_everything
     from orders.models import Order, OrderLine, Shipment
     from returns.models import ReturnRequest
 
-    for model, field in [(Order, "status"), (Shipment, "status"), (ReturnRequest, "status"),
-                         (OrderLine, "backorder_state")]:
+    for model, field in [
+        (Order, "status"),
+        (Shipment, "status"),
+        (ReturnRequest, "status"),
+        (OrderLine, "backorder_state"),
+    ]:
         obj = model.objects.first()
         # When the page is opened
         response = admin_client_as.get(_url(model, "change", obj.pk))

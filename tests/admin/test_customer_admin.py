@@ -1,26 +1,33 @@
 """Customers in the admin: contact data is validated and normalised like the API does, and
 changes go through customer_update (audited)."""
+
 import pytest
 
 from core.models import AuditLog
+from tests.admin.conftest import management_forms
 from tests.factories import CustomerFactory
-
-from .conftest import management_forms
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(customer, **changes):
-    data = {"brand": customer.brand_id, "name": customer.name, "tier": customer.tier, "tags": "[]",
-            "email": customer.email, "phone": customer.phone, "language": customer.language,
-            "time_zone": customer.time_zone, "country": customer.country}
+    data = {
+        "brand": customer.brand_id,
+        "name": customer.name,
+        "tier": customer.tier,
+        "tags": "[]",
+        "email": customer.email,
+        "phone": customer.phone,
+        "language": customer.language,
+        "time_zone": customer.time_zone,
+        "country": customer.country,
+    }
     return {**data, **changes}
 
 
 def test_national_phone_is_saved_in_e164_through_the_service(admin_client_as):
     # Given a customer in Mexico
-    customer = CustomerFactory(country="MX", phone="+525512345678", language="es",
-                               time_zone="America/Mexico_City")
+    customer = CustomerFactory(country="MX", phone="+525512345678", language="es", time_zone="America/Mexico_City")
     url = f"/admin/customers/customer/{customer.pk}/change/"
     inlines = management_forms(admin_client_as.get(url))
 
@@ -46,7 +53,10 @@ def test_invalid_phone_is_refused_with_a_clear_message(admin_client_as):
 
     # Then the form is shown again with the validator's message and nothing changed
     assert response.status_code == 200
-    assert "is not a valid phone number" in response.content.decode() or "is not a phone number" in response.content.decode()
+    assert (
+        "is not a valid phone number" in response.content.decode()
+        or "is not a phone number" in response.content.decode()
+    )
     before = customer.phone
     customer.refresh_from_db()
     assert customer.phone == before

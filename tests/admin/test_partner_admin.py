@@ -1,13 +1,13 @@
 """Partners in the admin: the token is shown once after creation, only its hash is stored."""
+
 import re
 
 import pytest
 
 from core.models import AuditLog
 from partners.models import Partner, hash_token
+from tests.admin.conftest import management_forms, messages_of
 from tests.factories import SalesChannelFactory
-
-from .conftest import management_forms, messages_of
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r"wp_[A-Za-z0-9_\-]+")
@@ -19,8 +19,10 @@ def test_creating_a_partner_shows_its_token_once(admin_client_as):
 
     # When an agent adds a partner for it
     inlines = management_forms(admin_client_as.get("/admin/partners/partner/add/"))
-    response = admin_client_as.post("/admin/partners/partner/add/", {
-        "name": "Acme shop", "sales_channels": [channel.pk], "is_active": "on", **inlines})
+    response = admin_client_as.post(
+        "/admin/partners/partner/add/",
+        {"name": "Acme shop", "sales_channels": [channel.pk], "is_active": "on", **inlines},
+    )
 
     # Then the partner exists with the channel, and the message carries a token matching its hash
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -1,4 +1,5 @@
 """Fixtures for the partner API tests: a partner with one channel, a foreign channel, payloads."""
+
 import pytest
 from django.core.cache import cache
 
@@ -36,8 +37,12 @@ def order_payload(channel):
             "sales_channel": channel.slug,
             "external_id": external_id,
             "customer": {
-                "external_id": "cust-1", "name": "Ana Pérez", "email": "ana@example.com",
-                "phone": "+52 55 1234 5678", "language": "es-mx", "time_zone": "America/Mexico_City",
+                "external_id": "cust-1",
+                "name": "Ana Pérez",
+                "email": "ana@example.com",
+                "phone": "+52 55 1234 5678",
+                "language": "es-mx",
+                "time_zone": "America/Mexico_City",
                 "country": "MX",
             },
             "lines": [

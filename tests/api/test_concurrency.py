@@ -1,13 +1,14 @@
 """Two partner requests for the same order at the same moment create one order (PostgreSQL:
 real row locks and unique-index waits between two connections)."""
+
 import threading
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from orders.models import Order
 from customers.models import Customer
+from orders.models import Order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,5 @@
 """Customers through the partner API: upsert by channel and external id, update, scoping, validation."""
+
 from customers.models import Customer, CustomerIdentity
 from tests.factories import CustomerFactory, OrderFactory
 
@@ -7,8 +8,15 @@ URL = "/api/v1/customers/"
 
 def test_upsert_creates_then_updates_the_same_customer(partner_client, channel):
     # given a partner with one channel
-    body = {"sales_channel": channel.slug, "external_id": "c-7", "name": "Ana", "phone": "+14155550123",
-            "language": "es-mx", "time_zone": "America/Mexico_City", "country": "mx"}
+    body = {
+        "sales_channel": channel.slug,
+        "external_id": "c-7",
+        "name": "Ana",
+        "phone": "+14155550123",
+        "language": "es-mx",
+        "time_zone": "America/Mexico_City",
+        "country": "mx",
+    }
 
     # when the same customer is sent twice, the second time with a new name
     first = partner_client.post(URL, body, format="json")
@@ -54,8 +62,14 @@ def test_patch_updates_fields_and_validates_them(partner_client, channel):
 
 def test_invalid_contact_fields_are_400_by_field(partner_client, channel):
     # given a customer with a bad phone, language, country and email
-    body = {"sales_channel": channel.slug, "external_id": "c-10", "phone": "+1 555", "language": "xx-QQ-zz",
-            "country": "ZZZ", "email": "not-an-email"}
+    body = {
+        "sales_channel": channel.slug,
+        "external_id": "c-10",
+        "phone": "+1 555",
+        "language": "xx-QQ-zz",
+        "country": "ZZZ",
+        "email": "not-an-email",
+    }
 
     # when it is sent
     response = partner_client.post(URL, body, format="json")

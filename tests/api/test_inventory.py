@@ -1,5 +1,6 @@
 """Products and stock levels through the partner API: catalogue within the partner's brands,
 absolute and delta updates with the thresholds they cross, validation and isolation."""
+
 from inventory.models import Product, StockLevel
 from inventory.signals import stock_level_changed
 from tests.factories import ProductFactory, SalesChannelFactory, StockLevelFactory
@@ -24,8 +25,9 @@ def test_create_and_list_products_in_the_partners_brand(partner_client, channel,
 
 def test_product_in_a_foreign_channel_is_400(partner_client, foreign_channel):
     # when a product names a channel the partner lacks
-    response = partner_client.post(PRODUCTS, {"sales_channel": foreign_channel.slug, "sku": "X", "name": "X",
-                                              "price": "1.00"}, format="json")
+    response = partner_client.post(
+        PRODUCTS, {"sales_channel": foreign_channel.slug, "sku": "X", "name": "X", "price": "1.00"}, format="json"
+    )
 
     # then it is refused on sales_channel
     assert response.status_code == 400
@@ -40,8 +42,9 @@ def test_partner_with_two_brands_must_name_the_channel(partner_factory, channel)
 
     # when a product is created without a channel, then with one
     vague = client.post(PRODUCTS, {"sku": "X", "name": "X", "price": "1.00"}, format="json")
-    named = client.post(PRODUCTS, {"sales_channel": other.slug, "sku": "X", "name": "X", "price": "1.00"},
-                        format="json")
+    named = client.post(
+        PRODUCTS, {"sales_channel": other.slug, "sku": "X", "name": "X", "price": "1.00"}, format="json"
+    )
 
     # then the first asks for the channel and the second lands in that channel's brand
     assert vague.status_code == 400 and "sales_channel" in vague.json()
@@ -53,14 +56,14 @@ def test_stock_delta_and_crossed_thresholds(partner_client, channel):
     product = ProductFactory(brand=channel.brand, sku="SHOE-1")
     StockLevelFactory(product=product, on_hand=6, low_stock_threshold=5)
     signals = []
-    stock_level_changed.connect(lambda sender, crossed, **kw: signals.append(crossed), weak=False,
-                                dispatch_uid="test-stock-api")
+    stock_level_changed.connect(
+        lambda sender, crossed, **kw: signals.append(crossed), weak=False, dispatch_uid="test-stock-api"
+    )
     try:
         # when 2 are sold, then 10 more, then the stock is counted at 3
         low = partner_client.post(STOCK, {"sku": "SHOE-1", "delta": -2}, format="json")
         below = partner_client.post(STOCK, {"sku": "SHOE-1", "delta": -10}, format="json")
-        back = partner_client.post(STOCK, {"sku": "SHOE-1", "on_hand": 3, "restock_eta": "2025-06-01"},
-                                   format="json")
+        back = partner_client.post(STOCK, {"sku": "SHOE-1", "on_hand": 3, "restock_eta": "2025-06-01"}, format="json")
     finally:
         stock_level_changed.disconnect(dispatch_uid="test-stock-api")
 

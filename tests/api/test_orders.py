@@ -1,10 +1,11 @@
 """Orders through the partner API: intake with lines and customer, repeat safety (external id and
 Idempotency-Key), filters, transitions with 409s, partner isolation and validation."""
+
 import pytest
 
+from customers.models import Customer
 from orders.models import Order, OrderLine
 from orders.signals import order_status_changed
-from customers.models import Customer
 from tests.factories import OrderFactory
 
 URL = "/api/v1/orders/"
@@ -93,10 +94,13 @@ def test_a_failed_request_does_not_burn_its_idempotency_key(partner_client, orde
     assert good.status_code == 201
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"lines": []}, "lines", "An order needs at least one line."),
-    ({"currency": "dollars"}, "currency", "Use a three-letter ISO 4217 code, e.g. USD."),
-])
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"lines": []}, "lines", "An order needs at least one line."),
+        ({"currency": "dollars"}, "currency", "Use a three-letter ISO 4217 code, e.g. USD."),
+    ],
+)
 def test_order_level_validation(partner_client, order_payload, change, field, message):
     # given an order with one bad field
     # when it is posted
@@ -169,8 +173,9 @@ def test_another_channels_order_is_404_and_not_listed(partner_client, create_ord
     listed = partner_client.get(URL).json()
     detail = partner_client.get(f"{URL}{foreign.pk}/")
     transition = partner_client.post(f"{URL}{foreign.pk}/transition/", {"status": "cancelled"}, format="json")
-    shipment = partner_client.post(f"{URL}{foreign.pk}/shipments/", {"carrier": "ups", "tracking_number": "1"},
-                                   format="json")
+    shipment = partner_client.post(
+        f"{URL}{foreign.pk}/shipments/", {"carrier": "ups", "tracking_number": "1"}, format="json"
+    )
 
     # then only its own order is visible; the foreign one is 404 everywhere and unchanged
     assert [o["id"] for o in listed["results"]] == [mine["id"]]

@@ -1,5 +1,6 @@
 """Cross-cutting behaviour of the partner API: authentication, per-token throttling with
 Retry-After, and the OpenAPI schema and docs."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -52,8 +53,14 @@ def test_schema_is_openapi_3_and_describes_the_api(client, db):
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    for path in ("/api/v1/orders/", "/api/v1/orders/{id}/transition/", "/api/v1/shipments/{id}/events/",
-                 "/api/v1/returns/{id}/transition/", "/api/v1/stock-levels/", "/api/v1/customers/{id}/"):
+    for path in (
+        "/api/v1/orders/",
+        "/api/v1/orders/{id}/transition/",
+        "/api/v1/shipments/{id}/events/",
+        "/api/v1/returns/{id}/transition/",
+        "/api/v1/stock-levels/",
+        "/api/v1/customers/{id}/",
+    ):
         assert path in schema["paths"], path
     assert schema["components"]["securitySchemes"]["partnerToken"]["scheme"] == "bearer"
 

@@ -1,5 +1,6 @@
 """Returns through the partner API: opening one for order lines, advancing it with each
 milestone's fields, 409s with allowed states, validation and isolation."""
+
 from returns.models import ReturnRequest
 from returns.signals import return_status_changed
 from tests.factories import OrderFactory, ReturnRequestFactory
@@ -8,9 +9,16 @@ URL = "/api/v1/returns/"
 
 
 def _open(client, order, quantity=1, **extra):
-    return client.post(URL, {"order": order["id"], "reason": "Too small",
-                             "lines": [{"line_id": order["lines"][0]["id"], "quantity": quantity}], **extra},
-                       format="json")
+    return client.post(
+        URL,
+        {
+            "order": order["id"],
+            "reason": "Too small",
+            "lines": [{"line_id": order["lines"][0]["id"], "quantity": quantity}],
+            **extra,
+        },
+        format="json",
+    )
 
 
 def test_open_a_return_and_repeat_by_external_id(partner_client, create_order):
@@ -38,10 +46,12 @@ def test_return_validation(partner_client, create_order, foreign_channel):
     # when returns are opened for too many, for no lines, for a foreign order, for an unknown line
     too_many = _open(partner_client, order, quantity=3)
     no_lines = partner_client.post(URL, {"order": order["id"], "reason": "x", "lines": []}, format="json")
-    foreign_order = partner_client.post(URL, {"order": foreign.pk, "reason": "x",
-                                              "lines": [{"line_id": 1, "quantity": 1}]}, format="json")
-    unknown_line = partner_client.post(URL, {"order": order["id"], "reason": "x",
-                                             "lines": [{"line_id": 999999, "quantity": 1}]}, format="json")
+    foreign_order = partner_client.post(
+        URL, {"order": foreign.pk, "reason": "x", "lines": [{"line_id": 1, "quantity": 1}]}, format="json"
+    )
+    unknown_line = partner_client.post(
+        URL, {"order": order["id"], "reason": "x", "lines": [{"line_id": 999999, "quantity": 1}]}, format="json"
+    )
 
     # then each is a 400 naming the field, and nothing is created
     assert too_many.status_code == 400
@@ -57,8 +67,9 @@ def test_advance_a_return_through_its_milestones(partner_client, create_order):
     order = create_order("1001")
     ret = _open(partner_client, order).json()
     seen = []
-    return_status_changed.connect(lambda sender, to_status, **kw: seen.append(to_status), weak=False,
-                                  dispatch_uid="test-returns-api")
+    return_status_changed.connect(
+        lambda sender, to_status, **kw: seen.append(to_status), weak=False, dispatch_uid="test-returns-api"
+    )
 
     def move(status, **fields):
         response = partner_client.post(f"{URL}{ret['id']}/transition/", {"status": status, **fields}, format="json")
@@ -68,8 +79,12 @@ def test_advance_a_return_through_its_milestones(partner_client, create_order):
     try:
         # when it goes approved -> label issued -> in transit -> received -> inspected -> refund -> refunded
         move("approved")
-        labelled = move("label_issued", return_carrier="ups", return_tracking_number="1ZRET",
-                        label_url="https://labels.example/1ZRET.pdf")
+        labelled = move(
+            "label_issued",
+            return_carrier="ups",
+            return_tracking_number="1ZRET",
+            label_url="https://labels.example/1ZRET.pdf",
+        )
         move("in_transit")
         move("received")
         inspected = move("inspected", inspection_result="accepted", inspection_notes="As new")
@@ -82,8 +97,7 @@ def test_advance_a_return_through_its_milestones(partner_client, create_order):
     assert labelled["return_tracking_number"] == "1ZRET"
     assert inspected["inspection_result"] == "accepted"
     assert refunded["status"] == "refunded" and refunded["refund_amount"] == "59.90"
-    assert seen == ["approved", "label_issued", "in_transit", "received", "inspected", "refund_processing",
-                    "refunded"]
+    assert seen == ["approved", "label_issued", "in_transit", "received", "inspected", "refund_processing", "refunded"]
 
 
 def test_milestone_fields_are_checked(partner_client, create_order):
@@ -94,9 +108,11 @@ def test_milestone_fields_are_checked(partner_client, create_order):
 
     # when it is labelled without a tracking number, or with a field that milestone does not carry
     missing = partner_client.post(f"{URL}{ret['id']}/transition/", {"status": "label_issued"}, format="json")
-    unexpected = partner_client.post(f"{URL}{ret['id']}/transition/",
-                                     {"status": "label_issued", "return_tracking_number": "1Z",
-                                      "refund_amount": "5.00"}, format="json")
+    unexpected = partner_client.post(
+        f"{URL}{ret['id']}/transition/",
+        {"status": "label_issued", "return_tracking_number": "1Z", "refund_amount": "5.00"},
+        format="json",
+    )
 
     # then the field is named and the return has not moved
     assert missing.status_code == 400

@@ -1,6 +1,7 @@
 """Shipments and carrier events through the partner API: creation on an order, order status that
 follows, duplicate events as no-ops with exact signal counts, late events stored but never
 applied (nothing sent), 409s, filters and isolation."""
+
 import pytest
 
 from notifications.models import Event, Notification
@@ -25,8 +26,14 @@ def shipment_signals():
 
 
 def _event(status, at="2025-05-01T10:00:00Z", **extra):
-    return {"status": status, "occurred_at": at, "carrier_code": "SCAN", "description": "Scanned",
-            "location": "Memphis, TN", **extra}
+    return {
+        "status": status,
+        "occurred_at": at,
+        "carrier_code": "SCAN",
+        "description": "Scanned",
+        "location": "Memphis, TN",
+        **extra,
+    }
 
 
 def test_shipment_for_some_lines_makes_the_order_partially_shipped(partner_client, create_order):
@@ -35,10 +42,16 @@ def test_shipment_for_some_lines_makes_the_order_partially_shipped(partner_clien
     shoe = order["lines"][0]
 
     # when one line ships
-    response = partner_client.post(f"{ORDERS}{order['id']}/shipments/", {
-        "carrier": "ups", "tracking_number": "1Z1", "status": "shipped",
-        "lines": [{"line_id": shoe["id"], "quantity": 2}],
-    }, format="json")
+    response = partner_client.post(
+        f"{ORDERS}{order['id']}/shipments/",
+        {
+            "carrier": "ups",
+            "tracking_number": "1Z1",
+            "status": "shipped",
+            "lines": [{"line_id": shoe["id"], "quantity": 2}],
+        },
+        format="json",
+    )
 
     # then the shipment holds that line and the order follows it
     assert response.status_code == 201, response.json()
@@ -69,17 +82,36 @@ def test_shipment_validation(partner_client, create_order, foreign_channel):
     foreign = OrderFactory(sales_channel=foreign_channel)
 
     # when shipments are posted with bad lines, a foreign order, or missing fields
-    bad_line = partner_client.post(f"{ORDERS}{order['id']}/shipments/", {
-        "carrier": "ups", "tracking_number": "1Z2", "lines": [{"line_id": 999999, "quantity": 1}],
-    }, format="json")
-    too_many = partner_client.post(f"{ORDERS}{order['id']}/shipments/", {
-        "carrier": "ups", "tracking_number": "1Z3", "lines": [{"line_id": order["lines"][1]["id"], "quantity": 5}],
-    }, format="json")
-    negative = partner_client.post(f"{ORDERS}{order['id']}/shipments/", {
-        "carrier": "ups", "tracking_number": "1Z4", "lines": [{"line_id": order["lines"][1]["id"], "quantity": -1}],
-    }, format="json")
-    foreign_order = partner_client.post(SHIPMENTS, {"order": foreign.pk, "carrier": "ups", "tracking_number": "1Z5"},
-                                        format="json")
+    bad_line = partner_client.post(
+        f"{ORDERS}{order['id']}/shipments/",
+        {
+            "carrier": "ups",
+            "tracking_number": "1Z2",
+            "lines": [{"line_id": 999999, "quantity": 1}],
+        },
+        format="json",
+    )
+    too_many = partner_client.post(
+        f"{ORDERS}{order['id']}/shipments/",
+        {
+            "carrier": "ups",
+            "tracking_number": "1Z3",
+            "lines": [{"line_id": order["lines"][1]["id"], "quantity": 5}],
+        },
+        format="json",
+    )
+    negative = partner_client.post(
+        f"{ORDERS}{order['id']}/shipments/",
+        {
+            "carrier": "ups",
+            "tracking_number": "1Z4",
+            "lines": [{"line_id": order["lines"][1]["id"], "quantity": -1}],
+        },
+        format="json",
+    )
+    foreign_order = partner_client.post(
+        SHIPMENTS, {"order": foreign.pk, "carrier": "ups", "tracking_number": "1Z5"}, format="json"
+    )
     missing = partner_client.post(SHIPMENTS, {"order": order["id"]}, format="json")
 
     # then each is a 400 on its field, and nothing is created
@@ -100,8 +132,9 @@ def test_tracking_number_of_another_orders_shipment_is_400(partner_client, creat
     partner_client.post(SHIPMENTS, {"order": first["id"], "carrier": "ups", "tracking_number": "1Z9"}, format="json")
 
     # when the same carrier and tracking number is sent for another order
-    response = partner_client.post(SHIPMENTS, {"order": second["id"], "carrier": "ups", "tracking_number": "1Z9"},
-                                   format="json")
+    response = partner_client.post(
+        SHIPMENTS, {"order": second["id"], "carrier": "ups", "tracking_number": "1Z9"}, format="json"
+    )
 
     # then it is refused, not silently attached to the first order
     assert response.status_code == 400
@@ -111,14 +144,16 @@ def test_tracking_number_of_another_orders_shipment_is_400(partner_client, creat
 def test_new_event_moves_the_shipment_and_a_duplicate_is_a_no_op(partner_client, create_order, shipment_signals):
     # given a shipment that has a label
     order = create_order("1001")
-    shipment = partner_client.post(SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1"},
-                                   format="json").json()
+    shipment = partner_client.post(
+        SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1"}, format="json"
+    ).json()
     shipment_signals.clear()
 
     # when the carrier posts the same in-transit scan twice (once written in another time zone)
     first = partner_client.post(f"{SHIPMENTS}{shipment['id']}/events/", _event("in_transit"), format="json")
-    again = partner_client.post(f"{SHIPMENTS}{shipment['id']}/events/",
-                                _event("in_transit", at="2025-05-01T05:00:00-05:00"), format="json")
+    again = partner_client.post(
+        f"{SHIPMENTS}{shipment['id']}/events/", _event("in_transit", at="2025-05-01T05:00:00-05:00"), format="json"
+    )
 
     # then one event is stored, the shipment moved once and one signal was sent
     assert first.status_code == 201, first.json()
@@ -133,12 +168,16 @@ def test_new_event_moves_the_shipment_and_a_duplicate_is_a_no_op(partner_client,
 def test_delivered_event_delivers_the_order(partner_client, create_order, shipment_signals):
     # given a whole-order shipment in transit
     order = create_order("1001")
-    shipment = partner_client.post(SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1",
-                                               "status": "in_transit"}, format="json").json()
+    shipment = partner_client.post(
+        SHIPMENTS,
+        {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1", "status": "in_transit"},
+        format="json",
+    ).json()
 
     # when the carrier reports it delivered
-    response = partner_client.post(f"{SHIPMENTS}{shipment['id']}/events/",
-                                   _event("delivered", at="2025-05-02T10:00:00Z"), format="json")
+    response = partner_client.post(
+        f"{SHIPMENTS}{shipment['id']}/events/", _event("delivered", at="2025-05-02T10:00:00Z"), format="json"
+    )
 
     # then the shipment and the order are delivered
     assert response.status_code == 201
@@ -149,8 +188,11 @@ def test_delivered_event_delivers_the_order(partner_client, create_order, shipme
 def test_event_the_machine_forbids_is_409_and_stores_nothing(partner_client, create_order, shipment_signals):
     # given a delivered shipment
     order = create_order("1001")
-    shipment = partner_client.post(SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1",
-                                               "status": "delivered"}, format="json").json()
+    shipment = partner_client.post(
+        SHIPMENTS,
+        {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1", "status": "delivered"},
+        format="json",
+    ).json()
     shipment_signals.clear()
     events_before = ShipmentEvent.objects.count()
 
@@ -185,8 +227,7 @@ def _out_for_delivery_at_13(client, create_order) -> dict:
     return shipment
 
 
-def test_late_exception_is_stored_not_applied_and_sends_nothing(partner_client, create_order,
-                                                                shipment_signals):
+def test_late_exception_is_stored_not_applied_and_sends_nothing(partner_client, create_order, shipment_signals):
     # given a shipment shipped at 08:00 and out for delivery at 13:00
     shipment = _out_for_delivery_at_13(partner_client, create_order)
     shipment_signals.clear()
@@ -199,8 +240,7 @@ def test_late_exception_is_stored_not_applied_and_sends_nothing(partner_client, 
     # then it is stored but not applied, as late: the shipment stays out for delivery
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["applied"], body["not_applied_reason"], body["shipment_status"]) == (
-        False, "late", "out_for_delivery")
+    assert (body["applied"], body["not_applied_reason"], body["shipment_status"]) == (False, "late", "out_for_delivery")
     assert ShipmentEvent.objects.get(pk=body["id"]).not_applied_reason == "late"
     assert _status_of(partner_client, shipment) == "out_for_delivery"
     # and no signal, no outbox event, no notification: the customer hears nothing about it
@@ -211,8 +251,7 @@ def test_late_exception_is_stored_not_applied_and_sends_nothing(partner_client, 
     assert not Notification.objects.filter(notification_type__key="shipment_exception").exists()
 
 
-def test_late_in_transit_never_moves_the_shipment_back(partner_client, create_order,
-                                                       shipment_signals):
+def test_late_in_transit_never_moves_the_shipment_back(partner_client, create_order, shipment_signals):
     # given a shipment out for delivery at 13:00 (back to in transit is a move it may make)
     shipment = _out_for_delivery_at_13(partner_client, create_order)
     shipment_signals.clear()
@@ -239,8 +278,7 @@ def test_exception_on_time_is_applied_and_notifies(partner_client, create_order,
     # then it is applied: the shipment moved once and the customer is told
     assert response.status_code == 201
     body = response.json()
-    assert (body["applied"], body["not_applied_reason"], body["shipment_status"]) == (
-        True, None, "delivery_exception")
+    assert (body["applied"], body["not_applied_reason"], body["shipment_status"]) == (True, None, "delivery_exception")
     assert shipment_signals == [(shipment["id"], "out_for_delivery", "delivery_exception")]
     exceptions = Event.objects.filter(type="shipment.delivery_exception", subject_id=shipment["id"])
     assert exceptions.count() == 1
@@ -264,8 +302,9 @@ def test_a_repeat_of_a_late_event_is_200_with_the_stored_event(partner_client, c
 def test_event_validation(partner_client, create_order):
     # given a shipment
     order = create_order("1001")
-    shipment = partner_client.post(SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1"},
-                                   format="json").json()
+    shipment = partner_client.post(
+        SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1"}, format="json"
+    ).json()
 
     # when an event without a time and with an unknown status is posted
     response = partner_client.post(f"{SHIPMENTS}{shipment['id']}/events/", {"status": "lost_in_space"}, format="json")
@@ -280,8 +319,11 @@ def test_shipment_filters_and_isolation(partner_client, create_order, foreign_ch
     # given two shipments of the partner and one of a foreign channel
     order = create_order("1001")
     partner_client.post(SHIPMENTS, {"order": order["id"], "carrier": "ups", "tracking_number": "1Z1"}, format="json")
-    partner_client.post(SHIPMENTS, {"order": order["id"], "carrier": "dhl", "tracking_number": "JD1",
-                                    "status": "shipped"}, format="json")
+    partner_client.post(
+        SHIPMENTS,
+        {"order": order["id"], "carrier": "dhl", "tracking_number": "JD1", "status": "shipped"},
+        format="json",
+    )
     foreign = ShipmentFactory(order=OrderFactory(sales_channel=foreign_channel), carrier="ups")
 
     def numbers(**params):

@@ -1,4 +1,5 @@
 """Fixtures for carrier tracking tests: a fake carrier API on 127.0.0.1 and shipments to track."""
+
 import pytest
 
 from intake.models import CarrierAccount
@@ -17,9 +18,17 @@ def fake_carrier():
 @pytest.fixture
 def account_for(fake_carrier):
     def make(carrier="dhl", adapter="dhl", **fields):
-        defaults = dict(base_url=fake_carrier.base_url, api_key="k", timeout_seconds=0.5, max_retries=2,
-                        backoff_seconds=0.01, failure_threshold=2, cooldown_seconds=60)
+        defaults = dict(
+            base_url=fake_carrier.base_url,
+            api_key="k",
+            timeout_seconds=0.5,
+            max_retries=2,
+            backoff_seconds=0.01,
+            failure_threshold=2,
+            cooldown_seconds=60,
+        )
         return CarrierAccount.objects.create(carrier=carrier, adapter=adapter, **{**defaults, **fields})
+
     return make
 
 
@@ -33,4 +42,5 @@ def shipment_of(db):
         order = OrderFactory(sales_channel=channel, customer=customer)
         shipment, _ = shipment_create(order=order, carrier=carrier, tracking_number=number, status=status, **kw)
         return shipment
+
     return make

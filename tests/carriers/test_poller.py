@@ -1,17 +1,17 @@
 """The carrier poller against a fake carrier API on 127.0.0.1: pages, timeouts, 5xx with retries,
 the circuit breaker opening and closing, out-of-order and duplicate events; acceptance 3."""
-from datetime import datetime
-from datetime import timezone as dt_timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
 
-from notifications.models import Notification
 from channels.models import SandboxMessage
-from intake.services import carrier_poll
 from intake.models import CarrierAccount
-from orders.models import Shipment, ShipmentEvent
+from intake.services import carrier_poll
 from intake.tasks import poll_carriers
+from notifications.models import Notification
+from orders.models import Shipment, ShipmentEvent
 from tests.notifications.pipeline import instant_pipeline, run_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,8 @@ C = CarrierAccount.Circuit
 
 
 def test_acceptance_3_a_shipment_known_only_to_the_poller_reaches_delivered_with_notifications(
-        fake_carrier, account_for, shipment_of):
+    fake_carrier, account_for, shipment_of
+):
     # given a DHL shipment (no webhooks: polled) whose "shipped" message already went out
     instant_pipeline()
     account_for("dhl", "dhl")
@@ -28,7 +29,9 @@ def test_acceptance_3_a_shipment_known_only_to_the_poller_reaches_delivered_with
     customer = shipment.order.customer
 
     # when DHL scans it through to delivery and beat runs the poller (twice: the interval passes)
-    fake_carrier.scan(shipment.tracking_number, "transit", "2025-05-01T10:00:00Z", "Processed at Leipzig", "Leipzig, DE")
+    fake_carrier.scan(
+        shipment.tracking_number, "transit", "2025-05-01T10:00:00Z", "Processed at Leipzig", "Leipzig, DE"
+    )
     assert poll_carriers()["dhl"]["applied"] == 1
     run_pipeline()
     fake_carrier.scan(shipment.tracking_number, "delivered", "2025-05-02T09:30:00Z", "Delivered", "Berlin, DE")
@@ -40,7 +43,9 @@ def test_acceptance_3_a_shipment_known_only_to_the_poller_reaches_delivered_with
     shipment.refresh_from_db()
     assert shipment.status == Shipment.Status.DELIVERED and shipment.order.status == "delivered"
     assert [(e.status, e.occurred_at.isoformat()) for e in shipment.events.order_by("occurred_at")] == [
-        ("in_transit", "2025-05-01T10:00:00+00:00"), ("delivered", "2025-05-02T09:30:00+00:00")]
+        ("in_transit", "2025-05-01T10:00:00+00:00"),
+        ("delivered", "2025-05-02T09:30:00+00:00"),
+    ]
     delivered = Notification.objects.get(customer=customer, notification_type__key="shipment_delivered")
     assert delivered.status == Notification.Status.DELIVERED
     assert SandboxMessage.objects.filter(delivery__notification=delivered).count() >= 1
@@ -77,11 +82,12 @@ def test_duplicate_and_out_of_order_events_never_move_a_shipment_backwards(fake_
     assert (late.applied, late.not_applied_reason) == (False, "late")
 
 
-def test_eta_slipping_past_the_threshold_raises_delayed_with_the_new_date(fake_carrier, account_for, shipment_of,
-                                                                          settings):
+def test_eta_slipping_past_the_threshold_raises_delayed_with_the_new_date(
+    fake_carrier, account_for, shipment_of, settings
+):
     settings.ETA_SLIP_THRESHOLD_HOURS = 24
     account = account_for("acme-post", "generic")
-    eta = datetime(2025, 5, 3, 18, tzinfo=dt_timezone.utc)
+    eta = datetime(2025, 5, 3, 18, tzinfo=UTC)
     shipment = shipment_of(carrier="acme-post", number="AP3", estimated_delivery=eta)
     fake_carrier.scan("AP3", "in_transit", "2025-05-02T08:00:00Z", eta="2025-05-04T12:00:00Z")  # +18 h: fine
     carrier_poll(account=account, force=True)
@@ -94,8 +100,9 @@ def test_eta_slipping_past_the_threshold_raises_delayed_with_the_new_date(fake_c
     assert (shipment.status, shipment.estimated_delivery.isoformat()) == ("delayed", "2025-05-06T12:00:00+00:00")
 
 
-def test_timeouts_and_5xx_are_retried_then_the_circuit_opens_half_opens_and_closes(fake_carrier, account_for,
-                                                                                  shipment_of):
+def test_timeouts_and_5xx_are_retried_then_the_circuit_opens_half_opens_and_closes(
+    fake_carrier, account_for, shipment_of
+):
     account = account_for("acme-post", "generic", failure_threshold=2, max_retries=2)
     shipment_of(carrier="acme-post", number="AP4")
     fake_carrier.scan("AP4", "in_transit", "2025-05-02T08:00:00Z")

@@ -1,14 +1,14 @@
 """Carrier webhooks in Waypost's normalized format and AfterShip's format: verified, stored raw,
 processed into shipment events through the per-carrier status mapping (editable); a late event
 is stored but not applied."""
+
 import json
 
 import pytest
 
-from notifications.models import Event
-from intake.services import intake_record_process
 from intake.models import CarrierAccount, CarrierStatusMapping, IntakeRecord
-from orders.models import Shipment
+from intake.services import intake_record_process
+from notifications.models import Event
 from tests.intake.samples import b64_hmac, hex_hmac
 
 pytestmark = pytest.mark.django_db
@@ -16,29 +16,60 @@ SECRET = "carrier-secret"
 
 
 def process_all():
-    return [intake_record_process(record_id=pk) for pk in
-            IntakeRecord.objects.filter(status="received").order_by("id").values_list("id", flat=True)]
+    return [
+        intake_record_process(record_id=pk)
+        for pk in IntakeRecord.objects.filter(status="received").order_by("id").values_list("id", flat=True)
+    ]
 
 
 def aftership(number, *checkpoints, eta=None):
-    return {"event": "tracking_update", "ts": 1714557600,
-            "msg": {"tracking_number": number, "slug": "ups", "tag": checkpoints[-1][0], "expected_delivery": eta,
-                    "checkpoints": [{"checkpoint_time": at, "tag": tag, "subtag": f"{tag}_001", "message": tag,
-                                     "location": "Memphis, TN, US"} for tag, at in checkpoints]}}
+    return {
+        "event": "tracking_update",
+        "ts": 1714557600,
+        "msg": {
+            "tracking_number": number,
+            "slug": "ups",
+            "tag": checkpoints[-1][0],
+            "expected_delivery": eta,
+            "checkpoints": [
+                {
+                    "checkpoint_time": at,
+                    "tag": tag,
+                    "subtag": f"{tag}_001",
+                    "message": tag,
+                    "location": "Memphis, TN, US",
+                }
+                for tag, at in checkpoints
+            ],
+        },
+    }
 
 
 def test_aftership_webhook_signed_moves_the_shipment_mis_signed_is_refused(client, shipment_of):
     CarrierAccount.objects.create(carrier="ups", adapter="aftership", webhook_secret=SECRET, has_webhooks=True)
     shipment = shipment_of(carrier="ups", number="1ZAFTER")
-    body = json.dumps(aftership("1ZAFTER", ("InTransit", "2025-05-01T10:00:00+00:00"),
-                                ("OutForDelivery", "2025-05-02T07:00:00+00:00"))).encode()
+    body = json.dumps(
+        aftership(
+            "1ZAFTER", ("InTransit", "2025-05-01T10:00:00+00:00"), ("OutForDelivery", "2025-05-02T07:00:00+00:00")
+        )
+    ).encode()
 
-    bad = client.generic("POST", "/webhooks/carriers/ups/", body, content_type="application/json",
-                         HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac("wrong", body))
+    bad = client.generic(
+        "POST",
+        "/webhooks/carriers/ups/",
+        body,
+        content_type="application/json",
+        HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac("wrong", body),
+    )
     assert bad.status_code == 401 and IntakeRecord.objects.count() == 0
 
-    good = client.generic("POST", "/webhooks/carriers/ups/", body, content_type="application/json",
-                          HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac(SECRET, body))
+    good = client.generic(
+        "POST",
+        "/webhooks/carriers/ups/",
+        body,
+        content_type="application/json",
+        HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac(SECRET, body),
+    )
     assert good.status_code == 202
     [record] = process_all()
     assert record.status == "processed" and record.result["applied"] == 2
@@ -46,11 +77,21 @@ def test_aftership_webhook_signed_moves_the_shipment_mis_signed_is_refused(clien
     assert shipment.status == "out_for_delivery"
 
     # the next update repeats the old checkpoints: only the new one counts
-    again = json.dumps(aftership("1ZAFTER", ("InTransit", "2025-05-01T10:00:00+00:00"),
-                                 ("OutForDelivery", "2025-05-02T07:00:00+00:00"),
-                                 ("Delivered", "2025-05-02T15:00:00+00:00"))).encode()
-    client.generic("POST", "/webhooks/carriers/ups/", again, content_type="application/json",
-                   HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac(SECRET, again))
+    again = json.dumps(
+        aftership(
+            "1ZAFTER",
+            ("InTransit", "2025-05-01T10:00:00+00:00"),
+            ("OutForDelivery", "2025-05-02T07:00:00+00:00"),
+            ("Delivered", "2025-05-02T15:00:00+00:00"),
+        )
+    ).encode()
+    client.generic(
+        "POST",
+        "/webhooks/carriers/ups/",
+        again,
+        content_type="application/json",
+        HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac(SECRET, again),
+    )
     [record] = process_all()
     assert (record.result["duplicate"], record.result["applied"]) == (2, 1)
     shipment.refresh_from_db()
@@ -62,12 +103,26 @@ def test_generic_webhook_uses_the_admin_edited_mapping(client, shipment_of):
     # this carrier's own code, mapped in the admin
     CarrierStatusMapping.objects.create(carrier="acme-post", code="ZU", status="out_for_delivery")
     shipment = shipment_of(carrier="acme-post", number="AP9")
-    body = json.dumps({"events": [{"tracking_number": "AP9", "code": "ZU", "occurred_at": "2025-05-02T07:00:00Z",
-                                   "description": "Zustellung"},
-                                  {"tracking_number": "UNKNOWN", "code": "delivered",
-                                   "occurred_at": "2025-05-02T07:00:00Z"}]}).encode()
-    response = client.generic("POST", "/webhooks/carriers/acme-post/", body, content_type="application/json",
-                              HTTP_X_WAYPOST_SIGNATURE=f"sha256={hex_hmac(SECRET, body)}")
+    body = json.dumps(
+        {
+            "events": [
+                {
+                    "tracking_number": "AP9",
+                    "code": "ZU",
+                    "occurred_at": "2025-05-02T07:00:00Z",
+                    "description": "Zustellung",
+                },
+                {"tracking_number": "UNKNOWN", "code": "delivered", "occurred_at": "2025-05-02T07:00:00Z"},
+            ]
+        }
+    ).encode()
+    response = client.generic(
+        "POST",
+        "/webhooks/carriers/acme-post/",
+        body,
+        content_type="application/json",
+        HTTP_X_WAYPOST_SIGNATURE=f"sha256={hex_hmac(SECRET, body)}",
+    )
     assert response.status_code == 202
     [record] = process_all()
     assert record.status == "warning"
@@ -78,21 +133,26 @@ def test_generic_webhook_uses_the_admin_edited_mapping(client, shipment_of):
 
 
 def post_generic(client, *events):
-    body = json.dumps({"events": [{"tracking_number": number, "code": code, "occurred_at": at}
-                                  for number, code, at in events]}).encode()
-    response = client.generic("POST", "/webhooks/carriers/acme-post/", body,
-                              content_type="application/json",
-                              HTTP_X_WAYPOST_SIGNATURE=f"sha256={hex_hmac(SECRET, body)}")
+    body = json.dumps(
+        {"events": [{"tracking_number": number, "code": code, "occurred_at": at} for number, code, at in events]}
+    ).encode()
+    response = client.generic(
+        "POST",
+        "/webhooks/carriers/acme-post/",
+        body,
+        content_type="application/json",
+        HTTP_X_WAYPOST_SIGNATURE=f"sha256={hex_hmac(SECRET, body)}",
+    )
     assert response.status_code == 202
 
 
 def test_late_exception_by_webhook_is_stored_not_applied_and_writes_no_event(client, shipment_of):
     # given a shipment the carrier reported shipped at 08:00 and out for delivery at 13:00
-    CarrierAccount.objects.create(carrier="acme-post", adapter="generic", webhook_secret=SECRET,
-                                  has_webhooks=True)
+    CarrierAccount.objects.create(carrier="acme-post", adapter="generic", webhook_secret=SECRET, has_webhooks=True)
     shipment = shipment_of(carrier="acme-post", number="AP10", status="label_created")
-    post_generic(client, ("AP10", "shipped", "2025-05-01T08:00:00Z"),
-                 ("AP10", "out_for_delivery", "2025-05-01T13:00:00Z"))
+    post_generic(
+        client, ("AP10", "shipped", "2025-05-01T08:00:00Z"), ("AP10", "out_for_delivery", "2025-05-01T13:00:00Z")
+    )
     assert process_all()[0].result["applied"] == 2
     events_before = Event.objects.count()
 

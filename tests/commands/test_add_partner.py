@@ -1,4 +1,5 @@
 """``manage.py add_partner``: creates a partner, prints its token once, refuses bad input."""
+
 from io import StringIO
 
 import pytest

@@ -1,4 +1,5 @@
 """``manage.py load_demo``: a realistic demo built through the services, idempotent."""
+
 from io import StringIO
 
 import pytest
@@ -6,8 +7,8 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from partners.models import Partner, hash_token
 from orders.models import Order, OrderLine, Shipment
+from partners.models import Partner, hash_token
 from returns.models import ReturnRequest
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,8 @@ def test_demo_covers_the_stories():
     statuses = set(Order.objects.values_list("status", flat=True))
     assert {"processing", "partially_shipped", "shipped", "delivered", "cancelled"} <= statuses
     assert {"shipped", "in_transit", "delivered", "delivery_exception"} <= set(
-        Shipment.objects.values_list("status", flat=True))
+        Shipment.objects.values_list("status", flat=True)
+    )
     assert OrderLine.objects.filter(backorder_state="backordered").count() == 1
     assert ReturnRequest.objects.get().status == "received"
     # And the partner token printed is the one whose hash is stored (nothing else stored in plain)

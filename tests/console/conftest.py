@@ -1,5 +1,6 @@
 """Console fixtures: staff users in each role (the groups the data migration created) and
 logged-in clients for them."""
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -10,8 +11,9 @@ from console.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
 @pytest.fixture
 def make_user(db, django_user_model):
     def make(username: str, role: str, **fields):
-        user = django_user_model.objects.create_user(username, fields.pop("email", f"{username}@example.com"), "pw",
-                                                     is_staff=True, **fields)
+        user = django_user_model.objects.create_user(
+            username, fields.pop("email", f"{username}@example.com"), "pw", is_staff=True, **fields
+        )
         user.groups.add(Group.objects.get(name=role))
         return user
 

@@ -2,16 +2,16 @@
 timeline, which says why a message was not sent; resend makes a new delivery linked to the old
 one; one-off messages, requeue, suppression lifts and queue work are each audited with who and
 why."""
+
 import pytest
 from django.contrib.admin import helpers
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from core.models import AuditLog
-from notifications.models import CallbackRequest
-from notifications.models import Delivery, InboundMessage, Notification, Suppression
-from channels.models import SandboxMessage
 from catalogue.models import Template
+from channels.models import SandboxMessage
+from core.models import AuditLog
+from notifications.models import CallbackRequest, Delivery, InboundMessage, Notification, Suppression
 from notifications.services.receipts import suppression_add
 from preferences.models import ChannelConsent
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline, send_due
@@ -22,15 +22,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shipped():
     instant_pipeline()
-    customer, order, shipment = customer_with_shipment(email="emma@example.com", phone="+12125550147", name="Emma Stone")
+    customer, order, shipment = customer_with_shipment(
+        email="emma@example.com", phone="+12125550147", name="Emma Stone"
+    )
     carrier_scan(shipment, "shipped")
     run_pipeline()
     return customer, order, shipment
 
 
 def audit_rows(obj):
-    return list(AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
-                .values_list("action", "actor", "reason"))
+    return list(
+        AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).values_list(
+            "action", "actor", "reason"
+        )
+    )
 
 
 def test_search_by_tracking_number_lands_on_the_timeline_which_says_why_not_sent(agent_client):
@@ -58,10 +63,13 @@ def test_search_by_order_number_name_and_email(agent_client, shipped):
     assert "Emma Stone" in page.content.decode()
 
 
-def test_resend_creates_a_linked_delivery_sends_it_and_logs_who_and_why(agent_client, shipped, django_capture_on_commit_callbacks):
+def test_resend_creates_a_linked_delivery_sends_it_and_logs_who_and_why(
+    agent_client, shipped, django_capture_on_commit_callbacks
+):
     customer, *_ = shipped
-    old = Delivery.objects.get(notification__customer=customer, notification__notification_type__key="shipment_shipped",
-                               channel="email")
+    old = Delivery.objects.get(
+        notification__customer=customer, notification__notification_type__key="shipment_shipped", channel="email"
+    )
     with django_capture_on_commit_callbacks() as callbacks:
         response = agent_client.post(reverse("console:resend", args=[old.pk]), {"reason": "customer deleted it"})
     assert response.status_code == 302
@@ -93,8 +101,10 @@ def test_resend_needs_a_reason_and_is_refused_for_a_superseded_notification(agen
 def test_one_off_message_from_a_template_is_sent_and_audited(agent_client, shipped):
     customer, *_ = shipped
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
-    response = agent_client.post(reverse("console:oneoff", args=[customer.pk]),
-                                 {"template": template.pk, "reason": "customer asked for the tracking link by text"})
+    response = agent_client.post(
+        reverse("console:oneoff", args=[customer.pk]),
+        {"template": template.pk, "reason": "customer asked for the tracking link by text"},
+    )
     assert response.status_code == 302
     notification = Notification.objects.get(customer=customer, event__type="console.one_off")
     assert audit_rows(notification) == [("one_off_sent", "user:alice", "customer asked for the tracking link by text")]
@@ -106,8 +116,9 @@ def test_one_off_message_from_a_template_is_sent_and_audited(agent_client, shipp
 def test_lift_and_requeue_are_logged_with_the_agent(agent_client, shipped):
     suppression = suppression_add(channel="email", address="emma@example.com", reason=Suppression.Reason.HARD_BOUNCE)
     url = reverse("admin:notifications_suppression_changelist")
-    agent_client.post(url, {"action": "lift", helpers.ACTION_CHECKBOX_NAME: [suppression.pk], "apply": "1",
-                            "reason": "mailbox fixed"})
+    agent_client.post(
+        url, {"action": "lift", helpers.ACTION_CHECKBOX_NAME: [suppression.pk], "apply": "1", "reason": "mailbox fixed"}
+    )
     suppression.refresh_from_db()
     assert suppression.lifted_by == "user:alice"
     assert ("user:alice", "mailbox fixed") in [(a, r) for _, a, r in audit_rows(suppression)]
@@ -115,20 +126,34 @@ def test_lift_and_requeue_are_logged_with_the_agent(agent_client, shipped):
 
 def test_agent_assigns_and_resolves_queue_items_audited(agent_client, shipped):
     customer, *_ = shipped
-    inbound = InboundMessage.objects.create(provider="sandbox", provider_message_id="in-1", from_number=customer.phone,
-                                            text="CALL ME", kind="call_me", customer=customer)
+    inbound = InboundMessage.objects.create(
+        provider="sandbox",
+        provider_message_id="in-1",
+        from_number=customer.phone,
+        text="CALL ME",
+        kind="call_me",
+        customer=customer,
+    )
     callback = CallbackRequest.objects.create(customer=customer, phone=customer.phone, inbound=inbound)
     url = reverse("admin:notifications_callbackrequest_changelist")
     agent_client.post(url, {"action": "assign_to_me", helpers.ACTION_CHECKBOX_NAME: [callback.pk]})
     callback.refresh_from_db()
     assert callback.assigned_to == "alice"
     assert "alice" in agent_client.get(url, {"assigned": "me"}).content.decode()
-    agent_client.post(url, {"action": "resolve", helpers.ACTION_CHECKBOX_NAME: [callback.pk], "apply": "1",
-                            "reason": "called back, delivery moved to Friday"})
+    agent_client.post(
+        url,
+        {
+            "action": "resolve",
+            helpers.ACTION_CHECKBOX_NAME: [callback.pk],
+            "apply": "1",
+            "reason": "called back, delivery moved to Friday",
+        },
+    )
     callback.refresh_from_db()
     assert callback.handled_by == "user:alice" and callback.handled_at
-    assert [a for a, _, _ in audit_rows(callback)] == ["assigned", "resolved"] or \
-        sorted(a for a, _, _ in audit_rows(callback)) == ["assigned", "resolved"]
+    assert [a for a, _, _ in audit_rows(callback)] == ["assigned", "resolved"] or sorted(
+        a for a, _, _ in audit_rows(callback)
+    ) == ["assigned", "resolved"]
     assert ("resolved", "user:alice", "called back, delivery moved to Friday") in audit_rows(callback)
 
 

@@ -3,6 +3,7 @@ agent finds a customer by tracking number and resends a message; a merchant edit
 template, sees the segments change in the live preview, saves and reverts; the KPI dashboard
 draws its charts with the local Chart.js. ``UPDATE_SCREENSHOTS=1`` writes
 docs/screenshots/console-*.png."""
+
 import os
 import shutil
 from pathlib import Path
@@ -10,22 +11,32 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
+from catalogue.models import Template
 from console.roles import MERCHANT_EDITOR, SUPPORT_AGENT
 from notifications.models import Delivery
-from catalogue.models import Template
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-LONG_ES = ("{{ brand.name }}: tu pedido {{ order.number }} ya salió con {{ shipment.carrier_name }}. "
-           "Síguelo aquí: {{ links.tracking }} ¿Dudas? Responde a este mensaje y te ayudamos enseguida.")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LONG_ES = (
+    "{{ brand.name }}: tu pedido {{ order.number }} ya salió con {{ shipment.carrier_name }}. "
+    "Síguelo aquí: {{ links.tracking }} ¿Dudas? Responde a este mensaje y te ayudamos enseguida."
+)
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
 ]
 
 
@@ -36,7 +47,8 @@ def browser(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=ARGS)
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -72,7 +84,9 @@ def shot(page, name: str) -> None:
 
 def test_agent_finds_a_customer_by_tracking_number_and_resends(site, browser, django_user_model):
     # given a customer whose shipment went out (email and SMS) and an agent
-    customer, order, shipment = customer_with_shipment(name="Emma Johnson", email="emma@example.com", phone="+12125550147")
+    customer, order, shipment = customer_with_shipment(
+        name="Emma Johnson", email="emma@example.com", phone="+12125550147"
+    )
     carrier_scan(shipment, "shipped")
     run_pipeline()
     user_in(django_user_model, "alice", SUPPORT_AGENT)
@@ -85,8 +99,9 @@ def test_agent_finds_a_customer_by_tracking_number_and_resends(site, browser, dj
     assert page.get_by_role("heading", name="Emma Johnson").first.is_visible()
     shot(page, "timeline")
     # when they resend the "shipped" email with a reason
-    old = Delivery.objects.get(notification__customer=customer, notification__notification_type__key="shipment_shipped",
-                               channel="email")
+    old = Delivery.objects.get(
+        notification__customer=customer, notification__notification_type__key="shipment_shipped", channel="email"
+    )
     form = page.locator(f"form.resend-form:has(input[data-delivery='{old.pk}'])")
     form.locator("input[name=reason]").fill("customer cannot find the email")
     form.locator("input[type=submit]").click()
@@ -122,7 +137,11 @@ def test_merchant_edits_a_spanish_sms_sees_segments_change_saves_and_reverts(sit
     page.wait_for_selector("text=Reverted to version 1")
     template.refresh_from_db()
     assert template.body_text_es == original
-    assert list(template.versions.order_by("number").values_list("number", "reverted_from")) == [(1, None), (2, None), (3, 1)]
+    assert list(template.versions.order_by("number").values_list("number", "reverted_from")) == [
+        (1, None),
+        (2, None),
+        (3, 1),
+    ]
 
 
 def test_dashboard_draws_its_charts(site, browser, django_user_model):

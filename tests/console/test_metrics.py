@@ -1,6 +1,7 @@
 """``/metrics``: off (404) without METRICS_TOKEN, 403 without the right bearer token, and the
 Prometheus text with events, notifications, deliveries, latency histogram, queue depth,
 retries and dead letters when asked properly."""
+
 import pytest
 
 from notifications.models import Delivery, DeliveryAttempt
@@ -28,15 +29,23 @@ def test_metrics_content(client, settings):
     carrier_scan(shipment, "shipped")
     run_pipeline()
     delivery = Delivery.objects.first()
-    DeliveryAttempt.objects.create(delivery=delivery, number=9, provider="vonage", idempotency_key="retry-9",
-                                   outcome="transient", latency_ms=700)
+    DeliveryAttempt.objects.create(
+        delivery=delivery, number=9, provider="vonage", idempotency_key="retry-9", outcome="transient", latency_ms=700
+    )
     Delivery.objects.filter(pk=delivery.pk).update(status="dead")
     response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain; version=0.0.4")
     text = response.content.decode()
-    for family in ("waypost_events_total", "waypost_notifications", "waypost_deliveries", "waypost_delivery_attempts_total",
-                   "waypost_provider_latency_seconds", "waypost_queue_depth", "waypost_retries_total",
-                   "waypost_dead_letters"):
+    for family in (
+        "waypost_events_total",
+        "waypost_notifications",
+        "waypost_deliveries",
+        "waypost_delivery_attempts_total",
+        "waypost_provider_latency_seconds",
+        "waypost_queue_depth",
+        "waypost_retries_total",
+        "waypost_dead_letters",
+    ):
         assert f"# TYPE {family} " in text, family
     lines = text.splitlines()
     assert 'waypost_provider_latency_seconds_bucket{provider="vonage",le="0.5"} 0' in lines

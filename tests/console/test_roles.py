@@ -2,12 +2,13 @@
 reads customers and the timeline but cannot change templates or rules (403); a merchant editor
 changes templates and sees the dashboard but cannot open customers or their contact details;
 an administrator can do everything."""
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from console.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
 from catalogue.models import Rule, Template
+from console.roles import ADMINISTRATOR, MERCHANT_EDITOR, SUPPORT_AGENT
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline, run_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shipped():
     instant_pipeline()
-    customer, order, shipment = customer_with_shipment(email="emma@example.com", phone="+12125550147", name="Emma Stone")
+    customer, order, shipment = customer_with_shipment(
+        email="emma@example.com", phone="+12125550147", name="Emma Stone"
+    )
     carrier_scan(shipment, "shipped")
     run_pipeline()
     return customer, order, shipment
@@ -60,21 +63,30 @@ def test_agent_reads_customers_their_contact_details_and_the_timeline(agent_clie
     assert agent_client.get(reverse("admin:customers_customer_changelist")).status_code == 200
     page = agent_client.get(reverse("admin:notifications_customer_timeline", args=[customer.pk])).content.decode()
     assert "emma@example.com" in page and "+12125550147" in page
-    for name in ("admin:orders_order_changelist", "admin:orders_shipment_changelist", "admin:returns_returnrequest_changelist",
-                 "admin:notifications_delivery_changelist", "console:dashboard"):
+    for name in (
+        "admin:orders_order_changelist",
+        "admin:orders_shipment_changelist",
+        "admin:returns_returnrequest_changelist",
+        "admin:notifications_delivery_changelist",
+        "console:dashboard",
+    ):
         assert agent_client.get(reverse(name)).status_code == 200, name
 
 
 def test_merchant_editor_cannot_open_customers_or_their_contact_details(editor_client, shipped):
     customer, order, shipment = shipped
-    for url in (reverse("admin:customers_customer_changelist"),
-                reverse("admin:customers_customer_change", args=[customer.pk]),
-                reverse("admin:notifications_customer_timeline", args=[customer.pk]),
-                reverse("admin:notifications_delivery_changelist"),
-                reverse("admin:channels_sandboxmessage_changelist"),
-                reverse("admin:preferences_consentlog_changelist") if _has_url("admin:preferences_consentlog_changelist") else None,
-                reverse("console:search") + "?q=emma",
-                reverse("console:oneoff", args=[customer.pk])):
+    for url in (
+        reverse("admin:customers_customer_changelist"),
+        reverse("admin:customers_customer_change", args=[customer.pk]),
+        reverse("admin:notifications_customer_timeline", args=[customer.pk]),
+        reverse("admin:notifications_delivery_changelist"),
+        reverse("admin:channels_sandboxmessage_changelist"),
+        reverse("admin:preferences_consentlog_changelist")
+        if _has_url("admin:preferences_consentlog_changelist")
+        else None,
+        reverse("console:search") + "?q=emma",
+        reverse("console:oneoff", args=[customer.pk]),
+    ):
         if url:
             assert editor_client.get(url).status_code == 403, url
 
@@ -93,11 +105,14 @@ def test_merchant_editor_edits_templates_and_sees_the_dashboard_with_anonymised_
 def test_administrator_can_do_everything(admin_role_client, shipped):
     customer, *_ = shipped
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
-    for url in (reverse("admin:customers_customer_change", args=[customer.pk]),
-                reverse("admin:notifications_customer_timeline", args=[customer.pk]),
-                reverse("admin:catalogue_template_change", args=[template.pk]),
-                reverse("console:dashboard"), reverse("console:studio"),
-                reverse("console:studio-edit", args=[template.pk, "es"])):
+    for url in (
+        reverse("admin:customers_customer_change", args=[customer.pk]),
+        reverse("admin:notifications_customer_timeline", args=[customer.pk]),
+        reverse("admin:catalogue_template_change", args=[template.pk]),
+        reverse("console:dashboard"),
+        reverse("console:studio"),
+        reverse("console:studio-edit", args=[template.pk, "es"]),
+    ):
         assert admin_role_client.get(url).status_code == 200, url
     page = admin_role_client.get(reverse("admin:index")).content.decode()
     assert reverse("console:dashboard") in page and reverse("console:studio") in page

@@ -1,15 +1,16 @@
 """The template studio: live preview (SMS characters, encoding, segments, cost; email in the
 brand layout), inline errors, saves kept as versions with diffs and revert (audited), a test
 send to the editor's own address, and rules flagged when they would match nothing or everything."""
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from core.models import AuditLog
 from catalogue.models import Rule, Template
 from channels.models import SandboxMessage
 from console.selectors import customer_timeline
 from console.studio import rule_warnings
+from core.models import AuditLog
 from notifications.models import Notification
 from tests.factories import BrandFactory
 from tests.notifications.pipeline import instant_pipeline, run_pipeline
@@ -48,8 +49,9 @@ def test_errors_show_inline_and_block_the_save(editor_client, sms_template):
     no_brand = preview(editor_client, sms_template, body_text="Hola, tu pedido va en camino.")
     assert any("must name the brand" in e for e in no_brand["errors"]["body_text"])
     before = sms_template.body_text_es
-    page = editor_client.post(reverse("console:studio-edit", args=[sms_template.pk, "es"]),
-                              {"body_text": "Hola {{ customer.shoe_size }}"})
+    page = editor_client.post(
+        reverse("console:studio-edit", args=[sms_template.pk, "es"]), {"body_text": "Hola {{ customer.shoe_size }}"}
+    )
     assert page.status_code == 200 and "shoe_size" in page.content.decode()
     sms_template.refresh_from_db()
     assert sms_template.body_text_es == before and not sms_template.versions.exists()
@@ -63,7 +65,12 @@ def test_save_keeps_versions_diffs_and_reverts_audited(editor_client, sms_templa
     assert sms_template.body_text_es == SHORT_ES
     v1, v2 = sms_template.versions.order_by("number")
     assert (v1.number, v1.fields["body_text_es"], v2.number, v2.created_by, v2.reason) == (
-        1, original, 2, "user:marco", "shorter")
+        1,
+        original,
+        2,
+        "user:marco",
+        "shorter",
+    )
     diff = editor_client.get(reverse("console:studio-diff", args=[v2.pk])).content.decode()
     assert "body_text_es v1" in diff and "body_text_es v2" in diff
     # revert to v1: a new version 3 with v1's text
@@ -71,8 +78,13 @@ def test_save_keeps_versions_diffs_and_reverts_audited(editor_client, sms_templa
     sms_template.refresh_from_db()
     v3 = sms_template.versions.get(number=3)
     assert sms_template.body_text_es == original and v3.reverted_from == 1
-    rows = AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Template), object_id=str(sms_template.pk))
-    assert sorted(rows.values_list("action", "actor")) == [("template_reverted", "user:marco"), ("template_saved", "user:marco")]
+    rows = AuditLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Template), object_id=str(sms_template.pk)
+    )
+    assert sorted(rows.values_list("action", "actor")) == [
+        ("template_reverted", "user:marco"),
+        ("template_saved", "user:marco"),
+    ]
 
 
 def test_email_preview_renders_the_brand_layout_at_two_widths(editor_client):
@@ -132,9 +144,17 @@ def test_rule_whose_conditions_no_recent_event_meets_is_flagged():
 def test_rule_admin_save_shows_the_warning(admin_role_client):
     instant_pipeline()
     rule = Rule.objects.filter(event_type="shipment.shipped").first()
-    data = {"name": rule.name, "event_type": rule.event_type, "notification_type": rule.notification_type_id,
-            "is_active": "on", "channels": '["email"]', "mode": rule.mode, "priority": rule.priority,
-            "coalesce_seconds": rule.coalesce_seconds, "conditions": "{}"}
+    data = {
+        "name": rule.name,
+        "event_type": rule.event_type,
+        "notification_type": rule.notification_type_id,
+        "is_active": "on",
+        "channels": '["email"]',
+        "mode": rule.mode,
+        "priority": rule.priority,
+        "coalesce_seconds": rule.coalesce_seconds,
+        "conditions": "{}",
+    }
     response = admin_role_client.post(reverse("admin:catalogue_rule_change", args=[rule.pk]), data, follow=True)
     assert "matches every" in response.content.decode()
 
@@ -152,16 +172,23 @@ def test_test_send_of_a_draft_goes_through_the_pipeline_to_the_editors_staff_rec
 
     # when the editor sends themselves a test of an unsaved Spanish draft, and the pipeline runs
     draft = "{{ brand.name }}: PRUEBA, tu pedido {{ order.number }} va en camino."
-    response = editor_client.post(reverse("console:studio-test-send", args=[template.pk, "es"]),
-                                  {"body_text": draft, "to": "+14155550123"}, follow=True)
+    response = editor_client.post(
+        reverse("console:studio-test-send", args=[template.pk, "es"]),
+        {"body_text": draft, "to": "+14155550123"},
+        follow=True,
+    )
     run_pipeline()
 
     # then a studio_test notification, its delivery and an accepted attempt went to the given number,
     # made out to the editor's staff record of the event's brand, whose timeline shows them
     notification = Notification.objects.get(notification_type__key="studio_test")
     staff = notification.customer
-    assert (staff.name, staff.tags, staff.brand, staff.phone) == ("marco (staff)", ["staff"], customer.brand,
-                                                                  "+14155550123")
+    assert (staff.name, staff.tags, staff.brand, staff.phone) == (
+        "marco (staff)",
+        ["staff"],
+        customer.brand,
+        "+14155550123",
+    )
     delivery = notification.deliveries.get()
     attempt = delivery.attempts.get()
     assert (delivery.to, delivery.status, attempt.outcome) == ("+14155550123", "delivered", "accepted")
@@ -185,8 +212,11 @@ def test_test_send_of_a_draft_with_errors_sends_nothing(editor_client):
     template = Template.objects.get(notification_type__key="shipment_shipped", channel="sms")
 
     # when the editor asks for a test of a draft using a variable the type does not carry
-    response = editor_client.post(reverse("console:studio-test-send", args=[template.pk, "en"]),
-                                  {"body_text": "Hi {{ customer.shoe_size }}", "to": "+14155550123"}, follow=True)
+    response = editor_client.post(
+        reverse("console:studio-test-send", args=[template.pk, "en"]),
+        {"body_text": "Hi {{ customer.shoe_size }}", "to": "+14155550123"},
+        follow=True,
+    )
 
     # then nothing is planned or sent, and the editor is told why
     assert "the template has errors" in response.content.decode()

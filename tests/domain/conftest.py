@@ -1,7 +1,8 @@
 """Fixtures for the domain tests."""
+
 import pytest
 
-from .helpers import SignalRecorder
+from tests.domain.helpers import SignalRecorder
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Helpers shared by the domain tests: a recorder for domain signals and the audit trail of a row."""
+
 from django.contrib.contenttypes.models import ContentType
 
 from core.models import AuditLog

@@ -3,23 +3,27 @@
 Each thread uses its own database connection and closes it when done. A ``threading.Barrier``
 releases the threads together so they really collide.
 """
+
 import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
+from customers.models import Customer, CustomerIdentity
+from customers.services import customer_upsert
 from inventory.models import StockLevel
 from inventory.services import stock_level_update
 from orders.models import Order, OrderLine, Shipment
 from orders.services import LineInput, order_create, shipment_create
-from customers.models import Customer, CustomerIdentity
-from customers.services import customer_upsert
+from tests.domain.helpers import audit_rows
 from tests.factories import (
-    CustomerFactory, OrderLineFactory, ProductFactory, SalesChannelFactory, StockLevelFactory,
+    CustomerFactory,
+    OrderLineFactory,
+    ProductFactory,
+    SalesChannelFactory,
+    StockLevelFactory,
 )
-
-from .helpers import audit_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -54,12 +58,15 @@ def test_concurrent_order_create_with_same_external_id_creates_one_order(round_)
     # given a channel and a customer
     channel = SalesChannelFactory()
     customer = CustomerFactory(brand=channel.brand)
-    lines = [LineInput(sku="SKU-1", quantity=1, unit_price=Decimal("9.99")),
-             LineInput(sku="SKU-2", quantity=2, unit_price=Decimal("5.00"))]
+    lines = [
+        LineInput(sku="SKU-1", quantity=1, unit_price=Decimal("9.99")),
+        LineInput(sku="SKU-2", quantity=2, unit_price=Decimal("5.00")),
+    ]
 
     # when two requests create the same order at the same moment
-    results = run_together(2, lambda i: order_create(sales_channel=channel, external_id=f"R{round_}",
-                                                     customer=customer, lines=lines))
+    results = run_together(
+        2, lambda i: order_create(sales_channel=channel, external_id=f"R{round_}", customer=customer, lines=lines)
+    )
 
     # then exactly one order (with its two lines) exists, both got it, and one of them created it
     order = Order.objects.get()
@@ -106,8 +113,12 @@ def test_concurrent_customer_upsert_creates_one_customer():
     channel = SalesChannelFactory()
 
     # when two calls upsert the same identity at the same moment
-    results = run_together(2, lambda i: customer_upsert(sales_channel=channel, external_id="c-42",
-                                                        data={"name": "Ana", "phone": "+14155550123"}))
+    results = run_together(
+        2,
+        lambda i: customer_upsert(
+            sales_channel=channel, external_id="c-42", data={"name": "Ana", "phone": "+14155550123"}
+        ),
+    )
 
     # then one customer with one identity exists, and both calls returned it
     customer = Customer.objects.get()
@@ -122,8 +133,9 @@ def test_concurrent_shipment_create_with_same_tracking_number_creates_one_shipme
 
     # when the carrier's webhook and the shop both add the same shipment at the same moment
     def add(_):
-        return shipment_create(order=line.order, carrier="ups", tracking_number="1ZRACE",
-                               lines=[(line, 1)], status=Shipment.Status.SHIPPED)
+        return shipment_create(
+            order=line.order, carrier="ups", tracking_number="1ZRACE", lines=[(line, 1)], status=Shipment.Status.SHIPPED
+        )
 
     results = run_together(2, add)
 

@@ -1,4 +1,5 @@
 """Customers: phone numbers in E.164, BCP 47 languages, and an upsert that creates once."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -29,18 +30,22 @@ def test_invalid_phone_is_rejected_naming_the_number(channel, raw):
 def test_national_number_is_read_in_the_customers_country(channel):
     # given a US customer giving a national number
     # when upserted
-    customer, _ = customer_upsert(sales_channel=channel, external_id="c-1",
-                                  data={"phone": "(415) 555-0123", "country": "us"})
+    customer, _ = customer_upsert(
+        sales_channel=channel, external_id="c-1", data={"phone": "(415) 555-0123", "country": "us"}
+    )
     # then it is stored in E.164 and the country is upper-cased
     assert (customer.phone, customer.country) == ("+14155550123", "US")
 
 
-@pytest.mark.parametrize("raw, country, expected", [
-    ("(415) 555-0123", "US", "+14155550123"),
-    ("06 12 34 56 78", "FR", "+33612345678"),
-    ("+52 55 1234 5678", "", "+525512345678"),
-    ("", "US", ""),
-])
+@pytest.mark.parametrize(
+    "raw, country, expected",
+    [
+        ("(415) 555-0123", "US", "+14155550123"),
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("+52 55 1234 5678", "", "+525512345678"),
+        ("", "US", ""),
+    ],
+)
 def test_normalize_phone(raw, country, expected):
     assert normalize_phone(raw, country) == expected
 
@@ -51,9 +56,16 @@ def test_national_number_without_a_country_is_rejected():
     assert "'4155550123'" in excinfo.value.messages[0]
 
 
-@pytest.mark.parametrize("tag, expected", [
-    ("es-mx", "es-MX"), ("es_MX", "es-MX"), ("EN", "en"), ("zh-hant-tw", "zh-Hant-TW"), ("es-419", "es-419"),
-])
+@pytest.mark.parametrize(
+    "tag, expected",
+    [
+        ("es-mx", "es-MX"),
+        ("es_MX", "es-MX"),
+        ("EN", "en"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+        ("es-419", "es-419"),
+    ],
+)
 def test_language_is_canonicalised(tag, expected):
     assert validate_language(tag) == expected
 
@@ -84,10 +96,10 @@ def test_upsert_stores_canonical_language_and_rejects_unknown(channel):
 def test_upsert_creates_once_then_updates(channel):
     # given no customer yet
     # when the same identity is upserted twice with changing data
-    first, created = customer_upsert(sales_channel=channel, external_id="c-1",
-                                     data={"name": "Ana", "email": "ana@example.com"})
-    second, created_again = customer_upsert(sales_channel=channel, external_id="c-1",
-                                            data={"name": "Ana Ruiz"})
+    first, created = customer_upsert(
+        sales_channel=channel, external_id="c-1", data={"name": "Ana", "email": "ana@example.com"}
+    )
+    second, created_again = customer_upsert(sales_channel=channel, external_id="c-1", data={"name": "Ana Ruiz"})
     # then one customer with one identity exists, updated in place
     assert (created, created_again) == (True, False)
     assert second.pk == first.pk

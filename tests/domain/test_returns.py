@@ -1,4 +1,5 @@
 """Returns: which quantities may be returned, what each milestone needs, idempotent creation."""
+
 from decimal import Decimal
 
 import pytest
@@ -7,9 +8,8 @@ from django.core.exceptions import ValidationError
 from returns.models import ReturnLine, ReturnRequest
 from returns.services import return_create, return_transition
 from returns.signals import return_status_changed
+from tests.domain.helpers import audit_rows
 from tests.factories import OrderFactory, OrderLineFactory, ReturnRequestFactory
-
-from .helpers import audit_rows
 
 R = ReturnRequest.Status
 
@@ -94,22 +94,25 @@ def test_return_without_lines_is_rejected(db):
 def test_return_create_is_idempotent_on_external_id(order_line, record_signal):
     # given a return created with a partner's external id
     recorder = record_signal(return_status_changed)
-    first, _ = return_create(order=order_line.order, lines=[(order_line, 1)], reason="Too small",
-                             external_id="RMA-7")
+    first, _ = return_create(order=order_line.order, lines=[(order_line, 1)], reason="Too small", external_id="RMA-7")
     # when the partner sends it again
-    again, created = return_create(order=order_line.order, lines=[(order_line, 1)], reason="Too small",
-                                   external_id="RMA-7")
+    again, created = return_create(
+        order=order_line.order, lines=[(order_line, 1)], reason="Too small", external_id="RMA-7"
+    )
     # then the first return is returned, nothing is created, nothing is signalled
     assert (again.pk, created) == (first.pk, False)
     assert ReturnRequest.objects.count() == 1 and ReturnLine.objects.count() == 1
     assert len(recorder.calls) == 1
 
 
-@pytest.mark.parametrize("to_status, field, start", [
-    (R.REFUNDED, "refund_amount", R.REFUND_PROCESSING),
-    (R.LABEL_ISSUED, "return_tracking_number", R.APPROVED),
-    (R.INSPECTED, "inspection_result", R.RECEIVED),
-])
+@pytest.mark.parametrize(
+    "to_status, field, start",
+    [
+        (R.REFUNDED, "refund_amount", R.REFUND_PROCESSING),
+        (R.LABEL_ISSUED, "return_tracking_number", R.APPROVED),
+        (R.INSPECTED, "inspection_result", R.RECEIVED),
+    ],
+)
 def test_milestone_without_its_required_field_is_rejected(db, to_status, field, start, record_signal):
     # given a return one step before the milestone
     ret = ReturnRequestFactory(status=start)

@@ -1,6 +1,7 @@
 """The migration that gives carrier events a ``not_applied_reason``: the reason the carrier doors
 wrote into ``raw["not_applied"]`` moves into the field (and back when migrating backwards), an
 older unapplied event without one was a repeat of its shipment's status, and no row is lost."""
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -34,15 +35,16 @@ def test_reasons_move_out_of_raw_into_the_field_and_back(migrate):
     old = migrate(BEFORE).get_model("orders", "ShipmentEvent")
     rows = {
         "applied": dict(status="out_for_delivery", applied=True, raw={"checkpoint": 1}),
-        "late": dict(status="in_transit", applied=False,
-                     raw={"checkpoint": 2, "not_applied": "late"}),
-        "not_allowed": dict(status="label_created", applied=False,
-                            raw={"not_applied": "not_allowed"}),
+        "late": dict(status="in_transit", applied=False, raw={"checkpoint": 2, "not_applied": "late"}),
+        "not_allowed": dict(status="label_created", applied=False, raw={"not_applied": "not_allowed"}),
         "repeat": dict(status="out_for_delivery", applied=False, raw={"checkpoint": 3}),
     }
-    ids = {name: old.objects.create(shipment_id=shipment.pk, occurred_at="2025-05-01T10:00:00Z",
-                                    dedupe_key=name, **fields).pk
-           for name, fields in rows.items()}
+    ids = {
+        name: old.objects.create(
+            shipment_id=shipment.pk, occurred_at="2025-05-01T10:00:00Z", dedupe_key=name, **fields
+        ).pk
+        for name, fields in rows.items()
+    }
 
     # when the migration runs
     new = migrate(AFTER).get_model("orders", "ShipmentEvent")
@@ -59,4 +61,5 @@ def test_reasons_move_out_of_raw_into_the_field_and_back(migrate):
     # and migrating backwards puts the carrier doors' reasons back into raw
     old = migrate(BEFORE).get_model("orders", "ShipmentEvent")
     assert {name: old.objects.get(pk=pk).raw for name, pk in ids.items()} == {
-        name: fields["raw"] for name, fields in rows.items()}
+        name: fields["raw"] for name, fields in rows.items()
+    }

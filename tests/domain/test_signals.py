@@ -1,4 +1,5 @@
 """Domain signals: once per committed transition, never for a rolled-back one; creation signals."""
+
 from decimal import Decimal
 
 import pytest
@@ -7,9 +8,8 @@ from django.db import IntegrityError, transaction
 from orders.models import Order, OrderLine
 from orders.services import LineInput, order_create, order_transition
 from orders.signals import order_line_backorder_changed, order_status_changed
+from tests.domain.helpers import audit_rows
 from tests.factories import CustomerFactory, OrderFactory, SalesChannelFactory
-
-from .helpers import audit_rows
 
 
 class Boom(Exception):
@@ -31,16 +31,15 @@ def on_commit_receiver():
 
 def _order_kwargs(channel, external_id="A-1", backordered=False):
     return dict(
-        sales_channel=channel, external_id=external_id,
+        sales_channel=channel,
+        external_id=external_id,
         customer=CustomerFactory(brand=channel.brand),
         lines=[LineInput(sku="SKU-1", quantity=2, unit_price=Decimal("10.00"), backordered=backordered)],
     )
 
 
 @pytest.mark.django_db
-def test_committed_transition_reaches_on_commit_receiver_once(
-    on_commit_receiver, django_capture_on_commit_callbacks
-):
+def test_committed_transition_reaches_on_commit_receiver_once(on_commit_receiver, django_capture_on_commit_callbacks):
     # given a placed order
     order = OrderFactory()
     # when it moves to processing and the transaction commits

@@ -3,9 +3,10 @@
 The pairs are generated from the machine maps themselves, so a state added to a model or a map
 is tested (or fails the coverage test) without touching this file.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 import pytest
 from django.db.models import TextChoices
@@ -15,15 +16,18 @@ from core.transitions import InvalidTransition, StateMachine
 from orders import signals as order_signals
 from orders.models import Order, OrderLine, Shipment
 from orders.services import (
-    BACKORDER_MACHINE, ORDER_MACHINE, SHIPMENT_MACHINE, order_line_backorder_transition, order_transition,
+    BACKORDER_MACHINE,
+    ORDER_MACHINE,
+    SHIPMENT_MACHINE,
+    order_line_backorder_transition,
+    order_transition,
     shipment_transition,
 )
 from returns.models import ReturnRequest
 from returns.services import REQUIRED_FIELDS, RETURN_MACHINE, return_transition
 from returns.signals import return_status_changed
+from tests.domain.helpers import audit_rows
 from tests.factories import OrderFactory, OrderLineFactory, ReturnRequestFactory, ShipmentFactory
-
-from .helpers import audit_rows
 
 # Sample values for the fields a return milestone requires.
 RETURN_FIELD_VALUES = {
@@ -39,7 +43,7 @@ class Machine:
     sm: StateMachine
     choices: type[TextChoices]
     signal: Signal
-    make: Callable[[str], object]          # builds a row in the given state
+    make: Callable[[str], object]  # builds a row in the given state
     move: Callable[[object, str], object]  # calls the transition service
 
     def pairs(self):
@@ -55,18 +59,38 @@ def _return_move(ret, to):
 
 
 MACHINES = [
-    Machine("order", ORDER_MACHINE, Order.Status, order_signals.order_status_changed,
-            make=lambda s: OrderFactory(status=s),
-            move=lambda o, to: order_transition(order=o, to_status=to, actor="test")),
-    Machine("shipment", SHIPMENT_MACHINE, Shipment.Status, order_signals.shipment_status_changed,
-            make=lambda s: ShipmentFactory(status=s),
-            move=lambda sh, to: shipment_transition(shipment=sh, to_status=to, actor="test")),
-    Machine("backorder", BACKORDER_MACHINE, OrderLine.Backorder, order_signals.order_line_backorder_changed,
-            make=lambda s: OrderLineFactory(backorder_state=s),
-            move=lambda line, to: order_line_backorder_transition(line=line, to_state=to, actor="test")),
-    Machine("return", RETURN_MACHINE, ReturnRequest.Status, return_status_changed,
-            make=lambda s: ReturnRequestFactory(status=s),
-            move=_return_move),
+    Machine(
+        "order",
+        ORDER_MACHINE,
+        Order.Status,
+        order_signals.order_status_changed,
+        make=lambda s: OrderFactory(status=s),
+        move=lambda o, to: order_transition(order=o, to_status=to, actor="test"),
+    ),
+    Machine(
+        "shipment",
+        SHIPMENT_MACHINE,
+        Shipment.Status,
+        order_signals.shipment_status_changed,
+        make=lambda s: ShipmentFactory(status=s),
+        move=lambda sh, to: shipment_transition(shipment=sh, to_status=to, actor="test"),
+    ),
+    Machine(
+        "backorder",
+        BACKORDER_MACHINE,
+        OrderLine.Backorder,
+        order_signals.order_line_backorder_changed,
+        make=lambda s: OrderLineFactory(backorder_state=s),
+        move=lambda line, to: order_line_backorder_transition(line=line, to_state=to, actor="test"),
+    ),
+    Machine(
+        "return",
+        RETURN_MACHINE,
+        ReturnRequest.Status,
+        return_status_changed,
+        make=lambda s: ReturnRequestFactory(status=s),
+        move=_return_move,
+    ),
 ]
 
 

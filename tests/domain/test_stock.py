@@ -1,33 +1,36 @@
 """Stock levels: which thresholds a change crosses, and updates that report them."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from inventory.models import StockLevel, StockThreshold
 from inventory.services import crossed_thresholds, stock_level_update
 from inventory.signals import stock_level_changed
+from tests.domain.helpers import audit_rows
 from tests.factories import ProductFactory, StockLevelFactory
-
-from .helpers import audit_rows
 
 T = StockThreshold
 
 
-@pytest.mark.parametrize("before, after, low, expected", [
-    pytest.param(3, -1, 5, [T.BELOW_ZERO], id="low-to-negative"),
-    pytest.param(0, -2, 5, [T.BELOW_ZERO], id="zero-to-negative"),
-    pytest.param(-1, -3, 5, [], id="already-negative"),
-    pytest.param(10, -1, 5, [T.BELOW_ZERO, T.LOW_STOCK], id="plenty-to-negative"),
-    pytest.param(6, 5, 5, [T.LOW_STOCK], id="to-threshold"),
-    pytest.param(6, 2, 5, [T.LOW_STOCK], id="below-threshold"),
-    pytest.param(5, 4, 5, [], id="already-low"),
-    pytest.param(7, 6, 5, [], id="still-above"),
-    pytest.param(0, 3, 5, [T.BACK_IN_STOCK], id="zero-to-some"),
-    pytest.param(-2, 10, 5, [T.BACK_IN_STOCK], id="negative-to-plenty"),
-    pytest.param(-2, 0, 5, [], id="negative-to-zero"),
-    pytest.param(2, 8, 5, [], id="low-to-plenty-was-in-stock"),
-    pytest.param(4, 4, 5, [], id="unchanged"),
-    pytest.param(1, 0, 0, [T.LOW_STOCK], id="zero-threshold-sold-out"),
-])
+@pytest.mark.parametrize(
+    "before, after, low, expected",
+    [
+        pytest.param(3, -1, 5, [T.BELOW_ZERO], id="low-to-negative"),
+        pytest.param(0, -2, 5, [T.BELOW_ZERO], id="zero-to-negative"),
+        pytest.param(-1, -3, 5, [], id="already-negative"),
+        pytest.param(10, -1, 5, [T.BELOW_ZERO, T.LOW_STOCK], id="plenty-to-negative"),
+        pytest.param(6, 5, 5, [T.LOW_STOCK], id="to-threshold"),
+        pytest.param(6, 2, 5, [T.LOW_STOCK], id="below-threshold"),
+        pytest.param(5, 4, 5, [], id="already-low"),
+        pytest.param(7, 6, 5, [], id="still-above"),
+        pytest.param(0, 3, 5, [T.BACK_IN_STOCK], id="zero-to-some"),
+        pytest.param(-2, 10, 5, [T.BACK_IN_STOCK], id="negative-to-plenty"),
+        pytest.param(-2, 0, 5, [], id="negative-to-zero"),
+        pytest.param(2, 8, 5, [], id="low-to-plenty-was-in-stock"),
+        pytest.param(4, 4, 5, [], id="unchanged"),
+        pytest.param(1, 0, 0, [T.LOW_STOCK], id="zero-threshold-sold-out"),
+    ],
+)
 def test_crossed_thresholds(before, after, low, expected):
     # given available stock moving from `before` to `after` with low-stock threshold `low`
     # then exactly the expected thresholds are crossed

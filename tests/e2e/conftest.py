@@ -5,8 +5,8 @@ with the pipeline's waits compressed and the sandbox's faults set in its environ
 
 Tests using them must commit their data (``django_db(transaction=True)``): the worker is
 another process and only sees committed rows."""
+
 import fcntl
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -71,10 +71,9 @@ class Worker:
     def start(self) -> "Worker":
         assert self.process is None, "a worker is already running"
         self.starts += 1
-        log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
+        log = open(self.log_dir / f"worker-{self.starts}.log", "wb")  # noqa: SIM115 (the child process holds it)
         env = {**self.env, **(self.knobs.as_env() if self.knobs else {})}
-        self.process = start_worker(concurrency=2, env=env, loglevel="info", logfile=log,
-                                    supervised=self.supervised)
+        self.process = start_worker(concurrency=2, env=env, loglevel="info", logfile=log, supervised=self.supervised)
         log.close()  # the child holds its own descriptor
         return self
 
@@ -113,10 +112,14 @@ def knobs(transactional_db):
 
 @pytest.fixture
 def worker_env(transactional_db):
-    env = {"DATABASE_URL": database_url(), "WAYPOST_DATA_DIR": str(settings.DATA_DIR),
-           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "LOG_LEVEL": "WARNING",
-           # a SIGKILLed worker's sends are reconciled once their lease runs out: keep it short
-           "DELIVERY_LEASE_MARGIN_SECONDS": "2"}
+    env = {
+        "DATABASE_URL": database_url(),
+        "WAYPOST_DATA_DIR": str(settings.DATA_DIR),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "LOG_LEVEL": "WARNING",
+        # a SIGKILLed worker's sends are reconciled once their lease runs out: keep it short
+        "DELIVERY_LEASE_MARGIN_SECONDS": "2",
+    }
     return env
 
 

@@ -121,9 +121,7 @@ class Partner:
         started = time.monotonic()
         response = session.post(self.base_url + path, json=body, headers=headers, timeout=30)
         with self._lock:
-            self.answers.append(
-                Answer(path, response.status_code, time.monotonic() - started, started)
-            )
+            self.answers.append(Answer(path, response.status_code, time.monotonic() - started, started))
         return response
 
     def order(self, number: int) -> dict:
@@ -151,9 +149,7 @@ class Partner:
         }
 
     def journey(self, number: int) -> None:
-        order = self.post(
-            "/api/v1/orders/", self.order(number), key=f"{self.prefix}-order-{number}"
-        )
+        order = self.post("/api/v1/orders/", self.order(number), key=f"{self.prefix}-order-{number}")
         if order.status_code >= 300:
             return
         shipment = self.post(
@@ -180,9 +176,7 @@ class Partner:
     def journeys(self, numbers, *, threads: int = 3) -> None:
         numbers = list(numbers)
         workers = [
-            threading.Thread(
-                target=lambda part=numbers[i::threads]: [self.journey(n) for n in part]
-            )
+            threading.Thread(target=lambda part=numbers[i::threads]: [self.journey(n) for n in part])
             for i in range(threads)
         ]
         for thread in workers:

@@ -12,16 +12,15 @@ import time
 import pytest
 import requests
 
-from partners.models import Partner
+from demo.report import pipeline_report
 from notifications.models import Event
 from notifications.selectors import pipeline_busy
-from demo.report import pipeline_report
+from partners.models import Partner
+from tests.e2e.conftest import Worker
+from tests.e2e.stack import Partner as PartnerClient
+from tests.e2e.stack import beat, web
 from tests.factories import SalesChannelFactory
 from tests.redis_server import REDIS_SERVER, RedisServer, free_port, wait_until
-
-from .conftest import Worker
-from .stack import Partner as PartnerClient
-from .stack import beat, web
 
 pytestmark = [
     pytest.mark.e2e,

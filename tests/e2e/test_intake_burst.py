@@ -4,6 +4,7 @@ messages are lost; the intake sweeper re-queues what was left unprocessed).
 
 5,000 posts on PostgreSQL; 1,000 on SQLite, whose single writer makes 5,000 take too long
 (``INTAKE_BURST_SIZE`` overrides)."""
+
 import os
 import time
 
@@ -12,14 +13,13 @@ from django.db import connection
 from django.db.models import Count
 
 from core.models import AuditLog
-from notifications.models import Event
 from intake.models import IntakeRecord
-from orders.models import Order
 from intake.tasks import sweep_intake
+from notifications.models import Event
+from orders.models import Order
+from tests.e2e.conftest import Worker, purge_broker
 from tests.intake.conftest import SECRET, brand, catalogue, channel_of, post_shopify  # noqa: F401 (fixtures)
 from tests.intake.samples import body_of, shopify_order
-
-from .conftest import Worker, purge_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,15 @@ def burst_size() -> int:
 
 
 def test_a_burst_of_webhooks_is_stored_and_processed_exactly_once_with_a_worker_killed(
-        e2e_lock, knobs, worker_env, channel_of, catalogue, post_shopify, settings, tmp_path):
+    e2e_lock,
+    knobs,
+    worker_env,
+    channel_of,  # noqa: F811 (the intake tests' fixtures, imported above)
+    catalogue,  # noqa: F811
+    post_shopify,  # noqa: F811
+    settings,
+    tmp_path,
+):
     n = burst_size()
     shop = channel_of("shopify")
     # The worker takes the intake queue only (the order events it writes wait for the pipeline's
@@ -43,9 +51,12 @@ def test_a_burst_of_webhooks_is_stored_and_processed_exactly_once_with_a_worker_
         # when n distinct orders/create webhooks arrive, correctly signed
         started = time.monotonic()
         for i in range(n):
-            order = shopify_order(id=9_000_000 + i, name=f"#{10000 + i}",
-                                  customer={**shopify_order()["customer"], "id": 7_000_000 + i,
-                                            "email": f"buyer{i}@example.com"}, email=f"buyer{i}@example.com")
+            order = shopify_order(
+                id=9_000_000 + i,
+                name=f"#{10000 + i}",
+                customer={**shopify_order()["customer"], "id": 7_000_000 + i, "email": f"buyer{i}@example.com"},
+                email=f"buyer{i}@example.com",
+            )
             response = post_shopify(shop, "orders/create", body_of(order), webhook_id=f"burst-{i}")
             assert response.status_code == 202
             if i == n // 3:

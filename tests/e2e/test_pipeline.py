@@ -2,17 +2,17 @@
 deliveries; a carrier event posted twice through the partner API is one message; a permanent
 failure falls back to the next channel, and when every channel fails the delivery is a dead
 letter that an agent can requeue."""
+
 import pytest
 from django.utils import timezone
 
-from core.models import AuditLog
-from notifications.models import Delivery, DeliveryAttempt, Event, Notification
 from catalogue.models import Rule
 from channels.models import SandboxMessage
+from core.models import AuditLog
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification
 from notifications.services.dispatch import delivery_requeue
 from orders.models import ShipmentEvent
-
-from .helpers import S, assert_each_sent_delivery_sent_once, place_order, scan, ship, shop
+from tests.e2e.helpers import S, assert_each_sent_delivery_sent_once, place_order, scan, ship, shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,8 +62,13 @@ def test_the_same_carrier_event_posted_twice_through_the_api_is_one_message(work
     order = place_order(channel=channel, number=1)
     shipment = ship(order, status=S.LABEL_CREATED)
     settle(brand)
-    body = {"status": "delivered", "occurred_at": timezone.now().isoformat(), "carrier_code": "DL",
-            "description": "Delivered, front door", "location": "Austin, TX"}
+    body = {
+        "status": "delivered",
+        "occurred_at": timezone.now().isoformat(),
+        "carrier_code": "DL",
+        "description": "Delivered, front door",
+        "location": "Austin, TX",
+    }
 
     # when the carrier's delivered scan is posted twice
     first = client.post(f"/api/v1/shipments/{shipment.pk}/events/", body, format="json")
@@ -78,8 +83,9 @@ def test_the_same_carrier_event_posted_twice_through_the_api_is_one_message(work
     assert Event.objects.filter(type="shipment.delivered", subject_id=shipment.pk).count() == 1
     notification = Notification.objects.get(notification_type__key="shipment_delivered")
     assert notification.status == N.DELIVERED
-    assert sorted(SandboxMessage.objects.filter(delivery__notification=notification)
-                  .values_list("channel", flat=True)) == ["email", "sms"]
+    assert sorted(
+        SandboxMessage.objects.filter(delivery__notification=notification).values_list("channel", flat=True)
+    ) == ["email", "sms"]
     assert assert_each_sent_delivery_sent_once(brand) == 3  # order confirmation + delivered (email, SMS)
     assert (report["lost"], report["duplicates"]) == (0, 0)
 
@@ -130,8 +136,12 @@ def test_every_channel_failing_is_a_dead_letter_that_requeue_sends_again(worker,
     assert (requeued.status, dead.status) == (D.PENDING, D.PENDING)
     assert dead.retry_floor == dead.attempt_count == 1
     assert dead.send_after <= timezone.now()
-    assert AuditLog.objects.filter(object_id=str(dead.pk), action="requeued", from_state=D.DEAD,
-                                   to_state=D.PENDING, actor="agent:e2e").count() == 1
+    assert (
+        AuditLog.objects.filter(
+            object_id=str(dead.pk), action="requeued", from_state=D.DEAD, to_state=D.PENDING, actor="agent:e2e"
+        ).count()
+        == 1
+    )
     notification.refresh_from_db()
     assert notification.status == N.SENDING
 

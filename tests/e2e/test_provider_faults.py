@@ -3,14 +3,14 @@ backend in a real worker): a brownout (answers after the client's timeout, conne
 after the ESP took the email, 500s) and a worker SIGKILLed while its emails are in flight. The
 ESP takes no idempotency key, so only reconciliation keeps each email single: counted in the
 ESP's own ledger of what it accepted. (``make chaos`` runs the full-size versions.)"""
+
 import time
 
 import pytest
 
 from notifications.models import Delivery, DeliveryAttempt
+from tests.e2e.helpers import S, place_order, scan, ship, shop
 from tests.fakes.esp import FakeESP
-
-from .helpers import S, place_order, scan, ship, shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 D, A = Delivery.Status, DeliveryAttempt.Outcome
@@ -24,9 +24,14 @@ def esp(settings):
         settings.ANYMAIL = anymail
         settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
         settings.WAYPOST_PROVIDERS = {**settings.WAYPOST_PROVIDERS, "email": "postmark"}
-        fake.env = {"EMAIL_PROVIDER": "postmark", "ANYMAIL_POSTMARK_SERVER_TOKEN": "e2e-token",
-                    "ANYMAIL_POSTMARK_API_URL": fake.url, "ANYMAIL_REQUESTS_TIMEOUT": "1",
-                    "RECONCILE_FIRST_LOOKUP_SECONDS": "0.5", "RECONCILE_SETTLE_SECONDS": "postmark=2"}
+        fake.env = {
+            "EMAIL_PROVIDER": "postmark",
+            "ANYMAIL_POSTMARK_SERVER_TOKEN": "e2e-token",
+            "ANYMAIL_POSTMARK_API_URL": fake.url,
+            "ANYMAIL_REQUESTS_TIMEOUT": "1",
+            "RECONCILE_FIRST_LOOKUP_SECONDS": "0.5",
+            "RECONCILE_SETTLE_SECONDS": "postmark=2",
+        }
         yield fake
 
 

@@ -3,20 +3,25 @@ new one started loses nothing and sends nothing twice (its sends in flight are r
 the provider, not resent); a provider refusing a fifth of its sends, or dropping the connection
 after taking a tenth of them, still ends with every notification delivered once, counted at the
 provider (the sandbox records every message it takes, repeats included)."""
+
 import time
 
 import pytest
 
-from notifications.models import Delivery, DeliveryAttempt, Event, Notification
 from channels.models import SandboxMessage
-
-from .helpers import S, assert_each_sent_delivery_sent_once, place_order, scan, ship, shop
+from notifications.models import Delivery, DeliveryAttempt, Event, Notification
+from tests.e2e.helpers import S, assert_each_sent_delivery_sent_once, place_order, scan, ship, shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 D, N, A = Delivery.Status, Notification.Status, DeliveryAttempt.Outcome
-JOURNEY_EVENTS = ["order.placed", "shipment.label_created", "shipment.shipped", "shipment.in_transit",
-                  "shipment.delivered"]
+JOURNEY_EVENTS = [
+    "order.placed",
+    "shipment.label_created",
+    "shipment.shipped",
+    "shipment.in_transit",
+    "shipment.delivered",
+]
 
 
 def _journeys(channel, numbers):
@@ -63,9 +68,14 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_sends_nothing_twice(worker,
 
     # when the first half of a burst of 100 journeys (500 domain events) is committed
     _journeys(channel, range(50))
+
     # and the worker is SIGKILLed (its whole process group) while it is sending
-    in_flight = lambda: (SandboxMessage.objects.filter(delivery__notification__brand=brand).count() >= 5  # noqa: E731
-                         and Delivery.objects.filter(status=D.SENDING).exists())
+    def in_flight():
+        return (
+            SandboxMessage.objects.filter(delivery__notification__brand=brand).count() >= 5
+            and Delivery.objects.filter(status=D.SENDING).exists()
+        )
+
     assert _wait_for(in_flight, timeout=60), worker.log_tail()
     worker.kill()
     sent_at_kill = SandboxMessage.objects.count()
@@ -124,8 +134,9 @@ def test_a_tenth_of_sends_dropped_after_the_provider_took_them_are_never_sent_tw
     brand, report = _delivered_orders(worker, settle, knobs, sandbox_unknown_rate=0.1)
 
     # then those sends were reconciled (found at the provider), none was sent again
-    unknown = DeliveryAttempt.objects.filter(delivery__notification__brand=brand, outcome=A.ACCEPTED,
-                                             resolution=DeliveryAttempt.Resolution.FOUND)
+    unknown = DeliveryAttempt.objects.filter(
+        delivery__notification__brand=brand, outcome=A.ACCEPTED, resolution=DeliveryAttempt.Resolution.FOUND
+    )
     assert unknown.exists()
     assert (report["lost"], report["duplicates"]) == (0, 0), report
     assert set(report["deliveries"]) <= {D.DELIVERED, D.SUPERSEDED}, report

@@ -1,6 +1,7 @@
 """``manage.py simulate`` end to end, as an operator runs it: its own database and broker (a temp
 WAYPOST_DATA_DIR; on PostgreSQL a database created and dropped here), its own worker, and one
 JSON line at the end with nothing duplicated and nothing lost."""
+
 import json
 import os
 import signal
@@ -12,16 +13,21 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.e2e.conftest import purge_broker
 from tests.redis_server import wait_until
-
-from .conftest import purge_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _manage(*args, env, timeout):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, timeout=timeout,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -80,9 +86,15 @@ def test_killing_simulate_half_way_leaves_the_pipeline_as_it_was(simulate_env):
     assert _manage("migrate", "--noinput", "-v0", env=simulate_env, timeout=300).returncode == 0
 
     # when a simulation with compressed waits and a failing sandbox is SIGKILLed half-way
-    run = subprocess.Popen([sys.executable, "manage.py", "simulate", "--orders", "30", "--fail-rate", "0.5",
-                            "--time-scale", "0.01"], cwd=settings.BASE_DIR, env=simulate_env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    run = subprocess.Popen(
+        [sys.executable, "manage.py", "simulate", "--orders", "30", "--fail-rate", "0.5", "--time-scale", "0.01"],
+        cwd=settings.BASE_DIR,
+        env=simulate_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     for line in run.stderr:
         if "shipping" in line:  # its worker runs and the scenario is half placed
             break
@@ -109,7 +121,10 @@ def _simulation_workers(data_dir: str) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"celery" in cmdline and f"WAYPOST_DATA_DIR={data_dir}".encode() in environ \
-                and b"SIMULATION_TIME_SCALE=0.01" in environ:
+        if (
+            b"celery" in cmdline
+            and f"WAYPOST_DATA_DIR={data_dir}".encode() in environ
+            and b"SIMULATION_TIME_SCALE=0.01" in environ
+        ):
             pids.append(int(proc.name))
     return pids

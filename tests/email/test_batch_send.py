@@ -1,6 +1,7 @@
 """A batch of emails through the real anymail Postmark backend, sent side by side from the
 dispatcher's thread pool: one POST per delivery, each recorded with its own message id, and a
 failure of one send retried without touching the others."""
+
 import pytest
 from django.db import transaction
 
@@ -21,8 +22,11 @@ def six_emails(postmark, settings):
             carrier_scan(shipment, "delivered")
     process_events()
     postmark.reset()
-    return list(Delivery.objects.filter(channel="email", status="pending",
-                                        notification__notification_type__key="shipment_delivered").order_by("pk"))
+    return list(
+        Delivery.objects.filter(
+            channel="email", status="pending", notification__notification_type__key="shipment_delivered"
+        ).order_by("pk")
+    )
 
 
 def test_a_batch_goes_out_in_parallel_once_each(postmark, six_emails):

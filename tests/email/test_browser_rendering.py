@@ -2,6 +2,7 @@
 snapshot and loaded in headless Chromium at phone (375 px) and desktop (800 px) widths: no
 variable left unrendered and nothing wider than the window. ``UPDATE_SCREENSHOTS=1`` also writes
 the README's two pictures into docs/screenshots/."""
+
 import base64
 import os
 import shutil
@@ -9,22 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.shipped import TYPES
 from catalogue.copy import LANGUAGES, load_copy
-
-DEFAULT_TEMPLATES = {key: copy for key, copy in load_copy().items() if key != "daily_digest"}
 from catalogue.email_layout import QR_TYPES, qr_png, render_layout
 from catalogue.rendering import render_string, sample_context_for
+from catalogue.shipped import TYPES
 
 CHROMIUM = "/usr/bin/chromium"
 WIDTHS = (375, 800)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CATEGORY = {key: category for key, _name, category, *_ in TYPES}
+# The journeys' emails (the transactional types' copy is checked in tests/notifications/test_copy_files.py).
+DEFAULT_TEMPLATES = {
+    key: copy for key, copy in load_copy().items() if CATEGORY.get(key) in ("shipping", "backorder", "returns")
+}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
+    ),
 ]
 
 
@@ -34,10 +39,16 @@ def rendered_email(type_key: str, language: str) -> str:
     source = DEFAULT_TEMPLATES[type_key]["email"][language]
     code = context.get("return", {}).get("code", "") if type_key in QR_TYPES else ""
     qr_src = "data:image/png;base64," + base64.b64encode(qr_png(code)).decode() if code else ""
-    return render_layout(fragment=render_string(source["body_html"], context, html=True),
-                         subject=render_string(source["subject"], context),
-                         preheader=render_string(source["preheader"], context), brand=context["brand"],
-                         language=language, links=context["links"], return_code=code, qr_src=qr_src)
+    return render_layout(
+        fragment=render_string(source["body_html"], context, html=True),
+        subject=render_string(source["subject"], context),
+        preheader=render_string(source["preheader"], context),
+        brand=context["brand"],
+        language=language,
+        links=context["links"],
+        return_code=code,
+        qr_src=qr_src,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +58,15 @@ def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 

@@ -1,6 +1,7 @@
 """Sending email through the real anymail backends (Postmark, Mailgun) over real HTTP to the fake
 ESP on 127.0.0.1: what the ESP receives, and how its answers (500, timeout, 422) drive retries and
 fallback. Also the startup check and the ANYMAIL_* environment variables."""
+
 import os
 import subprocess
 import sys
@@ -11,11 +12,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from channels.email import check_email_configuration
-from notifications.models import Delivery, DeliveryAttempt
 from channels.models import SandboxMessage
+from notifications.models import Delivery, DeliveryAttempt
 from notifications.services.dispatch import delivery_send
 from tests.email.conftest import (
-    approved_return, b64, email_delivery, postmark_headers, postmark_sends_for, process_events, run_pipeline,
+    approved_return,
+    b64,
+    email_delivery,
+    postmark_headers,
+    postmark_sends_for,
+    process_events,
+    run_pipeline,
     send_due,
 )
 
@@ -50,7 +57,7 @@ def test_postmark_receives_a_branded_multipart_email_with_unsubscribe_headers_me
     html = payload["HtmlBody"]
     assert html.startswith("<!DOCTYPE html>") and f'lang="{customer.language}"' in html
     assert brand.name in html and "{{" not in html
-    assert '<h1 style="' in html and '<style>' not in html  # CSS inlined (only the media query block stays)
+    assert '<h1 style="' in html and "<style>" not in html  # CSS inlined (only the media query block stays)
     # and the List-Unsubscribe headers (RFC 2369 + RFC 8058 one-click)
     headers = postmark_headers(payload)
     mailto, https = [part.strip() for part in headers["List-Unsubscribe"].split(",")]
@@ -58,8 +65,12 @@ def test_postmark_receives_a_branded_multipart_email_with_unsubscribe_headers_me
     assert https.startswith("<http://127.0.0.1:8000/u/") and https.endswith("/>")
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # and the delivery id as metadata and the type as the tag, for the webhooks
-    assert payload["Metadata"] == {"delivery_id": str(delivery.pk), "notification_id": str(delivery.notification_id),
-                                   "type": "return_approved", "idempotency_key": f"wp-{delivery.pk}-1"}
+    assert payload["Metadata"] == {
+        "delivery_id": str(delivery.pk),
+        "notification_id": str(delivery.notification_id),
+        "type": "return_approved",
+        "idempotency_key": f"wp-{delivery.pk}-1",
+    }
     assert payload["Tag"] == "return_approved"
     assert payload["TrackOpens"] is True
     # and the QR code of the return code as an inline PNG that the HTML shows
@@ -137,7 +148,9 @@ def test_esp_500_is_retried_then_sent(postmark):
     assert attempts[0].error_code == "http_500"
     assert [r["answered"] for r in postmark.sends("postmark")] == ["500", "ok"]
     assert [r["json"]["Metadata"]["idempotency_key"] for r in postmark.sends("postmark")] == [
-        f"wp-{delivery.pk}-1", f"wp-{delivery.pk}-2"]
+        f"wp-{delivery.pk}-1",
+        f"wp-{delivery.pk}-2",
+    ]
     delivery.refresh_from_db()
     assert delivery.status == D.SENT
     assert not Delivery.objects.filter(channel="sms", notification=delivery.notification).exists()
@@ -243,8 +256,14 @@ def test_startup_check_names_the_missing_esp_setting(settings):
 
 def _manage_check(**env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANYMAIL_", "EMAIL_"))}
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_manage_py_refuses_to_start_without_the_token_and_reads_anymail_env_vars():

@@ -1,6 +1,7 @@
 """One-click unsubscribe (RFC 8058): the signed URL from a sent email's List-Unsubscribe header
 turns that notification type off on email in one POST with no session and no CSRF token; only a
 valid signature works; GET shows a confirmation page; critical types lead to the preference center."""
+
 import re
 
 import pytest
@@ -36,8 +37,9 @@ def test_one_click_post_unsubscribes_without_session_or_csrf(sent_unsubscribe_ur
     client = Client(enforce_csrf_checks=True)  # a mail client: no cookie, no CSRF token
 
     # when the mail client posts the RFC 8058 body to the header's URL
-    response = client.post(path_of(url), data="List-Unsubscribe=One-Click",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        path_of(url), data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
 
     # then the customer no longer gets that type by email, recorded in the consent log
     assert response.status_code == 200
@@ -45,8 +47,12 @@ def test_one_click_post_unsubscribes_without_session_or_csrf(sent_unsubscribe_ur
     pref = TypePreference.objects.get(customer=customer, type_key="return_approved", channel="email")
     assert pref.enabled is False
     log = ConsentLog.objects.get(customer=customer)
-    assert (log.channel, log.type_key, log.new_state, log.source) == ("email", "return_approved", "opted_out",
-                                                                      "email_unsubscribe")
+    assert (log.channel, log.type_key, log.new_state, log.source) == (
+        "email",
+        "return_approved",
+        "opted_out",
+        "email_unsubscribe",
+    )
     # and a second click changes nothing more
     assert client.post(path_of(url)).status_code == 200
     assert ConsentLog.objects.filter(customer=customer).count() == 1

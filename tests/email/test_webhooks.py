@@ -1,14 +1,15 @@
 """Postmark tracking webhooks in Postmark's documented format, posted to anymail's view at
 /anymail/postmark/tracking/ with basic auth: they move the delivery forward, count opens, add
 suppressions, fall back to SMS after commit; wrong auth and duplicates change nothing."""
+
 import base64
 import json
 
 import pytest
 from django.test import Client
 
-from notifications.models import Delivery, ProviderEvent, Suppression
 from channels.models import SandboxMessage
+from notifications.models import Delivery, ProviderEvent, Suppression
 from preferences.models import ChannelConsent, ConsentLog
 from tests.email.conftest import WEBHOOK_SECRET, approved_return, email_delivery, run_pipeline, send_due
 
@@ -23,43 +24,85 @@ def auth(secret: str = WEBHOOK_SECRET) -> dict:
 
 def post(payload: dict, secret: str | None = WEBHOOK_SECRET):
     client = Client(enforce_csrf_checks=True)
-    return client.post(URL, data=json.dumps(payload), content_type="application/json",
-                       **(auth(secret) if secret else {}))
+    return client.post(
+        URL, data=json.dumps(payload), content_type="application/json", **(auth(secret) if secret else {})
+    )
 
 
 def common(delivery: Delivery) -> dict:
-    return {"MessageStream": "outbound", "MessageID": delivery.provider_message_id, "Tag": "return_approved",
-            "ServerID": 23, "Metadata": {"delivery_id": str(delivery.pk), "type": "return_approved"}}
+    return {
+        "MessageStream": "outbound",
+        "MessageID": delivery.provider_message_id,
+        "Tag": "return_approved",
+        "ServerID": 23,
+        "Metadata": {"delivery_id": str(delivery.pk), "type": "return_approved"},
+    }
 
 
 def delivery_event(delivery):
-    return {"RecordType": "Delivery", **common(delivery), "Recipient": delivery.to,
-            "DeliveredAt": "2026-11-20T16:33:54.9070259Z", "Details": "Test delivery webhook details"}
+    return {
+        "RecordType": "Delivery",
+        **common(delivery),
+        "Recipient": delivery.to,
+        "DeliveredAt": "2026-11-20T16:33:54.9070259Z",
+        "Details": "Test delivery webhook details",
+    }
 
 
 def hard_bounce(delivery, bounce_id=4323372036854775807):
-    return {"RecordType": "Bounce", **common(delivery), "ID": bounce_id, "Type": "HardBounce", "TypeCode": 1,
-            "Name": "Hard bounce", "Description": "The server was unable to deliver your message (ex: unknown user, "
-            "mailbox not found).", "Details": "smtp;550 5.1.1 The email account does not exist.",
-            "Email": delivery.to, "From": "orders@brand.example", "BouncedAt": "2026-11-20T16:33:54.9070259Z",
-            "DumpAvailable": True, "Inactive": True, "CanActivate": True, "Subject": "Your return"}
+    return {
+        "RecordType": "Bounce",
+        **common(delivery),
+        "ID": bounce_id,
+        "Type": "HardBounce",
+        "TypeCode": 1,
+        "Name": "Hard bounce",
+        "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+        "Details": "smtp;550 5.1.1 The email account does not exist.",
+        "Email": delivery.to,
+        "From": "orders@brand.example",
+        "BouncedAt": "2026-11-20T16:33:54.9070259Z",
+        "DumpAvailable": True,
+        "Inactive": True,
+        "CanActivate": True,
+        "Subject": "Your return",
+    }
 
 
 def open_event(delivery):
-    return {"RecordType": "Open", **common(delivery), "FirstOpen": True, "Recipient": delivery.to,
-            "ReceivedAt": "2026-11-20T16:40:00Z", "Platform": "WebMail", "ReadSeconds": 5,
-            "UserAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36",
-            "OS": {"Name": "OS X 10.7 Lion", "Family": "OS X 10", "Company": "Apple Computer, Inc."},
-            "Client": {"Name": "Chrome 35.0.1916.153", "Family": "Chrome", "Company": "Google"},
-            "Geo": {"CountryISOCode": "RS", "Country": "Serbia", "City": "Novi Sad"}}
+    return {
+        "RecordType": "Open",
+        **common(delivery),
+        "FirstOpen": True,
+        "Recipient": delivery.to,
+        "ReceivedAt": "2026-11-20T16:40:00Z",
+        "Platform": "WebMail",
+        "ReadSeconds": 5,
+        "UserAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36",
+        "OS": {"Name": "OS X 10.7 Lion", "Family": "OS X 10", "Company": "Apple Computer, Inc."},
+        "Client": {"Name": "Chrome 35.0.1916.153", "Family": "Chrome", "Company": "Google"},
+        "Geo": {"CountryISOCode": "RS", "Country": "Serbia", "City": "Novi Sad"},
+    }
 
 
 def spam_complaint(delivery):
-    return {"RecordType": "SpamComplaint", **common(delivery), "ID": 42, "Type": "SpamComplaint", "TypeCode": 512,
-            "Name": "Spam complaint", "Description": "The subscriber explicitly marked this message as spam.",
-            "Details": "Test spam complaint details", "Email": delivery.to, "From": "orders@brand.example",
-            "BouncedAt": "2026-11-20T16:50:00Z", "DumpAvailable": True, "Inactive": True, "CanActivate": False,
-            "Subject": "Your return"}
+    return {
+        "RecordType": "SpamComplaint",
+        **common(delivery),
+        "ID": 42,
+        "Type": "SpamComplaint",
+        "TypeCode": 512,
+        "Name": "Spam complaint",
+        "Description": "The subscriber explicitly marked this message as spam.",
+        "Details": "Test spam complaint details",
+        "Email": delivery.to,
+        "From": "orders@brand.example",
+        "BouncedAt": "2026-11-20T16:50:00Z",
+        "DumpAvailable": True,
+        "Inactive": True,
+        "CanActivate": False,
+        "Subject": "Your return",
+    }
 
 
 @pytest.fixture
@@ -177,9 +220,15 @@ def test_events_for_unknown_messages_are_recorded_not_errors(sent):
 
 def test_unsubscribe_event_opts_the_customer_out_of_email(sent):
     # when Postmark reports that the recipient unsubscribed (a SubscriptionChange)
-    payload = {"RecordType": "SubscriptionChange", **common(sent), "ChangedAt": "2026-11-20T17:00:00Z",
-               "Recipient": sent.to, "Origin": "Recipient", "SuppressSending": True,
-               "SuppressionReason": "Unsubscribe"}
+    payload = {
+        "RecordType": "SubscriptionChange",
+        **common(sent),
+        "ChangedAt": "2026-11-20T17:00:00Z",
+        "Recipient": sent.to,
+        "Origin": "Recipient",
+        "SuppressSending": True,
+        "SuppressionReason": "Unsubscribe",
+    }
     response = post(payload)
 
     # then the customer's email channel is opted out, logged with its source

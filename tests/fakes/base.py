@@ -15,9 +15,9 @@ For benchmarks: ``latency_ms`` delays each answer (a real provider's round trip)
 answers that share of requests in ``error_mode`` at random, ``keep_requests=False`` keeps counters
 instead of every request, and ``GET /_fake/stats`` tells them (``--latency-ms``, ``--error-rate``,
 ``--stats-only`` as a process; ``ok`` counts accepted sends, hung and dropped ones included)."""
+
 import json
 import random
-import ssl
 import threading
 import time
 import urllib.parse
@@ -25,8 +25,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .faults import (Accepted, FaultsAndLedger, add_fault_arguments, apply_fault_arguments,
-                     drop_connection)
+from tests.fakes.faults import Accepted, FaultsAndLedger, add_fault_arguments, apply_fault_arguments, drop_connection
 
 ACCEPTING_FAULTS = ("hang", "drop")  # modes whose message is accepted, then answered late or never
 
@@ -53,8 +52,17 @@ class FakeServer(FaultsAndLedger):
     error_mode = "error500"  # what a random error (``error_rate``) answers
     fault_modes = {"500": "error500", "429": "throttled", "hang": "hang", "drop": "drop"}
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, mode: str = "ok", ssl_context=None,
-                 latency_ms: float = 0.0, error_rate: float = 0.0, keep_requests: bool = True):
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        mode: str = "ok",
+        ssl_context=None,
+        latency_ms: float = 0.0,
+        error_rate: float = 0.0,
+        keep_requests: bool = True,
+    ):
         self.mode = mode
         self.latency_ms, self.error_rate, self.keep_requests = latency_ms, error_rate, keep_requests
         self.stats = {"ok": 0, "errors": 0, "first_at": None, "last_at": None, "per_second": {}}
@@ -93,12 +101,10 @@ class FakeServer(FaultsAndLedger):
             self.stats = {"ok": 0, "errors": 0, "first_at": None, "last_at": None, "per_second": {}}
         super().reset()
 
-    def accept(self, request: Recorded, *, api: str, reference, to: str, id: str,
-               **detail) -> Accepted:
+    def accept(self, request: Recorded, *, api: str, reference, to: str, id: str, **detail) -> Accepted:
         """Put a message the provider accepted into the ledger (with the request's fault)."""
         request.accepted = True
-        return self.ledger.record(api=api, reference=reference, to=to, id=id, fault=request.fault,
-                                  **detail)
+        return self.ledger.record(api=api, reference=reference, to=to, id=id, fault=request.fault, **detail)
 
     def sent(self, path_part: str = "") -> list[Recorded]:
         with self.lock:
@@ -187,8 +193,11 @@ class FakeServer(FaultsAndLedger):
                     return self._reply(*control)
                 if parsed.path == "/_fake/requests":
                     with fake.lock:
-                        rows = [{"method": r.method, "path": r.path, "body": r.body, "mode": r.mode, "answer": r.answer}
-                                for r in fake.requests if not r.path.startswith("/_fake")]
+                        rows = [
+                            {"method": r.method, "path": r.path, "body": r.body, "mode": r.mode, "answer": r.answer}
+                            for r in fake.requests
+                            if not r.path.startswith("/_fake")
+                        ]
                     return self._reply(200, rows)
                 if parsed.path == "/_fake/stats":
                     with fake.lock:
@@ -223,24 +232,25 @@ class FakeServer(FaultsAndLedger):
         return Handler
 
 
-def serve_forever_main(make_server, argv=None, *, description: str = "", add_arguments=None,
-                       configure=None):
+def serve_forever_main(make_server, argv=None, *, description: str = "", add_arguments=None, configure=None):
     """``python -m tests.fakes.<provider> --port N``: run as a process, print its address.
     ``add_arguments(parser)`` and ``configure(server, args)`` add a provider's own options."""
     import argparse
     import signal
     import sys
 
-    parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--mode", default="ok")
     parser.add_argument("--ca-out", default="", help="write the CA certificate (PEM) here (TLS fakes)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="answer each request after this long")
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered in error")
-    parser.add_argument("--stats-only", action="store_true",
-                        help="count requests instead of keeping them; the ledger keeps counts and "
-                             "only the latest messages (for look-ups)")
+    parser.add_argument(
+        "--stats-only",
+        action="store_true",
+        help="count requests instead of keeping them; the ledger keeps counts and "
+        "only the latest messages (for look-ups)",
+    )
     add_fault_arguments(parser)
     if add_arguments:
         add_arguments(parser)

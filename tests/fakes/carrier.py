@@ -9,6 +9,7 @@ It serves two formats from the same scripted state:
 ``fail_next(*behaviours)`` scripts the next answers: an HTTP status code (e.g. 503, 429, 400)
 or ``"timeout"`` (it sleeps past the client's timeout). ``requests`` counts what was asked.
 """
+
 import json
 import threading
 import time
@@ -43,8 +44,14 @@ class FakeCarrier:
     def scan(self, number: str, code: str, at: str, description: str = "", location: str = "", eta: str | None = None):
         with self.lock:
             self.events.setdefault(number, []).append(
-                {"tracking_number": number, "code": code, "occurred_at": at, "description": description or code,
-                 "location": location})
+                {
+                    "tracking_number": number,
+                    "code": code,
+                    "occurred_at": at,
+                    "description": description or code,
+                    "location": location,
+                }
+            )
             if eta:
                 self.eta[number] = eta
 
@@ -60,6 +67,7 @@ class FakeCarrier:
             # TCP_NODELAY: the headers and the body go in two writes; with Nagle the body waits for
             # the client's delayed ACK (40 ms a request on a kept-alive connection).
             disable_nagle_algorithm = True
+
             def log_message(self, *args):
                 pass
 
@@ -94,10 +102,13 @@ class FakeCarrier:
         numbers = [n for n in query.get("tracking_numbers", "").split(",") if n]
         page = int(query.get("page", 1))
         with self.lock:
-            items = [{**e, **({"estimated_delivery": self.eta[n]} if n in self.eta else {})}
-                     for n in numbers for e in self.events.get(n, [])]
+            items = [
+                {**e, **({"estimated_delivery": self.eta[n]} if n in self.eta else {})}
+                for n in numbers
+                for e in self.events.get(n, [])
+            ]
         start = (page - 1) * self.page_size
-        chunk = items[start:start + self.page_size]
+        chunk = items[start : start + self.page_size]
         return {"events": chunk, "next_page": page + 1 if start + self.page_size < len(items) else None}
 
     def _dhl(self, handler, number: str):
@@ -106,11 +117,21 @@ class FakeCarrier:
             eta = self.eta.get(number)
         if not events:
             return handler._send(404, {"title": "No shipment with given tracking number found.", "status": 404})
-        shipment = {"id": number, "service": "express",
-                    "status": {"timestamp": events[-1]["occurred_at"], "statusCode": events[-1]["code"]},
-                    "events": [{"timestamp": e["occurred_at"], "statusCode": e["code"], "status": e["code"].upper(),
-                                "description": e["description"],
-                                "location": {"address": {"addressLocality": e["location"]}}} for e in events]}
+        shipment = {
+            "id": number,
+            "service": "express",
+            "status": {"timestamp": events[-1]["occurred_at"], "statusCode": events[-1]["code"]},
+            "events": [
+                {
+                    "timestamp": e["occurred_at"],
+                    "statusCode": e["code"],
+                    "status": e["code"].upper(),
+                    "description": e["description"],
+                    "location": {"address": {"addressLocality": e["location"]}},
+                }
+                for e in events
+            ],
+        }
         if eta:
             shipment["estimatedTimeOfDelivery"] = eta
         return handler._send(200, {"shipments": [shipment]})

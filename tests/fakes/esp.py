@@ -28,6 +28,7 @@ counters instead of every request (memory stays flat over 100,000 sends; the led
 counts and only the latest messages, for look-ups), and ``GET /_stats`` tells sends accepted
 (``ok``), errors, the first and last send's time and sends per second.
 """
+
 import argparse
 import base64
 import json
@@ -41,17 +42,25 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .esp_search import mailgun_detail, mailgun_events, postmark_search, split_query
-from .faults import FaultsAndLedger, add_fault_arguments, apply_fault_arguments, drop_connection
+from tests.fakes.esp_search import mailgun_detail, mailgun_events, postmark_search, split_query
+from tests.fakes.faults import FaultsAndLedger, add_fault_arguments, apply_fault_arguments, drop_connection
 
 MODES = ("500", "429", "timeout", "hang", "drop", "invalid")
 ACCEPTED_MODES = ("ok", "timeout", "hang", "drop")  # the message goes into the ledger
 
 
 class FakeESP(FaultsAndLedger):
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, record_path: str | None = None,
-                 hang_seconds: float = 2.0, latency_ms: float = 0.0, error_rate: float = 0.0,
-                 keep_requests: bool = True):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        record_path: str | None = None,
+        hang_seconds: float = 2.0,
+        latency_ms: float = 0.0,
+        error_rate: float = 0.0,
+        keep_requests: bool = True,
+    ):
         self.requests: list[dict] = []
         self.latency_ms, self.error_rate, self.keep_requests = latency_ms, error_rate, keep_requests
         self.stats = _Stats()
@@ -157,8 +166,13 @@ class _Stats:
 
     def as_dict(self) -> dict:
         with self._lock:
-            return {"ok": self.ok, "errors": self.errors, "first_at": self.first_at, "last_at": self.last_at,
-                    "per_second": dict(self.per_second)}
+            return {
+                "ok": self.ok,
+                "errors": self.errors,
+                "first_at": self.first_at,
+                "last_at": self.last_at,
+                "per_second": dict(self.per_second),
+            }
 
 
 def _parse_form(content_type: str, body: bytes) -> tuple[dict, list]:
@@ -172,16 +186,21 @@ def _parse_form(content_type: str, body: bytes) -> tuple[dict, list]:
                 previous = fields[name] if isinstance(fields[name], list) else [fields[name]]
                 fields[name] = previous + [value]
         return fields, []
-    message = BytesParser(policy=default_policy).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    message = BytesParser(policy=default_policy).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     fields, files = {}, []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         filename = part.get_param("filename", header="content-disposition")
         payload = part.get_payload(decode=True) or b""
         if filename is not None:
-            files.append({"field": name, "filename": filename, "content_type": part.get_content_type(),
-                          "content_b64": base64.b64encode(payload).decode()})
+            files.append(
+                {
+                    "field": name,
+                    "filename": filename,
+                    "content_type": part.get_content_type(),
+                    "content_b64": base64.b64encode(payload).decode(),
+                }
+            )
             continue
         value = payload.decode(part.get_content_charset() or "utf-8")
         if name in fields:
@@ -231,10 +250,16 @@ def _handler_for(esp: FakeESP):
                 return self._answer(*postmark_search(esp.ledger, query, self.headers))
             parts = path.strip("/").split("/")  # v3, <domain>, events[, <page>]
             if len(parts) in (3, 4) and parts[0] == "v3" and parts[2] == "events":
-                return self._answer(*mailgun_events(
-                    esp.ledger, domain=parts[1], query=query, headers=self.headers,
-                    base_url=f"http://{self.headers.get('Host', '127.0.0.1')}",
-                    page=parts[3] if len(parts) == 4 else ""))
+                return self._answer(
+                    *mailgun_events(
+                        esp.ledger,
+                        domain=parts[1],
+                        query=query,
+                        headers=self.headers,
+                        base_url=f"http://{self.headers.get('Host', '127.0.0.1')}",
+                        page=parts[3] if len(parts) == 4 else "",
+                    )
+                )
             return self._answer(404, {"error": "not found"})
 
         def do_POST(self):
@@ -273,11 +298,17 @@ def _handler_for(esp: FakeESP):
             """The answer to a send (the ledger gets the message if it is accepted)."""
             postmark = entry["esp"] == "postmark"
             if mode == "500":
-                return 500, ({"ErrorCode": 500, "Message": "Internal server error (fake)"}
-                             if postmark else {"message": "Internal Server Error"})
+                return 500, (
+                    {"ErrorCode": 500, "Message": "Internal server error (fake)"}
+                    if postmark
+                    else {"message": "Internal Server Error"}
+                )
             if mode == "429":
-                return 429, ({"ErrorCode": 429, "Message": "Rate limit exceeded, retry later."}
-                             if postmark else {"message": "Too many requests, retry later."})
+                return 429, (
+                    {"ErrorCode": 429, "Message": "Rate limit exceeded, retry later."}
+                    if postmark
+                    else {"message": "Too many requests, retry later."}
+                )
             fault = mode if mode != "ok" else None
             if postmark:
                 return self._postmark(entry["json"], mode, fault)
@@ -290,46 +321,70 @@ def _handler_for(esp: FakeESP):
                 return 422, {"ErrorCode": 300, "Message": f"Invalid 'To' address: '{address}'."}
             message_id = str(uuid.uuid4())
             metadata = data.get("Metadata") or {}
-            esp.ledger.record(api="postmark", reference=metadata.get("delivery_id"), to=to,
-                              id=message_id, fault=fault, To=to, Cc=data.get("Cc"),
-                              Bcc=data.get("Bcc"), From=data.get("From", ""),
-                              Subject=data.get("Subject", ""), Tag=data.get("Tag", ""),
-                              Metadata=metadata,
-                              MessageStream=data.get("MessageStream") or "outbound")
-            return 200, {"To": to, "SubmittedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "MessageID": message_id, "ErrorCode": 0, "Message": "OK"}
+            esp.ledger.record(
+                api="postmark",
+                reference=metadata.get("delivery_id"),
+                to=to,
+                id=message_id,
+                fault=fault,
+                To=to,
+                Cc=data.get("Cc"),
+                Bcc=data.get("Bcc"),
+                From=data.get("From", ""),
+                Subject=data.get("Subject", ""),
+                Tag=data.get("Tag", ""),
+                Metadata=metadata,
+                MessageStream=data.get("MessageStream") or "outbound",
+            )
+            return 200, {
+                "To": to,
+                "SubmittedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "MessageID": message_id,
+                "ErrorCode": 0,
+                "Message": "OK",
+            }
 
-        def _mailgun(self, entry: dict, mode: str, fault: str | None,
-                     size: int) -> tuple[int, dict]:
+        def _mailgun(self, entry: dict, mode: str, fault: str | None, size: int) -> tuple[int, dict]:
             if mode == "invalid":
-                return 400, {"message": "'to' parameter is not a valid address. "
-                                        "please check documentation"}
+                return 400, {"message": "'to' parameter is not a valid address. please check documentation"}
             domain, form = entry["path"].split("/")[2], entry["form"]
             message_id = f"<{uuid.uuid4().hex}@{domain}>"
             to = form.get("to", "")
-            esp.ledger.record(api="mailgun", reference=form.get("v:delivery_id"),
-                              to=", ".join(to) if isinstance(to, list) else to, id=message_id,
-                              fault=fault, **mailgun_detail(form, domain, size))
+            esp.ledger.record(
+                api="mailgun",
+                reference=form.get("v:delivery_id"),
+                to=", ".join(to) if isinstance(to, list) else to,
+                id=message_id,
+                fault=fault,
+                **mailgun_detail(form, domain, size),
+            )
             return 200, {"id": message_id, "message": "Queued. Thank you."}
 
     return Handler
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record", help="append each request as a JSON line to this file")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="answer each send after this long")
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of sends answered with a 500")
-    parser.add_argument("--stats-only", action="store_true",
-                        help="count sends instead of keeping them; the ledger keeps counts and "
-                             "only the latest messages (for look-ups)")
+    parser.add_argument(
+        "--stats-only",
+        action="store_true",
+        help="count sends instead of keeping them; the ledger keeps counts and only the latest messages (for look-ups)",
+    )
     add_fault_arguments(parser)
     args = parser.parse_args(argv)
-    esp = FakeESP(args.host, args.port, record_path=args.record, latency_ms=args.latency_ms,
-                  error_rate=args.error_rate, keep_requests=not args.stats_only)
+    esp = FakeESP(
+        args.host,
+        args.port,
+        record_path=args.record,
+        latency_ms=args.latency_ms,
+        error_rate=args.error_rate,
+        keep_requests=not args.stats_only,
+    )
     apply_fault_arguments(esp, args)
     print(f"fake ESP listening on {esp.url}", flush=True)
     import signal

@@ -20,6 +20,8 @@ which keeps only a window of the latest messages for the look-up endpoints, so m
 A message sent without a reference counts in ``total`` only. ``POST /_fake/reset`` empties it (and
 the recorded requests and counters); faults stay until changed. In-process: ``fake.accepted()``,
 ``fake.ledger.count(reference)``, ``fake.ledger.messages(api)``."""
+
+import contextlib
 import json
 import random
 import socket
@@ -109,8 +111,14 @@ class Accepted:
     detail: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"reference": self.reference, "to": self.to, "id": self.id, "at": self.at,
-                "fault": self.fault, "api": self.api}
+        return {
+            "reference": self.reference,
+            "to": self.to,
+            "id": self.id,
+            "at": self.at,
+            "fault": self.fault,
+            "api": self.api,
+        }
 
 
 class Ledger:
@@ -139,11 +147,11 @@ class Ledger:
             self._by_reference: dict[str, int] = {}
             self._messages: deque[Accepted] = deque(maxlen=None if self._keep else self.window)
 
-    def record(self, *, api: str, reference, to: str, id: str, fault: str | None = None,
-               at: float | None = None, **detail) -> Accepted:
+    def record(
+        self, *, api: str, reference, to: str, id: str, fault: str | None = None, at: float | None = None, **detail
+    ) -> Accepted:
         reference = str(reference) if reference not in (None, "") else None
-        entry = Accepted(api=api, reference=reference, to=to, id=id, at=at or time.time(),
-                         fault=fault, detail=detail)
+        entry = Accepted(api=api, reference=reference, to=to, id=id, at=at or time.time(), fault=fault, detail=detail)
         with self._lock:
             self.total += 1
             if reference is not None:
@@ -159,8 +167,9 @@ class Ledger:
         """Oldest first; only one API's, or one reference's, if asked."""
         with self._lock:
             rows = list(self._messages)
-        return [m for m in rows if (api is None or m.api == api)
-                and (reference is None or m.reference == str(reference))]
+        return [
+            m for m in rows if (api is None or m.api == api) and (reference is None or m.reference == str(reference))
+        ]
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -219,22 +228,25 @@ def drop_connection(handler) -> None:
     """Close a ``BaseHTTPRequestHandler``'s connection without answering: both directions are
     shut down (the client reads EOF at once, not a half-open socket) and the handler stops."""
     handler.close_connection = True
-    try:
+    with contextlib.suppress(OSError):
         handler.wfile.flush()
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         handler.connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 def add_fault_arguments(parser) -> None:
-    parser.add_argument("--faults", default="", type=parse_faults,
-                        help="shares of faults drawn per send, "
-                             "e.g. hang=0.1,drop=0.05,500=0.05,429=0")
-    parser.add_argument("--hang-seconds", type=float, default=DEFAULT_HANG_SECONDS,
-                        help="how long a 'hang' holds the answer (default 6)")
+    parser.add_argument(
+        "--faults",
+        default="",
+        type=parse_faults,
+        help="shares of faults drawn per send, e.g. hang=0.1,drop=0.05,500=0.05,429=0",
+    )
+    parser.add_argument(
+        "--hang-seconds",
+        type=float,
+        default=DEFAULT_HANG_SECONDS,
+        help="how long a 'hang' holds the answer (default 6)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed the fault draws")
 
 

@@ -7,6 +7,7 @@ aes128gcm body (RFC 8291) so a test can read what the browser would show.
 Per-subscription answers: ``fake.answers[id] = 410`` (gone), 404, 429, 500, ...; default 201.
 ``FakePushService().start()``; ``.subscription(id)`` makes browser-side keys and returns the
 subscription JSON a browser's ``PushSubscription.toJSON()`` would give."""
+
 import base64
 import json
 import os
@@ -63,7 +64,9 @@ class FakePushService:
     def subscription(self, sub_id: str) -> dict:
         """Browser-side keys for a new subscription, as ``PushSubscription.toJSON()`` gives them."""
         private = ec.generate_private_key(ec.SECP256R1())
-        public = private.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        public = private.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         auth = os.urandom(16)
         self.private_keys[sub_id] = (private, auth)
         return {"endpoint": f"{self.origin}/push/{sub_id}", "keys": {"p256dh": b64e(public), "auth": b64e(auth)}}
@@ -75,8 +78,9 @@ class FakePushService:
         parts = dict(item.strip().split("=", 1) for item in header[6:].split(","))
         token, key = parts["t"], parts["k"]
         public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64d(key))
-        claims = jwt.decode(token, public, algorithms=["ES256"], audience=self.origin,
-                            options={"require": ["exp", "aud", "sub"]})
+        claims = jwt.decode(
+            token, public, algorithms=["ES256"], audience=self.origin, options={"require": ["exp", "aud", "sub"]}
+        )
         if claims["exp"] > time.time() + 24 * 3600:
             raise ValueError("exp more than 24 hours ahead")
         return claims, key
@@ -107,7 +111,9 @@ class FakePushService:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 sub_id = self.path.rsplit("/", 1)[-1]
-                record = PushRequest(path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, status=201)
+                record = PushRequest(
+                    path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, status=201
+                )
                 try:
                     record.claims, record.vapid_key = fake.verify_vapid(self.headers.get("Authorization", ""))
                     record.vapid_ok = True

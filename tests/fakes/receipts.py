@@ -3,6 +3,7 @@ waits until it is due, then one of a few sender threads signs it (timestamp, non
 scheme Waypost's SMS DLR webhook checks) and posts it form-encoded. Sends never wait for it; a
 share below 1 models lost receipts; a target that is down or refuses is logged, counted and the
 receipt dropped."""
+
 import hashlib
 import heapq
 import hmac
@@ -20,17 +21,27 @@ log = logging.getLogger("fakes.receipts")
 def vonage_signature(params: dict, *, secret: str, method: str = "md5hash") -> str:
     """Vonage's signature: every parameter but ``sig``, sorted, as ``&key=value`` (``&`` and ``=``
     in values replaced by ``_``); then md5(string + secret) for "md5hash", else an HMAC."""
-    base = "".join(f"&{key}={str(params[key]).replace('&', '_').replace('=', '_')}"
-                   for key in sorted(params) if key != "sig")
+    base = "".join(
+        f"&{key}={str(params[key]).replace('&', '_').replace('=', '_')}" for key in sorted(params) if key != "sig"
+    )
     if method.lower() == "md5hash":
         return hashlib.md5((base + secret).encode()).hexdigest()
     return hmac.new(secret.encode(), base.encode(), getattr(hashlib, method.lower())).hexdigest()
 
 
 class DlrSender:
-    def __init__(self, url: str, *, secret: str, method: str = "md5hash", delay_ms: float = 200,
-                 share: float = 1.0, seed: int | None = None, threads: int = 4,
-                 timeout: float = 5.0):
+    def __init__(
+        self,
+        url: str,
+        *,
+        secret: str,
+        method: str = "md5hash",
+        delay_ms: float = 200,
+        share: float = 1.0,
+        seed: int | None = None,
+        threads: int = 4,
+        timeout: float = 5.0,
+    ):
         if not 0 <= share <= 1:
             raise ValueError("share must be between 0 and 1")
         self.url, self.secret, self.method = url, secret, method
@@ -42,8 +53,7 @@ class DlrSender:
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._stopping = False
-        self._threads = [threading.Thread(target=self._run, name=f"fake-dlr-{i}", daemon=True)
-                         for i in range(threads)]
+        self._threads = [threading.Thread(target=self._run, name=f"fake-dlr-{i}", daemon=True) for i in range(threads)]
 
     def start(self) -> "DlrSender":
         for thread in self._threads:
@@ -71,8 +81,11 @@ class DlrSender:
             return len(self._due)
 
     def signed(self, params: dict) -> dict:
-        signed = {**params, "timestamp": str(int(time.time())),
-                  "nonce": hashlib.sha1(f"{time.time_ns()}-{id(params)}".encode()).hexdigest()[:16]}
+        signed = {
+            **params,
+            "timestamp": str(int(time.time())),
+            "nonce": hashlib.sha1(f"{time.time_ns()}-{id(params)}".encode()).hexdigest()[:16],
+        }
         signed["sig"] = vonage_signature(signed, secret=self.secret, method=self.method)
         return signed
 
@@ -91,12 +104,15 @@ class DlrSender:
                 response = session.post(self.url, data=self.signed(params), timeout=self.timeout)
                 ok = response.status_code < 300
                 if not ok:
-                    log.warning("DLR for %s refused: HTTP %s %s", params.get("messageId"),
-                                response.status_code, response.text[:200])
+                    log.warning(
+                        "DLR for %s refused: HTTP %s %s",
+                        params.get("messageId"),
+                        response.status_code,
+                        response.text[:200],
+                    )
             except requests.RequestException as exc:
                 ok = False
-                log.warning("DLR for %s not delivered to %s: %s", params.get("messageId"),
-                            self.url, exc)
+                log.warning("DLR for %s not delivered to %s: %s", params.get("messageId"), self.url, exc)
             with self._cond:
                 if ok:
                     self.sent += 1

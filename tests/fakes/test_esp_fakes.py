@@ -2,6 +2,7 @@
 dropped or hung send was accepted (one message in the ledger under its delivery id) though the
 client saw an error; a 500 or 429 was not; Postmark's message search and Mailgun's events API find
 a message by what Waypost sent with it, and nothing else."""
+
 import datetime as dt
 
 import pytest
@@ -25,34 +26,44 @@ def esp():
 @pytest.fixture
 def postmark(settings, esp):
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
-    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": TOKEN, "POSTMARK_API_URL": esp.url,
-                        "REQUESTS_TIMEOUT": 0.5}
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": TOKEN, "POSTMARK_API_URL": esp.url, "REQUESTS_TIMEOUT": 0.5}
     return esp
 
 
 @pytest.fixture
 def mailgun(settings, esp):
     settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-    settings.ANYMAIL = {"MAILGUN_API_KEY": "key-test", "MAILGUN_API_URL": f"{esp.url}v3",
-                        "MAILGUN_SENDER_DOMAIN": "mg.example.com", "REQUESTS_TIMEOUT": 0.5}
+    settings.ANYMAIL = {
+        "MAILGUN_API_KEY": "key-test",
+        "MAILGUN_API_URL": f"{esp.url}v3",
+        "MAILGUN_SENDER_DOMAIN": "mg.example.com",
+        "REQUESTS_TIMEOUT": 0.5,
+    }
     return esp
 
 
 def email(delivery_id, to="ada@example.com", tag="order_shipped") -> AnymailMessage:
-    return AnymailMessage(subject="Your order shipped", body="On its way.",
-                          from_email="shop@example.com", to=[to], tags=[tag],
-                          metadata={"delivery_id": str(delivery_id)})
+    return AnymailMessage(
+        subject="Your order shipped",
+        body="On its way.",
+        from_email="shop@example.com",
+        to=[to],
+        tags=[tag],
+        metadata={"delivery_id": str(delivery_id)},
+    )
 
 
 def postmark_search(esp, token=TOKEN, **query):
     headers = {"Accept": "application/json"}
     if token:
         headers["X-Postmark-Server-Token"] = token
-    return requests.get(f"{esp.url}messages/outbound", params={"count": 50, "offset": 0, **query},
-                        headers=headers, timeout=5)
+    return requests.get(
+        f"{esp.url}messages/outbound", params={"count": 50, "offset": 0, **query}, headers=headers, timeout=5
+    )
 
 
 # --- faults ---------------------------------------------------------------------------------------
+
 
 def test_a_dropped_send_raises_but_was_accepted(postmark):
     # Given Postmark dropping every connection after taking the message
@@ -105,8 +116,7 @@ def test_a_500_or_429_is_not_accepted(postmark, fault, status):
 
 def test_faults_are_set_and_cleared_at_run_time(postmark):
     # Given a fault spec posted to the running fake
-    answer = requests.post(f"{postmark.url}_fake/faults", json={"drop": 1.0, "hang_seconds": 3},
-                           timeout=5)
+    answer = requests.post(f"{postmark.url}_fake/faults", json={"drop": 1.0, "hang_seconds": 3}, timeout=5)
     assert answer.json() == {"drop": 1.0, "hang_seconds": 3.0}
 
     # When Waypost sends, then the spec is cleared with {} and it sends again
@@ -148,6 +158,7 @@ def test_reset_empties_the_ledger_but_keeps_the_faults(postmark):
 
 # --- Postmark's outbound message search -----------------------------------------------------------
 
+
 def test_postmark_search_finds_a_message_by_metadata_and_recipient(postmark):
     # Given two emails accepted for two deliveries, to two customers
     first, second = email(201, to="ada@example.com"), email(202, to="bob@example.com")
@@ -155,8 +166,7 @@ def test_postmark_search_finds_a_message_by_metadata_and_recipient(postmark):
     second.send()
 
     # When Waypost searches by the first delivery's id and recipient
-    found = postmark_search(postmark, recipient="ada@example.com",
-                            metadata_delivery_id="201").json()
+    found = postmark_search(postmark, recipient="ada@example.com", metadata_delivery_id="201").json()
 
     # Then it finds that message alone, with the id the send answered, in Postmark's shape
     assert found["TotalCount"] == 1
@@ -174,7 +184,7 @@ def test_postmark_search_finds_a_message_by_metadata_and_recipient(postmark):
 def test_postmark_search_reads_dates_in_eastern_time(postmark):
     # Given an email accepted just now
     email(203).send()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     # When Waypost searches from a minute ago, in Eastern time and in UTC without an offset
     eastern = (now - dt.timedelta(minutes=1)).astimezone(EASTERN).strftime("%Y-%m-%dT%H:%M:%S")
@@ -191,8 +201,7 @@ def test_postmark_search_wants_a_token_and_paging(postmark):
 
     # When Waypost searches without a server token, or without count/offset
     no_token = postmark_search(postmark, token="")
-    no_count = requests.get(f"{postmark.url}messages/outbound",
-                            headers={"X-Postmark-Server-Token": TOKEN}, timeout=5)
+    no_count = requests.get(f"{postmark.url}messages/outbound", headers={"X-Postmark-Server-Token": TOKEN}, timeout=5)
 
     # Then Postmark's 401 (ErrorCode 10) and a 422
     assert no_token.status_code == 401 and no_token.json()["ErrorCode"] == 10
@@ -215,6 +224,7 @@ def test_postmark_search_does_not_find_what_was_refused(postmark):
 
 # --- Mailgun's events API -------------------------------------------------------------------------
 
+
 def mailgun_events(esp, auth=("api", "key-test"), path="mg.example.com/events", **query):
     return requests.get(f"{esp.url}v3/{path}", params=query, auth=auth, timeout=5)
 
@@ -228,9 +238,10 @@ def test_mailgun_events_find_the_accepted_message_by_recipient(mailgun):
     other.send()
 
     # When Waypost asks for accepted events to the first customer since a minute ago
-    since = dt.datetime.now(dt.timezone.utc).timestamp() - 60
-    page = mailgun_events(mailgun, event="accepted", recipient="ada@example.com", begin=since,
-                          ascending="yes", limit=10).json()
+    since = dt.datetime.now(dt.UTC).timestamp() - 60
+    page = mailgun_events(
+        mailgun, event="accepted", recipient="ada@example.com", begin=since, ascending="yes", limit=10
+    ).json()
 
     # Then one event, carrying the delivery id as a user variable; the other customer's is not there
     [event] = page["items"]
@@ -239,8 +250,9 @@ def test_mailgun_events_find_the_accepted_message_by_recipient(mailgun):
     [dropped] = mailgun.ledger.messages("mailgun", reference="301")
     assert event["message"]["headers"]["message-id"] == dropped.id.strip("<>")
     # and the other event's message id is the send's answer without its angle brackets
-    [bob] = mailgun_events(mailgun, event="accepted", recipient="bob@example.com", begin=since,
-                           ascending="yes").json()["items"]
+    [bob] = mailgun_events(mailgun, event="accepted", recipient="bob@example.com", begin=since, ascending="yes").json()[
+        "items"
+    ]
     assert f"<{bob['message']['headers']['message-id']}>" == other.anymail_status.message_id
     # and the paging ends with an empty page
     following = requests.get(page["paging"]["next"], auth=("api", "key-test"), timeout=5)
@@ -261,7 +273,7 @@ def test_mailgun_events_want_basic_auth(mailgun):
 def test_mailgun_events_filter_by_time(mailgun):
     # Given an email accepted now
     email(304).send()
-    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    now = dt.datetime.now(dt.UTC).timestamp()
 
     # When Waypost asks for events that begin a minute from now, or that end a minute ago
     later = mailgun_events(mailgun, begin=now + 60, ascending="yes").json()["items"]

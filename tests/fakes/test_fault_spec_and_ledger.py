@@ -1,5 +1,6 @@
 """The parts every fake shares: fault shares drawn in their proportions, a ledger whose memory
 stays flat in stats-only mode, and the command line that sets both for a fake run as a process."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,7 @@ def test_faults_are_drawn_in_their_shares_and_repeat_with_a_seed():
     assert [again.draw() for _ in range(10_000)] == draws
 
 
-@pytest.mark.parametrize("spec", [{"hang": 0.7, "drop": 0.4}, {"slow": 0.1}, {"500": 1.5},
-                                  {"hang_seconds": -1}])
+@pytest.mark.parametrize("spec", [{"hang": 0.7, "drop": 0.4}, {"slow": 0.1}, {"500": 1.5}, {"hang_seconds": -1}])
 def test_a_spec_that_makes_no_sense_is_refused(spec):
     # Given shares above 1, an unknown fault, a share above 1 or a negative hang
     # When it is set, then it is refused
@@ -51,13 +51,13 @@ def test_the_stats_only_ledger_keeps_counts_and_a_window_of_messages():
     assert set(snapshot) == {"total", "by_reference"} and len(snapshot["by_reference"]) == 2_500
 
 
-@pytest.mark.parametrize("module, extra", [("esp", []), ("twilio", []),
-                                           ("vonage", ["--dlr-url", "--dlr-share"])])
+@pytest.mark.parametrize("module, extra", [("esp", []), ("twilio", []), ("vonage", ["--dlr-url", "--dlr-share"])])
 def test_each_fake_shows_its_fault_options(module, extra):
     # Given a fake run as a process
     # When asked for --help
-    shown = subprocess.run([sys.executable, "-m", f"tests.fakes.{module}", "--help"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-m", f"tests.fakes.{module}", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
     # Then it lists the fault options (and Vonage its receipt options)
     assert shown.returncode == 0, shown.stderr
@@ -67,8 +67,12 @@ def test_each_fake_shows_its_fault_options(module, extra):
 
 @pytest.fixture
 def esp_process():
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.esp", "--faults", "drop=1",
-                             "--stats-only"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.esp", "--faults", "drop=1", "--stats-only"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     yield line.rsplit(" ", 1)[-1].strip()
     proc.terminate()
@@ -81,10 +85,18 @@ def test_a_fake_process_takes_its_faults_from_the_command_line(esp_process):
 
     # When a Postmark send is posted to it
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{url}email", json={"From": "shop@example.com", "To": "ada@example.com",
-                                           "Subject": "Hi", "TextBody": "Hi",
-                                           "Metadata": {"delivery_id": "9"}},
-                      headers={"X-Postmark-Server-Token": "t"}, timeout=5)
+        requests.post(
+            f"{url}email",
+            json={
+                "From": "shop@example.com",
+                "To": "ada@example.com",
+                "Subject": "Hi",
+                "TextBody": "Hi",
+                "Metadata": {"delivery_id": "9"},
+            },
+            headers={"X-Postmark-Server-Token": "t"},
+            timeout=5,
+        )
 
     # Then the connection was dropped, and the ledger counts the message without keeping it
     accepted = requests.get(f"{url}_fake/accepted", timeout=5).json()

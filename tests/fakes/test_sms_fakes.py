@@ -2,6 +2,7 @@
 Waypost's reference (Twilio's StatusCallback ``delivery``, Vonage's client-ref), Twilio's Messages
 list found by the SDK's ``messages.list``, and Vonage's signed delivery receipts posted to a
 receiver, signed as Waypost's DLR webhook checks them."""
+
 import datetime as dt
 import threading
 import time
@@ -58,8 +59,14 @@ def vonage_client(fake: FakeVonage, *, pool_maxsize: int = 1) -> Vonage:
         def send(self, request, **kwargs):
             return super().send(request, **{**kwargs, "verify": fake.ca_path})
 
-    options = HttpClientOptions(api_host=fake.netloc, rest_host=fake.netloc, timeout=2,
-                                max_retries=0, pool_connections=1, pool_maxsize=pool_maxsize)
+    options = HttpClientOptions(
+        api_host=fake.netloc,
+        rest_host=fake.netloc,
+        timeout=2,
+        max_retries=0,
+        pool_connections=1,
+        pool_maxsize=pool_maxsize,
+    )
     client = Vonage(Auth(api_key="key", api_secret="secret"), options)
     adapter = TrustFake(pool_connections=1, pool_maxsize=pool_maxsize)
     client.http_client._session.mount("https://", adapter)
@@ -95,8 +102,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/vonage/sms/dlr/"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def wait(self, timeout: float = 5.0) -> dict:
         assert self.arrived.wait(timeout), "no receipt arrived"
@@ -113,14 +119,16 @@ def receiver():
 
 # --- Twilio ---------------------------------------------------------------------------------------
 
+
 def test_twilio_ledger_is_keyed_by_the_status_callback_delivery(twilio):
     # Given a Twilio that drops the connection after taking the message
     twilio.set_faults(drop=1.0)
 
     # When Waypost sends an SMS whose status callback names delivery 55
     with pytest.raises(requests.ConnectionError):
-        twilio_client(twilio).messages.create(to="+12025550123", from_="+12025550100",
-                                              body="Shipped", status_callback=CALLBACK.format(55))
+        twilio_client(twilio).messages.create(
+            to="+12025550123", from_="+12025550100", body="Shipped", status_callback=CALLBACK.format(55)
+        )
 
     # Then Twilio accepted it once, under delivery 55
     assert twilio.accepted()["by_reference"] == {"55": 1}
@@ -134,8 +142,9 @@ def test_a_hung_twilio_send_times_out_and_is_found_by_the_list(twilio):
 
     # When Waypost sends, and looks the message up after the timeout
     with pytest.raises(requests.ReadTimeout):
-        client.messages.create(to="+12025550123", from_="+12025550100", body="Shipped",
-                               status_callback=CALLBACK.format(59))
+        client.messages.create(
+            to="+12025550123", from_="+12025550100", body="Shipped", status_callback=CALLBACK.format(59)
+        )
     twilio.clear_faults()
     found = client.messages.list(to="+12025550123")
 
@@ -147,11 +156,11 @@ def test_a_hung_twilio_send_times_out_and_is_found_by_the_list(twilio):
 def test_twilio_messages_list_finds_the_sent_message_by_to_and_date(twilio):
     # Given one SMS sent through the SDK to a customer, and one to somebody else
     client = twilio_client(twilio)
-    before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
-    sent = client.messages.create(to="+12025550123", from_="+12025550100", body="Shipped",
-                                  status_callback=CALLBACK.format(56))
-    client.messages.create(to="+12025550999", from_="+12025550100", body="Other",
-                           status_callback=CALLBACK.format(57))
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    sent = client.messages.create(
+        to="+12025550123", from_="+12025550100", body="Shipped", status_callback=CALLBACK.format(56)
+    )
+    client.messages.create(to="+12025550999", from_="+12025550100", body="Other", status_callback=CALLBACK.format(57))
 
     # When Waypost lists the messages to that customer sent since a minute ago
     found = client.messages.list(to="+12025550123", date_sent_after=before)
@@ -162,7 +171,7 @@ def test_twilio_messages_list_finds_the_sent_message_by_to_and_date(twilio):
     assert message.to == "+12025550123" and message.from_ == "+12025550100"
     assert message.body == "Shipped"
     assert message.status == "sent" and message.num_segments == "1" and message.price == "-0.00790"
-    assert before <= message.date_sent <= dt.datetime.now(dt.timezone.utc)
+    assert before <= message.date_sent <= dt.datetime.now(dt.UTC)
     # and the SDK fetches it by its sid
     assert client.messages(sent.sid).fetch().to == "+12025550123"
     # and nothing is found from a minute in the future, nor to a number never texted
@@ -174,8 +183,12 @@ def test_twilio_messages_list_finds_the_sent_message_by_to_and_date(twilio):
 def test_twilio_messages_list_pages_through_next_page_uri(twilio):
     # Given three SMS to the same customer
     client = twilio_client(twilio)
-    sids = [client.messages.create(to="+12025550123", from_="+12025550100", body=f"Text {i}",
-                                   status_callback=CALLBACK.format(60 + i)).sid for i in range(3)]
+    sids = [
+        client.messages.create(
+            to="+12025550123", from_="+12025550100", body=f"Text {i}", status_callback=CALLBACK.format(60 + i)
+        ).sid
+        for i in range(3)
+    ]
 
     # When the SDK lists them two to a page
     found = client.messages.list(to="+12025550123", page_size=2)
@@ -201,8 +214,9 @@ def test_twilio_throttles_with_code_20429_when_told_at_run_time(twilio):
 
     # When Waypost sends
     with pytest.raises(TwilioRestException) as raised:
-        twilio_client(twilio).messages.create(to="+12025550123", from_="+12025550100",
-                                              body="Shipped", status_callback=CALLBACK.format(58))
+        twilio_client(twilio).messages.create(
+            to="+12025550123", from_="+12025550100", body="Shipped", status_callback=CALLBACK.format(58)
+        )
 
     # Then Twilio's throttling answer, and nothing accepted
     assert raised.value.status == 429 and raised.value.code == 20429
@@ -211,10 +225,10 @@ def test_twilio_throttles_with_code_20429_when_told_at_run_time(twilio):
 
 # --- Vonage ---------------------------------------------------------------------------------------
 
+
 def test_vonage_throttles_with_status_1_when_told_at_run_time(vonage):
     # Given a 429 share of 1 posted to the running fake
-    requests.post(f"{vonage.base_url}/_fake/faults", json={"429": 1.0}, verify=vonage.ca_path,
-                  timeout=5)
+    requests.post(f"{vonage.base_url}/_fake/faults", json={"429": 1.0}, verify=vonage.ca_path, timeout=5)
 
     # When Waypost sends an SMS through the SMS API
     with pytest.raises(SmsError) as raised:

@@ -16,31 +16,38 @@
 Faults, the ledger and the control endpoints: see ``base.py`` and ``faults.py``. In-process:
 ``FakeTwilio.create().start()``, ``.base_url`` for ``TWILIO_API_BASE``. As a process:
 ``python -m tests.fakes.twilio --port 8025 [--faults hang=0.1,drop=0.05 --hang-seconds 6]``."""
+
 import base64
 import datetime as dt
 import urllib.parse
 import uuid
 from email.utils import format_datetime
 
-from .base import FakeServer, Recorded, serve_forever_main
-from .faults import Accepted
+from tests.fakes.base import FakeServer, Recorded, serve_forever_main
+from tests.fakes.faults import Accepted
 
-ERRORS = {"throttled": (429, 20429, "Too Many Requests"),
-          "error500": (500, 20500, "Internal Server Error"),
-          "invalid": (400, 21211, "The 'To' number is not a valid phone number."),
-          "not_mobile": (400, 21614, "'To' number is not a valid mobile number")}
+ERRORS = {
+    "throttled": (429, 20429, "Too Many Requests"),
+    "error500": (500, 20500, "Internal Server Error"),
+    "invalid": (400, 21211, "The 'To' number is not a valid phone number."),
+    "not_mobile": (400, 21614, "'To' number is not a valid mobile number"),
+}
 API = "/2010-04-01/Accounts/"
 PRICE = "-0.00790"
 MAX_PAGE_SIZE = 1000
 
 
 def _rfc2822(at: float) -> str:
-    return format_datetime(dt.datetime.fromtimestamp(int(at), dt.timezone.utc), usegmt=False)
+    return format_datetime(dt.datetime.fromtimestamp(int(at), dt.UTC), usegmt=False)
 
 
 def _error(status: int, code: int, text: str):
-    return status, {"code": code, "message": text, "status": status,
-                    "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+    return status, {
+        "code": code,
+        "message": text,
+        "status": status,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+    }
 
 
 def _reference(status_callback: str) -> str | None:
@@ -53,11 +60,11 @@ def _date_bound(value: str, *, upper: bool) -> int:
     ``upper`` its end); ``YYYY-MM-DDTHH:MM:SSZ`` (what the SDK sends for a datetime) is exact."""
     value = value.strip()
     if len(value) == 10:
-        day = dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+        day = dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.UTC)
         return int(day.timestamp()) + (86399 if upper else 0)
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
 
 
@@ -76,21 +83,43 @@ class FakeTwilio(FakeServer):
         account = request.path.split("/")[3]
         sid = f"SM{uuid.uuid4().hex}"
         reference = _reference(request.body.get("StatusCallback", ""))
-        entry = self.accept(request, api="twilio", reference=reference,
-                            to=request.body.get("To", ""), id=sid, account=account,
-                            sender=request.body.get("From", ""), body=request.body.get("Body", ""))
+        entry = self.accept(
+            request,
+            api="twilio",
+            reference=reference,
+            to=request.body.get("To", ""),
+            id=sid,
+            account=account,
+            sender=request.body.get("From", ""),
+            body=request.body.get("Body", ""),
+        )
         return 201, {**self._message(entry), "status": "queued", "date_sent": None, "price": None}
 
     def _message(self, entry: Accepted) -> dict:
         account, sid, at = entry.detail["account"], entry.id, _rfc2822(entry.at)
         uri = f"{API}{account}/Messages/{sid}.json"
-        return {"sid": sid, "account_sid": account, "to": entry.to, "from": entry.detail["sender"],
-                "body": entry.detail["body"], "status": "sent", "num_segments": "1",
-                "num_media": "0", "price": PRICE, "price_unit": "USD", "direction": "outbound-api",
-                "api_version": "2010-04-01", "date_created": at, "date_updated": at,
-                "date_sent": at, "error_code": None, "error_message": None,
-                "messaging_service_sid": None, "uri": uri,
-                "subresource_uris": {"media": uri.replace(".json", "/Media.json")}}
+        return {
+            "sid": sid,
+            "account_sid": account,
+            "to": entry.to,
+            "from": entry.detail["sender"],
+            "body": entry.detail["body"],
+            "status": "sent",
+            "num_segments": "1",
+            "num_media": "0",
+            "price": PRICE,
+            "price_unit": "USD",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": at,
+            "date_updated": at,
+            "date_sent": at,
+            "error_code": None,
+            "error_message": None,
+            "messaging_service_sid": None,
+            "uri": uri,
+            "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+        }
 
     # --- Messages list -------------------------------------------------------------------------
     def lookup(self, request: Recorded):
@@ -101,7 +130,7 @@ class FakeTwilio(FakeServer):
         if not self._authenticated(request, account):
             return _error(401, 20003, "Authenticate")
         if len(parts) == 6 and parts[4] == "Messages" and parts[5].endswith(".json"):
-            return self._fetch(account, parts[5][:-len(".json")])
+            return self._fetch(account, parts[5][: -len(".json")])
         if len(parts) != 5 or parts[4] != "Messages.json":
             return _error(404, 20404, "The requested resource was not found")
         query = request.body
@@ -112,7 +141,7 @@ class FakeTwilio(FakeServer):
         except ValueError as exc:
             return _error(400, 20001, f"Invalid parameter: {exc}")
         start = page * size
-        rows = wanted[start:start + size]
+        rows = wanted[start : start + size]
 
         def page_uri(number: int) -> str:
             params = {k: v for k, v in query.items() if k not in ("Page", "PageToken", "PageSize")}
@@ -122,8 +151,12 @@ class FakeTwilio(FakeServer):
             return f"{request.path}?{urllib.parse.urlencode(params)}"
 
         return 200, {
-            "messages": [self._message(m) for m in rows], "page": page, "page_size": size,
-            "start": start, "end": start + max(len(rows) - 1, 0), "uri": page_uri(page),
+            "messages": [self._message(m) for m in rows],
+            "page": page,
+            "page_size": size,
+            "start": start,
+            "end": start + max(len(rows) - 1, 0),
+            "uri": page_uri(page),
             "first_page_uri": page_uri(0),
             "next_page_uri": page_uri(page + 1) if start + size < len(wanted) else None,
             "previous_page_uri": page_uri(page - 1) if page else None,
@@ -134,8 +167,7 @@ class FakeTwilio(FakeServer):
         for entry in self.ledger.messages("twilio"):
             if entry.id == sid and entry.detail["account"] == account:
                 return 200, self._message(entry)
-        return _error(404, 20404, f"The requested resource {API}{account}/Messages/{sid}.json "
-                                  "was not found")
+        return _error(404, 20404, f"The requested resource {API}{account}/Messages/{sid}.json was not found")
 
     @staticmethod
     def _authenticated(request: Recorded, account: str) -> bool:
@@ -154,10 +186,15 @@ class FakeTwilio(FakeServer):
             low = _date_bound(query["DateSent>"], upper=False)
         if query.get("DateSent<"):
             high = _date_bound(query["DateSent<"], upper=True)
-        rows = [m for m in self.ledger.messages("twilio") if m.detail["account"] == account
-                and (not query.get("To") or m.to == query["To"])
-                and (not query.get("From") or m.detail["sender"] == query["From"])
-                and (low is None or int(m.at) >= low) and (high is None or int(m.at) <= high)]
+        rows = [
+            m
+            for m in self.ledger.messages("twilio")
+            if m.detail["account"] == account
+            and (not query.get("To") or m.to == query["To"])
+            and (not query.get("From") or m.detail["sender"] == query["From"])
+            and (low is None or int(m.at) >= low)
+            and (high is None or int(m.at) <= high)
+        ]
         return rows[::-1]  # newest first
 
 

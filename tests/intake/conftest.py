@@ -1,17 +1,17 @@
 """Fixtures for the intake tests: channels made the way ``add_sales_channel`` makes them,
 signed webhook posts, and running what the intake worker would run, synchronously."""
+
 import itertools
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from intake.services import intake_record_process, sales_channel_add
 from intake.models import IntakeRecord
+from intake.services import intake_record_process, sales_channel_add
 from tests.factories import BrandFactory, ProductFactory
+from tests.intake.samples import b64_hmac
 from tests.notifications.pipeline import instant_pipeline
-
-from .samples import b64_hmac
 
 SECRET = "shpss_test_secret_0123456789"
 _ids = itertools.count(1)
@@ -32,16 +32,25 @@ def brand(db):
 @pytest.fixture
 def channel_of(brand):
     def make(kind, slug=None, secret=SECRET):
-        return sales_channel_add(brand=brand, name=f"Acme {kind}", slug=slug or f"acme-{kind}", kind=kind,
-                                 webhook_secret=secret, actor="test")
+        return sales_channel_add(
+            brand=brand,
+            name=f"Acme {kind}",
+            slug=slug or f"acme-{kind}",
+            kind=kind,
+            webhook_secret=secret,
+            actor="test",
+        )
+
     return make
 
 
 @pytest.fixture
 def catalogue(brand):
-    return [ProductFactory(brand=brand, sku="TR-42-BLK", name="Trail runner"),
-            ProductFactory(brand=brand, sku="WS-3P", name="Wool socks"),
-            ProductFactory(brand=brand, sku="RJ-M-NVY", name="Rain jacket")]
+    return [
+        ProductFactory(brand=brand, sku="TR-42-BLK", name="Trail runner"),
+        ProductFactory(brand=brand, sku="WS-3P", name="Wool socks"),
+        ProductFactory(brand=brand, sku="RJ-M-NVY", name="Rain jacket"),
+    ]
 
 
 @pytest.fixture
@@ -52,21 +61,33 @@ def pipeline(db):
 @pytest.fixture
 def post_shopify(client):
     def post(channel, topic, body: bytes, *, secret=SECRET, signature=None, webhook_id=None):
-        return client.generic("POST", f"/intake/shopify/{channel.slug}/", body, content_type="application/json",
-                              HTTP_X_SHOPIFY_TOPIC=topic,
-                              HTTP_X_SHOPIFY_HMAC_SHA256=signature if signature is not None else b64_hmac(secret, body),
-                              HTTP_X_SHOPIFY_WEBHOOK_ID=webhook_id or f"wh-{next(_ids)}",
-                              HTTP_X_SHOPIFY_SHOP_DOMAIN="acme.myshopify.com")
+        return client.generic(
+            "POST",
+            f"/intake/shopify/{channel.slug}/",
+            body,
+            content_type="application/json",
+            HTTP_X_SHOPIFY_TOPIC=topic,
+            HTTP_X_SHOPIFY_HMAC_SHA256=signature if signature is not None else b64_hmac(secret, body),
+            HTTP_X_SHOPIFY_WEBHOOK_ID=webhook_id or f"wh-{next(_ids)}",
+            HTTP_X_SHOPIFY_SHOP_DOMAIN="acme.myshopify.com",
+        )
+
     return post
 
 
 @pytest.fixture
 def post_woo(client):
     def post(channel, topic, body: bytes, *, secret=SECRET, signature=None):
-        return client.generic("POST", f"/intake/woocommerce/{channel.slug}/", body, content_type="application/json",
-                              HTTP_X_WC_WEBHOOK_TOPIC=topic,
-                              HTTP_X_WC_WEBHOOK_SIGNATURE=signature if signature is not None else b64_hmac(secret, body),
-                              HTTP_X_WC_WEBHOOK_DELIVERY_ID=str(next(_ids)))
+        return client.generic(
+            "POST",
+            f"/intake/woocommerce/{channel.slug}/",
+            body,
+            content_type="application/json",
+            HTTP_X_WC_WEBHOOK_TOPIC=topic,
+            HTTP_X_WC_WEBHOOK_SIGNATURE=signature if signature is not None else b64_hmac(secret, body),
+            HTTP_X_WC_WEBHOOK_DELIVERY_ID=str(next(_ids)),
+        )
+
     return post
 
 
@@ -81,4 +102,5 @@ def partner_api(partner_factory):
     def make(*channels) -> APIClient:
         _partner, client = partner_factory(*channels)
         return client
+
     return make

@@ -1,6 +1,7 @@
 """An intake record's status moves only through ``intake_record_transition`` (``INTAKE_MACHINE``):
 each move is audited (processed, dead-lettered with its reason, resolved by an agent's replay),
 a record waiting for another try does not move, and a forbidden move changes nothing."""
+
 import pytest
 from django.db import transaction
 
@@ -9,9 +10,8 @@ from core.transitions import InvalidTransition
 from intake.models import IntakeRecord
 from intake.services import intake_file_receive, intake_record_replay, intake_record_transition
 from tests.domain.helpers import audit_rows
-
-from .conftest import process_received
-from .samples import SHOPIFY_FULFILLMENT, body_of, csv_row, marketplace_csv
+from tests.intake.conftest import process_received
+from tests.intake.samples import SHOPIFY_FULFILLMENT, body_of, csv_row, marketplace_csv
 
 pytestmark = pytest.mark.django_db
 R = IntakeRecord.Status
@@ -24,8 +24,9 @@ def moves(record) -> list[tuple]:
 def test_processing_and_dead_letters_are_audited_and_a_replay_resolves_one(channel_of, catalogue):
     # given a report with a good row and a row whose price is not a number
     market = channel_of("marketplace", secret="")
-    good, bad = intake_file_receive(sales_channel=market, filename="r.txt",
-                                    content=marketplace_csv(csv_row("71-1"), csv_row("71-2", price="abc")))
+    good, bad = intake_file_receive(
+        sales_channel=market, filename="r.txt", content=marketplace_csv(csv_row("71-1"), csv_row("71-2", price="abc"))
+    )
 
     # when the intake worker processes them
     process_received()
@@ -44,8 +45,10 @@ def test_processing_and_dead_letters_are_audited_and_a_replay_resolves_one(chann
 
     # then the record is resolved, audited as the agent's resolution after the payload edit
     assert done.status == R.RESOLVED
-    assert moves(done)[1:] == [(AuditAction.INTAKE_PAYLOAD_EDITED, "", "", "user:agent"),
-                               (AuditAction.INTAKE_RESOLVED, R.FAILED, R.RESOLVED, "user:agent")]
+    assert moves(done)[1:] == [
+        (AuditAction.INTAKE_PAYLOAD_EDITED, "", "", "user:agent"),
+        (AuditAction.INTAKE_RESOLVED, R.FAILED, R.RESOLVED, "user:agent"),
+    ]
 
 
 def test_a_record_waiting_for_another_try_does_not_move(channel_of, post_shopify):

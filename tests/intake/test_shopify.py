@@ -1,24 +1,25 @@
 """Shopify webhooks in Shopify's documented JSON, signed with X-Shopify-Hmac-Sha256: stored raw
 before the 202, processed by the intake task into customers, orders and shipments."""
+
 import pytest
 
-from notifications.models import Notification
 from channels.models import SandboxMessage
-from intake.services import intake_record_process
-from intake.models import IntakeRecord
-from orders.models import Order, Shipment
 from customers.models import Customer
+from intake.models import IntakeRecord
+from intake.services import intake_record_process
+from notifications.models import Notification
+from orders.models import Order, Shipment
+from tests.intake.conftest import SECRET, process_received
+from tests.intake.samples import SHOPIFY_FULFILLMENT, b64_hmac, body_of, shopify_order
 from tests.notifications.pipeline import run_pipeline
-
-from .conftest import SECRET, process_received
-from .samples import SHOPIFY_FULFILLMENT, b64_hmac, body_of, shopify_order
 
 pytestmark = pytest.mark.django_db
 R = IntakeRecord.Status
 
 
-def test_acceptance_1_order_then_fulfillment_notifies_shipped(channel_of, catalogue, pipeline, post_shopify,
-                                                              django_capture_on_commit_callbacks):
+def test_acceptance_1_order_then_fulfillment_notifies_shipped(
+    channel_of, catalogue, pipeline, post_shopify, django_capture_on_commit_callbacks
+):
     # given a Shopify channel set up with its secret
     shop = channel_of("shopify")
 
@@ -42,10 +43,14 @@ def test_acceptance_1_order_then_fulfillment_notifies_shipped(channel_of, catalo
     # then the customer, the order and the shipment exist
     customer = Customer.objects.get(identities__sales_channel=shop, identities__external_id="7390328275179")
     assert (customer.name, customer.email, customer.phone, customer.language) == (
-        "Jon Snow", "jon.snow@example.com", "+14155550123", "en-US")
+        "Jon Snow",
+        "jon.snow@example.com",
+        "+14155550123",
+        "en-US",
+    )
     order = Order.objects.get(sales_channel=shop, external_id="5837146652907")
     assert (order.customer, str(order.total), order.currency, order.status) == (customer, "202.24", "USD", "shipped")
-    assert [(l.sku, l.quantity, str(l.unit_price)) for l in order.lines.all()] == [("TR-42-BLK", 2, "89.00")]
+    assert [(ln.sku, ln.quantity, str(ln.unit_price)) for ln in order.lines.all()] == [("TR-42-BLK", 2, "89.00")]
     assert order.shipping_address["city"] == "New York"
     shipment = Shipment.objects.get(order=order)
     assert (shipment.carrier, shipment.tracking_number, shipment.status) == ("ups", "1Z999AA10123456784", "shipped")
@@ -70,8 +75,9 @@ def test_acceptance_1_wrong_hmac_is_rejected_and_nothing_stored(channel_of, post
     assert Order.objects.count() == 0
 
 
-def test_a_repeated_delivery_is_stored_once_and_processing_twice_does_nothing_twice(channel_of, catalogue,
-                                                                                   post_shopify):
+def test_a_repeated_delivery_is_stored_once_and_processing_twice_does_nothing_twice(
+    channel_of, catalogue, post_shopify
+):
     shop = channel_of("shopify")
     body = body_of(shopify_order())
     first = post_shopify(shop, "orders/create", body, webhook_id="same-delivery")
@@ -96,8 +102,9 @@ def test_fulfillment_before_its_order_waits_then_goes_through(channel_of, catalo
     post_shopify(shop, "fulfillments/create", body_of(SHOPIFY_FULFILLMENT))
     [deferred] = process_received()
     assert deferred.status == R.RECEIVED  # retried by the sweeper, not a dead letter yet
-    assert deferred.errors == [{"field": "order_id", "rule": "unknown_order",
-                                "message": "order 5837146652907 has not been received yet"}]
+    assert deferred.errors == [
+        {"field": "order_id", "rule": "unknown_order", "message": "order 5837146652907 has not been received yet"}
+    ]
 
     post_shopify(shop, "orders/create", body_of(shopify_order()))
     process_received()  # the fulfillment (oldest) waits once more, then the order goes in
@@ -120,20 +127,17 @@ def test_fulfillment_update_with_a_shipment_status_moves_the_shipment(channel_of
     assert Order.objects.get().status == "delivered"
 
 
-def test_late_fulfillment_update_is_stored_but_never_moves_the_shipment_back(channel_of, catalogue,
-                                                                             post_shopify):
+def test_late_fulfillment_update_is_stored_but_never_moves_the_shipment_back(channel_of, catalogue, post_shopify):
     # given a Shopify shipment out for delivery since an update of 2025-05-03 08:00
     shop = channel_of("shopify")
     post_shopify(shop, "orders/create", body_of(shopify_order()))
     post_shopify(shop, "fulfillments/create", body_of(SHOPIFY_FULFILLMENT))
     process_received()
-    out = {**SHOPIFY_FULFILLMENT, "shipment_status": "out_for_delivery",
-           "updated_at": "2025-05-03T08:00:00-04:00"}
+    out = {**SHOPIFY_FULFILLMENT, "shipment_status": "out_for_delivery", "updated_at": "2025-05-03T08:00:00-04:00"}
     post_shopify(shop, "fulfillments/update", body_of(out))
     process_received()
     # when an "in transit" update of the day before is delivered after it
-    late = {**SHOPIFY_FULFILLMENT, "shipment_status": "in_transit",
-            "updated_at": "2025-05-02T18:00:00-04:00"}
+    late = {**SHOPIFY_FULFILLMENT, "shipment_status": "in_transit", "updated_at": "2025-05-02T18:00:00-04:00"}
     post_shopify(shop, "fulfillments/update", body_of(late))
     [record] = process_received()
     # then it is stored as late and the shipment stays out for delivery
@@ -146,8 +150,11 @@ def test_late_fulfillment_update_is_stored_but_never_moves_the_shipment_back(cha
 def test_orders_cancelled_cancels_the_order(channel_of, catalogue, post_shopify):
     shop = channel_of("shopify")
     post_shopify(shop, "orders/create", body_of(shopify_order()))
-    post_shopify(shop, "orders/cancelled", body_of(shopify_order(cancelled_at="2025-05-01T11:00:00-04:00",
-                                                                  cancel_reason="customer")))
+    post_shopify(
+        shop,
+        "orders/cancelled",
+        body_of(shopify_order(cancelled_at="2025-05-01T11:00:00-04:00", cancel_reason="customer")),
+    )
     records = process_received()
     assert [r.status for r in records] == [R.PROCESSED, R.PROCESSED]
     assert records[1].result["cancelled"] is True

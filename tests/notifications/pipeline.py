@@ -1,6 +1,7 @@
 """Test helpers that drive the real notification pipeline synchronously: a customer's order and
 shipment moved by the domain services, then what the workers would do (plan each event, send
 each due delivery and its retries and fallbacks), called directly instead of through Celery."""
+
 from decimal import Decimal
 
 from django.utils import timezone
@@ -12,8 +13,8 @@ from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from preferences.models import CustomerPreferences
-from tests.factories import CustomerFactory, SalesChannelFactory
 from tests import knobs
+from tests.factories import CustomerFactory, SalesChannelFactory
 
 
 def instant_pipeline(*, fail_rate: float = 0.0) -> knobs.Knobs:
@@ -53,10 +54,15 @@ def run_pipeline() -> None:
 def order_with_shipment(*, customer, channel):
     """A placed order (one line) of ``customer`` in ``channel``, with its shipment just created."""
     number = customer.orders.count() + 1
-    order, _ = order_create(sales_channel=channel, external_id=f"ORD-{customer.pk}-{number}", customer=customer,
-                            lines=[LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300"))])
-    shipment, _ = shipment_create(order=order, carrier="ups", tracking_number=f"1Z{customer.pk:06d}{number:04d}",
-                                  lines=[(order.lines.get(), 1)])
+    order, _ = order_create(
+        sales_channel=channel,
+        external_id=f"ORD-{customer.pk}-{number}",
+        customer=customer,
+        lines=[LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300"))],
+    )
+    shipment, _ = shipment_create(
+        order=order, carrier="ups", tracking_number=f"1Z{customer.pk:06d}{number:04d}", lines=[(order.lines.get(), 1)]
+    )
     return order, shipment
 
 
@@ -73,6 +79,10 @@ def customer_with_shipment(*, channel=None, **customer_fields):
 def carrier_scan(shipment, status: str, *, minutes_ago: int = 0):
     """A carrier event for ``shipment`` recorded by the domain service (as the webhook would)."""
     occurred_at = timezone.now() - timezone.timedelta(minutes=minutes_ago)
-    return shipment_event_record(shipment=shipment, status=status, occurred_at=occurred_at,
-                                 carrier_code=status.upper()[:6],
-                                 description=f"carrier says {status}").event
+    return shipment_event_record(
+        shipment=shipment,
+        status=status,
+        occurred_at=occurred_at,
+        carrier_code=status.upper()[:6],
+        description=f"carrier says {status}",
+    ).event

@@ -4,6 +4,7 @@ validated on save (an unknown variable is named); dead letters are listed, reque
 ``delivery_requeue`` and resent through ``delivery_resend`` with audit rows and exactly one
 dispatch on commit; suppressions are lifted through ``suppression_lift``; the pipeline settings
 stay one row, in range."""
+
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -61,8 +62,14 @@ def pipeline_rows():
     instant_pipeline()
     customer, _order, shipment = customer_with_shipment()
     for kind, text in (("reschedule", "RESCHEDULE"), ("call_me", "CALL ME")):
-        inbound = InboundMessage.objects.create(provider="sandbox", provider_message_id=f"in-{kind}",
-                                                from_number=customer.phone, text=text, kind=kind, customer=customer)
+        inbound = InboundMessage.objects.create(
+            provider="sandbox",
+            provider_message_id=f"in-{kind}",
+            from_number=customer.phone,
+            text=text,
+            kind=kind,
+            customer=customer,
+        )
         if kind == "reschedule":
             RescheduleRequest.objects.create(customer=customer, shipment=shipment, inbound=inbound)
         else:
@@ -71,8 +78,13 @@ def pipeline_rows():
     run_pipeline()
     delivery = Delivery.objects.filter(notification__customer=customer, channel="email").first()
     receipt_apply(Receipt(provider="sandbox", event_id="evt-1", kind="opened", delivery_id=delivery.pk))
-    suppression_add(channel="sms", address="+14155550000", reason=Suppression.Reason.HARD_BOUNCE,
-                    detail="invalid number", source="test")
+    suppression_add(
+        channel="sms",
+        address="+14155550000",
+        reason=Suppression.Reason.HARD_BOUNCE,
+        detail="invalid number",
+        source="test",
+    )
     today = timezone.localdate()
     Digest.objects.create(customer=customer, channel="email", day=today, key=f"{customer.pk}:email:{today}")
     from catalogue.models import Template
@@ -146,6 +158,7 @@ def test_pipeline_rows_are_read_only(admin_client, pipeline_rows):
 
 # --- Templates ----------------------------------------------------------------------------------
 
+
 def template_form_data(template: Template, **changes) -> dict:
     data = {"notification_type": template.notification_type_id, "channel": template.channel}
     for field in TEMPLATE_FIELDS:
@@ -182,16 +195,21 @@ def test_template_may_only_use_its_types_snapshot(admin_client):
     # given the order confirmation email (its messages carry the order, not a shipment)
     instant_pipeline()
     template = Template.objects.get(notification_type__key="order_confirmed", channel="email")
-    data = template_form_data(template, subject_fr="Suivi {{ shipment.tracking_number }}",
-                              body_html_de="{% if order %}{{ order.total_display }}")
+    data = template_form_data(
+        template,
+        subject_fr="Suivi {{ shipment.tracking_number }}",
+        body_html_de="{% if order %}{{ order.total_display }}",
+    )
 
     # when it is saved with a shipment variable in French and a broken tag in German
     response = admin_client.post(url(Template, "change", template.pk), data)
 
     # then both fields are rejected with their own message
     errors = response.context["adminform"].form.errors
-    assert "Unknown variable '{{ shipment.tracking_number }}': 'order_confirmed' messages do not carry it." in \
-        errors["subject_fr"]
+    assert (
+        "Unknown variable '{{ shipment.tracking_number }}': 'order_confirmed' messages do not carry it."
+        in errors["subject_fr"]
+    )
     assert errors["body_html_de"][0].startswith("Template syntax error")
 
 
@@ -237,8 +255,9 @@ def test_admin_save_is_versioned_and_audited_by_template_save(admin_client, sms_
     body = "{{ brand.name }}: {{ customer.first_name }}, tu pedido {{ order.number }} ya llegó."
 
     # when the merchant changes its Spanish SMS in the admin
-    response = admin_client.post(url(Template, "change", sms_template.pk),
-                                 template_form_data(sms_template, body_text_es=body))
+    response = admin_client.post(
+        url(Template, "change", sms_template.pk), template_form_data(sms_template, body_text_es=body)
+    )
 
     # then the state before is version 1, the new one version 2 by the merchant, audited with what changed
     assert response.status_code == 302
@@ -246,14 +265,19 @@ def test_admin_save_is_versioned_and_audited_by_template_save(admin_client, sms_
     assert (v1.created_by, v1.fields["body_text_es"]) == ("system", before)
     assert (v2.created_by, v2.reason, v2.fields["body_text_es"]) == ("user:admin", "saved in the admin", body)
     [row] = template_audit(sms_template)
-    assert (row.action, row.to_state, row.actor, row.data) == ("template_saved", "v2", "user:admin",
-                                                               {"changed": ["body_text_es"]})
+    assert (row.action, row.to_state, row.actor, row.data) == (
+        "template_saved",
+        "v2",
+        "user:admin",
+        {"changed": ["body_text_es"]},
+    )
 
 
 def test_admin_keeps_a_templates_type_and_channel(admin_client, sms_template):
     # given the form posted with another channel
-    data = template_form_data(sms_template, channel="whatsapp",
-                              body_text_es="{{ brand.name }}: tu pedido {{ order.number }} ya llegó.")
+    data = template_form_data(
+        sms_template, channel="whatsapp", body_text_es="{{ brand.name }}: tu pedido {{ order.number }} ya llegó."
+    )
 
     # when it is saved
     admin_client.post(url(Template, "change", sms_template.pk), data)
@@ -267,9 +291,12 @@ def test_admin_adds_a_template_through_template_create(admin_client, sms_templat
     # given a notification type without a WhatsApp template
     ntype = sms_template.notification_type
     Template.objects.filter(notification_type=ntype, channel="whatsapp").delete()
-    data = {"notification_type": ntype.pk, "channel": "whatsapp",
-            **{f"{f}_{lang}": "" for f in TEMPLATE_FIELDS for lang in TEMPLATE_LANGUAGES},
-            "body_text_en": "{{ brand.name }}: order {{ order.number }} was delivered."}
+    data = {
+        "notification_type": ntype.pk,
+        "channel": "whatsapp",
+        **{f"{f}_{lang}": "" for f in TEMPLATE_FIELDS for lang in TEMPLATE_LANGUAGES},
+        "body_text_en": "{{ brand.name }}: order {{ order.number }} was delivered.",
+    }
 
     # when the merchant adds one in the admin
     response = admin_client.post(url(Template, "add"), data)
@@ -289,26 +316,37 @@ def test_template_page_lists_the_variables_its_messages_carry(admin_client, sms_
 
 # --- Rules --------------------------------------------------------------------------------------
 
+
 def rule_data(**changes) -> dict:
-    data = {"name": "Delivered by WhatsApp", "event_type": "shipment.delivered",
-            "notification_type": NotificationType.objects.get(key="shipment_delivered").pk,
-            "channels": '["whatsapp", "email"]', "mode": "fallback", "conditions": '{"countries": ["MX"]}',
-            "coalesce_seconds": 0, "priority": 3, "is_active": "on"}
+    data = {
+        "name": "Delivered by WhatsApp",
+        "event_type": "shipment.delivered",
+        "notification_type": NotificationType.objects.get(key="shipment_delivered").pk,
+        "channels": '["whatsapp", "email"]',
+        "mode": "fallback",
+        "conditions": '{"countries": ["MX"]}',
+        "coalesce_seconds": 0,
+        "priority": 3,
+        "is_active": "on",
+    }
     data.update(changes)
     return data
 
 
-@pytest.mark.parametrize("changes,field,message", [
-    ({"channels": '["pigeon"]'}, "channels", "Unknown channel 'pigeon'"),
-    ({"channels": "[]"}, "channels", "This field is required."),
-    ({"channels": '"sms"'}, "channels", "non-empty list"),
-    ({"channels": '["sms", "sms"]'}, "channels", "Each channel may appear once."),
-    ({"conditions": '{"country": ["MX"]}'}, "conditions", "Unknown condition 'country'"),
-    ({"conditions": '{"min_order_value": "lots"}'}, "conditions", "'min_order_value' must be an amount"),
-    ({"conditions": '{"countries": "MX"}'}, "conditions", "'countries' must be a list of strings."),
-    ({"event_type": "shipment.teleported"}, "event_type", "'shipment' events are:"),
-    ({"event_type": "parcel.delivered"}, "event_type", "Start with one of"),
-])
+@pytest.mark.parametrize(
+    "changes,field,message",
+    [
+        ({"channels": '["pigeon"]'}, "channels", "Unknown channel 'pigeon'"),
+        ({"channels": "[]"}, "channels", "This field is required."),
+        ({"channels": '"sms"'}, "channels", "non-empty list"),
+        ({"channels": '["sms", "sms"]'}, "channels", "Each channel may appear once."),
+        ({"conditions": '{"country": ["MX"]}'}, "conditions", "Unknown condition 'country'"),
+        ({"conditions": '{"min_order_value": "lots"}'}, "conditions", "'min_order_value' must be an amount"),
+        ({"conditions": '{"countries": "MX"}'}, "conditions", "'countries' must be a list of strings."),
+        ({"event_type": "shipment.teleported"}, "event_type", "'shipment' events are:"),
+        ({"event_type": "parcel.delivered"}, "event_type", "Start with one of"),
+    ],
+)
 def test_rule_with_a_bad_plan_or_conditions_is_rejected(admin_client, changes, field, message):
     # given a rule with one mistake
     instant_pipeline()
@@ -334,6 +372,7 @@ def test_valid_rule_is_saved(admin_client):
 
 # --- Dead letters and requeue -------------------------------------------------------------------
 
+
 def test_dead_letters_are_linked_and_filtered(admin_client, dead_delivery):
     # given a dead delivery and a delivered one
     _c, _o, shipment = customer_with_shipment()
@@ -350,7 +389,8 @@ def test_dead_letters_are_linked_and_filtered(admin_client, dead_delivery):
 
 
 def test_requeue_moves_a_dead_delivery_to_pending_audited_and_dispatched_once(
-        admin_client, dead_delivery, django_capture_on_commit_callbacks):
+    admin_client, dead_delivery, django_capture_on_commit_callbacks
+):
     # given a delivery that died after five failed attempts
     assert dead_delivery.attempt_count == settings.DELIVERY_MAX_ATTEMPTS
 
@@ -358,8 +398,9 @@ def test_requeue_moves_a_dead_delivery_to_pending_audited_and_dispatched_once(
     form_page = post_action(admin_client, Delivery, "requeue", [dead_delivery])
     assert form_page.status_code == 200 and 'name="reason"' in form_page.content.decode()
     with django_capture_on_commit_callbacks() as callbacks:
-        response = post_action(admin_client, Delivery, "requeue", [dead_delivery], apply="1",
-                               reason="provider outage over")
+        response = post_action(
+            admin_client, Delivery, "requeue", [dead_delivery], apply="1", reason="provider outage over"
+        )
 
     # then the delivery is pending and due now, its retry budget reset, its error cleared
     assert response.status_code == 302
@@ -369,10 +410,16 @@ def test_requeue_moves_a_dead_delivery_to_pending_audited_and_dispatched_once(
     assert dead_delivery.retry_floor == settings.DELIVERY_MAX_ATTEMPTS and dead_delivery.error == ""
     assert dead_delivery.notification.status == Notification.Status.SENDING
     # and an audit row says who requeued it and why
-    row = AuditLog.objects.get(content_type=ContentType.objects.get_for_model(Delivery),
-                               object_id=str(dead_delivery.pk))
+    row = AuditLog.objects.get(
+        content_type=ContentType.objects.get_for_model(Delivery), object_id=str(dead_delivery.pk)
+    )
     assert (row.action, row.from_state, row.to_state, row.actor, row.reason) == (
-        "requeued", "dead", "pending", "user:admin", "provider outage over")
+        "requeued",
+        "dead",
+        "pending",
+        "user:admin",
+        "provider outage over",
+    )
     # and exactly one dispatch waits for the commit
     assert len(callbacks) == 1
 
@@ -403,14 +450,16 @@ def test_requeue_of_a_live_delivery_is_refused(admin_client, dead_delivery, djan
 
 
 def test_resend_action_makes_linked_deliveries_and_queues_them_once_after_the_services(
-        admin_client, dead_delivery, django_capture_on_commit_callbacks):
+    admin_client, dead_delivery, django_capture_on_commit_callbacks
+):
     # given a dead delivery (its notification dead too)
     assert dead_delivery.notification.status == Notification.Status.DEAD
 
     # when the agent resends it from the deliveries list, with a reason
     with django_capture_on_commit_callbacks() as callbacks:
-        response = post_action(admin_client, Delivery, "resend", [dead_delivery], apply="1",
-                               reason="customer asked again")
+        response = post_action(
+            admin_client, Delivery, "resend", [dead_delivery], apply="1", reason="customer asked again"
+        )
 
     # then a new delivery links to it, the notification is sending again (audited), and the
     # action queues the new delivery in exactly one dispatch after commit
@@ -419,15 +468,21 @@ def test_resend_action_makes_linked_deliveries_and_queues_them_once_after_the_se
     assert new.status == Delivery.Status.PENDING
     notification = Notification.objects.get(pk=dead_delivery.notification_id)
     assert notification.status == Notification.Status.SENDING
-    row = AuditLog.objects.get(content_type=ContentType.objects.get_for_model(Notification),
-                               object_id=str(notification.pk))
-    assert (row.from_state, row.to_state, row.actor, row.reason) == ("dead", "sending", "user:admin",
-                                                                     "customer asked again")
+    row = AuditLog.objects.get(
+        content_type=ContentType.objects.get_for_model(Notification), object_id=str(notification.pk)
+    )
+    assert (row.from_state, row.to_state, row.actor, row.reason) == (
+        "dead",
+        "sending",
+        "user:admin",
+        "customer asked again",
+    )
     assert len(callbacks) == 1
 
 
-def test_requeue_and_resend_services_leave_the_queueing_to_their_caller(dead_delivery,
-                                                                        django_capture_on_commit_callbacks):
+def test_requeue_and_resend_services_leave_the_queueing_to_their_caller(
+    dead_delivery, django_capture_on_commit_callbacks
+):
     from console.services import delivery_resend
     from notifications.services.dispatch import delivery_requeue
 
@@ -444,6 +499,7 @@ def test_requeue_and_resend_services_leave_the_queueing_to_their_caller(dead_del
 
 
 # --- Suppressions, sandbox outbox, settings -----------------------------------------------------
+
 
 def test_lifting_a_suppression_needs_a_reason_and_is_audited(admin_client, pipeline_rows):
     suppression = Suppression.objects.get(address="+14155550000")
@@ -464,5 +520,3 @@ def test_sandbox_outbox_shows_the_messages_sent(admin_client, pipeline_rows):
     message = SandboxMessage.objects.filter(channel="sms").first()
     assert message.to in page and message.body_text[:40] in page
     assert ProviderEvent.objects.count() == 1
-
-

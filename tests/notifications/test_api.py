@@ -1,6 +1,7 @@
 """``/api/v1/notifications/``: a partner reads what its customers were told (each notification
 with its deliveries, statuses and timestamps), only for its own sales channels, filtered by
 customer, order, return, type and status. Rows come from the real pipeline run synchronously."""
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -35,8 +36,9 @@ def world(partner_factory):
     _, their_client = partner_factory(theirs, name="rival")
     ana, ana_order, ana_shipment = customer_with_shipment(channel=ours)
     bob, _bob_order, bob_shipment = customer_with_shipment(channel=theirs)
-    ChannelConsent.objects.create(customer=ana, channel="sms", state=ChannelConsent.State.OPTED_OUT,
-                                  source="sms_keyword")
+    ChannelConsent.objects.create(
+        customer=ana, channel="sms", state=ChannelConsent.State.OPTED_OUT, source="sms_keyword"
+    )
     for shipment in (ana_shipment, bob_shipment):
         carrier_scan(shipment, "delivered")
     ret, _ = return_create(order=ana_order, lines=[(ana_order.lines.get(), 1)], reason="Too small")
@@ -46,8 +48,7 @@ def world(partner_factory):
     stock_level_update(product=tent, on_hand=0)
     stock_level_update(product=tent, on_hand=5)
     run_pipeline()
-    return {"ours": our_client, "theirs": their_client, "ana": ana, "bob": bob, "ana_order": ana_order,
-            "return": ret}
+    return {"ours": our_client, "theirs": their_client, "ana": ana, "bob": bob, "ana_order": ana_order, "return": ret}
 
 
 def ids(response) -> set[int]:
@@ -92,12 +93,15 @@ def test_a_notification_carries_its_deliveries_and_timestamps(world):
     assert delivery["sent_at"] and delivery["delivered_at"] and delivery["error"] == ""
 
 
-@pytest.mark.parametrize("params,expected_types", [
-    ({"type": "shipment_delivered"}, {"shipment_delivered"}),
-    ({"type": "return_approved"}, {"return_approved"}),
-    ({"status": "delivered"}, {"order_confirmed", "shipment_delivered", "return_approved", "back_in_stock"}),
-    ({"status": "not_sent"}, set()),
-])
+@pytest.mark.parametrize(
+    "params,expected_types",
+    [
+        ({"type": "shipment_delivered"}, {"shipment_delivered"}),
+        ({"type": "return_approved"}, {"return_approved"}),
+        ({"status": "delivered"}, {"order_confirmed", "shipment_delivered", "return_approved", "back_in_stock"}),
+        ({"status": "not_sent"}, set()),
+    ],
+)
 def test_filters_by_type_and_status(world, params, expected_types):
     response = world["ours"].get(URL, params)
     assert response.status_code == 200

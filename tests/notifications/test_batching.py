@@ -1,14 +1,15 @@
 """Batching on the hot path: the events one transaction writes share one planning message; a
 planning batch isolates an event that fails; a batch of sends claims each due delivery exactly
 once and leaves alone what is not due. Celery runs eagerly here (the real tasks, inline)."""
+
 import pytest
 from celery.signals import task_prerun
 from django.db import transaction
 from django.utils import timezone
 
+from channels.models import SandboxMessage
 from config.celery import app
 from notifications.models import Delivery, DeliveryAttempt, Event, Notification, Suppression
-from channels.models import SandboxMessage
 from notifications.services.dispatch import deliveries_send
 from notifications.services.planning import events_process
 from tests.notifications.pipeline import carrier_scan, customer_with_shipment, instant_pipeline
@@ -44,8 +45,7 @@ def three_shipments(eager, django_capture_on_commit_callbacks):
     return shipments
 
 
-def test_one_transactions_events_share_one_planning_message(three_shipments, eager,
-                                                            django_capture_on_commit_callbacks):
+def test_one_transactions_events_share_one_planning_message(three_shipments, eager, django_capture_on_commit_callbacks):
     before = Event.objects.order_by("pk").last().pk
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
@@ -53,8 +53,11 @@ def test_one_transactions_events_share_one_planning_message(three_shipments, eag
                 carrier_scan(shipment, "delivered")
     events = list(Event.objects.filter(pk__gt=before).order_by("pk"))
     assert len(events) >= 3 and len(callbacks) == 1
-    planning = [(name, list(args[0]) if name == "process_events" else args) for name, args in eager
-                if name.startswith("process_event")]
+    planning = [
+        (name, list(args[0]) if name == "process_events" else args)
+        for name, args in eager
+        if name.startswith("process_event")
+    ]
     assert planning == [("process_events", [e.pk for e in events])]
     assert not Event.objects.filter(pk__in=[e.pk for e in events], processed_at__isnull=True).exists()
     events = [e for e in events if e.type == "shipment.delivered"]
@@ -63,7 +66,9 @@ def test_one_transactions_events_share_one_planning_message(three_shipments, eag
     assert sorted(name for name, _ in sends) == ["send_deliveries", "send_deliveries"]
     assert sorted(len(args[0]) for _, args in sends) == [3, 3]
     deliveries = Delivery.objects.filter(notification__event__in=events)
-    assert sorted(deliveries.values_list("channel", "status")) == [("email", "delivered")] * 3 + [("sms", "delivered")] * 3
+    assert (
+        sorted(deliveries.values_list("channel", "status")) == [("email", "delivered")] * 3 + [("sms", "delivered")] * 3
+    )
     assert SandboxMessage.objects.filter(delivery__in=deliveries).count() == 6
 
 
@@ -80,8 +85,12 @@ def test_a_rolled_back_transaction_queues_nothing(three_shipments, eager, django
     kept = list(Event.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
     assert kept and len(callbacks) == 1
     assert not Event.objects.filter(subject_type="shipment", subject_id=first.pk, type="shipment.delivered").exists()
-    queued = [pk for name, args in eager if name.startswith("process_event")
-              for pk in (args[0] if name == "process_events" else args)]
+    queued = [
+        pk
+        for name, args in eager
+        if name.startswith("process_event")
+        for pk in (args[0] if name == "process_events" else args)
+    ]
     assert queued == kept
 
 
@@ -142,14 +151,20 @@ def test_a_batch_coalesces_updates_of_one_shipment(three_shipments):
     carrier_scan(second, "delivered")
     batch = list(Event.objects.filter(pk__gt=mark).order_by("pk").values_list("pk", flat=True))
     deliveries = events_process(event_ids=batch, limit=10)
-    by_type = {n.notification_type.key: n for n in Notification.objects.filter(event_id__in=batch, customer=first.order.customer)}
+    by_type = {
+        n.notification_type.key: n
+        for n in Notification.objects.filter(event_id__in=batch, customer=first.order.customer)
+    }
     assert by_type["shipment_out_for_delivery"].status == "superseded"
     assert by_type["shipment_out_for_delivery"].superseded_by == by_type["shipment_delivered"]
     assert by_type["shipment_delivered"].status == "planned"
     older.refresh_from_db()
     assert older.status == "superseded" and not older.deliveries.exclude(status="superseded").exists()
     planned_for = {(d.notification.customer_id, d.notification.notification_type.key) for d in deliveries}
-    assert planned_for == {(first.order.customer_id, "shipment_delivered"), (second.order.customer_id, "shipment_delivered")}
+    assert planned_for == {
+        (first.order.customer_id, "shipment_delivered"),
+        (second.order.customer_id, "shipment_delivered"),
+    }
 
 
 def test_a_send_message_fills_its_batch_from_the_channels_backlog(three_shipments):

@@ -3,6 +3,7 @@
 language, with the channel's fields only, valid for the type's snapshot (SMS rules included) and
 rendering to finished text; installed by ``ensure_catalogue()``. (The journeys' copy:
 ``test_default_templates.py``.)"""
+
 import pytest
 
 from catalogue.copy import load_copy
@@ -24,21 +25,26 @@ REPLY_KINDS = ("stop", "start", "help", "reschedule", "call_me", "other")
 
 def render(type_key: str, channel: str, language: str, **context) -> dict[str, str]:
     sample = {**sample_context_for(type_key, CATEGORY[type_key], language), **context}
-    return {field: render_string(source, sample, html=field == "body_html")
-            for field, source in COPY[type_key][channel][language].items()}
+    return {
+        field: render_string(source, sample, html=field == "body_html")
+        for field, source in COPY[type_key][channel][language].items()
+    }
 
 
 def test_the_new_types_have_their_copy_files():
     # given the copy files
     # then the preference link has email, SMS and push, the answer to a text SMS and WhatsApp,
     # each in every language with exactly its channel's fields
-    assert {t: set(c) for t, c in COPY.items()} == {"preference_link": {"email", "sms", "push"},
-                                                   "sms_reply": {"sms", "whatsapp"}}
+    assert {t: set(c) for t, c in COPY.items()} == {
+        "preference_link": {"email", "sms", "push"},
+        "sms_reply": {"sms", "whatsapp"},
+    }
     for by_channel in COPY.values():
         for channel, by_language in by_channel.items():
             assert set(by_language) == set(TEMPLATE_LANGUAGES)
-            assert all(set(fields) <= FIELDS[channel] | {"link"} and fields.get("body_text")
-                       for fields in by_language.values())
+            assert all(
+                set(fields) <= FIELDS[channel] | {"link"} and fields.get("body_text") for fields in by_language.values()
+            )
 
 
 @pytest.mark.parametrize("type_key,channel,language", CASES)
@@ -59,10 +65,13 @@ def test_copy_is_valid_and_renders(type_key, channel, language):
 @pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
 def test_preference_link_carries_the_link_by_email_and_the_short_link_by_sms(language):
     email, sms = render("preference_link", "email", language), render("preference_link", "sms", language)
-    assert "https://waypost.example/p/sample/" in email["body_text"] and 'href="https://waypost.example/p/sample/"' in (
-        email["body_html"])
+    assert (
+        "https://waypost.example/p/sample/" in email["body_text"]
+        and 'href="https://waypost.example/p/sample/"' in (email["body_html"])
+    )
     assert sms["body_text"].startswith("Northwind Outfitters") and sms["body_text"].endswith(
-        "https://waypost.example/p/s/sample/")
+        "https://waypost.example/p/s/sample/"
+    )
 
 
 @pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
@@ -71,8 +80,9 @@ def test_every_answer_names_the_brand_fits_three_segments_and_differs_by_keyword
     # given the answer to a keyword
     reply = {"kind": kind, "link": "https://track.example/1Z"}
     text = render("sms_reply", "sms", language, reply=reply)["body_text"]
-    others = {render("sms_reply", "sms", language, reply={**reply, "kind": k})["body_text"]
-              for k in REPLY_KINDS if k != kind}
+    others = {
+        render("sms_reply", "sms", language, reply={**reply, "kind": k})["body_text"] for k in REPLY_KINDS if k != kind
+    }
 
     # then it is one line naming the brand, short enough, and its own
     assert text.startswith("Northwind Outfitters") and "\n" not in text and sms_segments(text) <= 3
@@ -86,7 +96,8 @@ def test_every_answer_names_the_brand_fits_three_segments_and_differs_by_keyword
 def test_answers_of_a_brand_without_support_details_still_read():
     context = {"brand": {"name": "Waypost"}, "reply": {"kind": "help", "link": ""}}
     assert render("sms_reply", "sms", "en", **context)["body_text"].startswith(
-        "Waypost order, delivery and return updates. Help: our website. Msg frequency varies.")
+        "Waypost order, delivery and return updates. Help: our website. Msg frequency varies."
+    )
 
 
 @pytest.mark.django_db

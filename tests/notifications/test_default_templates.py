@@ -1,25 +1,36 @@
 """The shipped default templates: complete, valid for their type's snapshot, and rendering cleanly
 in every language; SMS within three segments; installed once by ``ensure_catalogue()``."""
+
 import copy
 import math
 
 import pytest
 
 from catalogue.copy import load_copy
-from catalogue.shipped import BACKORDER, CHANNELS, RETURNS, SHIPPING, TYPES, ensure_catalogue
 from catalogue.models import NotificationType, Rule, Template
 from catalogue.rendering import TEMPLATE_LANGUAGES, render_string, sample_context_for, template_errors
+from catalogue.shipped import BACKORDER, CHANNELS, RETURNS, SHIPPING, TYPES, ensure_catalogue
 
 CATEGORY = {key: category for key, _name, category, *_rest in TYPES}
 JOURNEYS = (SHIPPING, BACKORDER, RETURNS)  # the milestone types (every channel, every language)
 DEFAULT_TEMPLATES = {key: copy for key, copy in load_copy().items() if CATEGORY.get(key) in JOURNEYS}
-FIELDS = {"email": {"subject", "preheader", "body_text", "body_html"}, "sms": {"body_text"},
-          "whatsapp": {"body_text"}, "push": {"subject", "body_text", "link"}}
-CASES = [(type_key, channel, language) for type_key in DEFAULT_TEMPLATES for channel in CHANNELS
-         for language in TEMPLATE_LANGUAGES]
+FIELDS = {
+    "email": {"subject", "preheader", "body_text", "body_html"},
+    "sms": {"body_text"},
+    "whatsapp": {"body_text"},
+    "push": {"subject", "body_text", "link"},
+}
+CASES = [
+    (type_key, channel, language)
+    for type_key in DEFAULT_TEMPLATES
+    for channel in CHANNELS
+    for language in TEMPLATE_LANGUAGES
+]
 
-GSM7_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
-                 "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 GSM7_EXTENSION = set("^{}\\[~]|€\f")
 
 
@@ -35,8 +46,10 @@ def sms_segments(text: str) -> int:
 
 def render(type_key: str, channel: str, language: str, context: dict | None = None) -> dict[str, str]:
     context = context or sample_context_for(type_key, CATEGORY[type_key], language)
-    return {field: render_string(source, context, html=(field == "body_html"))
-            for field, source in DEFAULT_TEMPLATES[type_key][channel][language].items()}
+    return {
+        field: render_string(source, context, html=(field == "body_html"))
+        for field, source in DEFAULT_TEMPLATES[type_key][channel][language].items()
+    }
 
 
 def test_every_catalogue_type_has_every_channel_and_language():
@@ -95,29 +108,44 @@ def test_push_fits_the_notification_and_opens_something_useful(type_key, languag
 
 def test_shipping_emails_carry_a_guarded_tracking_button():
     # given the email templates of the shipment types
-    for type_key in ("shipment_shipped", "shipment_in_transit", "shipment_out_for_delivery",
-                     "shipment_delivered", "shipment_exception"):
+    for type_key in (
+        "shipment_shipped",
+        "shipment_in_transit",
+        "shipment_out_for_delivery",
+        "shipment_delivered",
+        "shipment_exception",
+    ):
         for language in TEMPLATE_LANGUAGES:
             source = DEFAULT_TEMPLATES[type_key]["email"][language]["body_html"]
             # then the tracking button is there, inside a check that the URL exists
             button = '<a href="{{ shipment.tracking_url }}" class="button">'
             assert button in source
             assert source.index("{% if shipment.tracking_url %}") < source.index(button)
-    assert all("{{ links.reschedule }}" in DEFAULT_TEMPLATES["shipment_exception"]["email"][lang]["body_html"]
-               for lang in TEMPLATE_LANGUAGES)
+    assert all(
+        "{{ links.reschedule }}" in DEFAULT_TEMPLATES["shipment_exception"]["email"][lang]["body_html"]
+        for lang in TEMPLATE_LANGUAGES
+    )
 
 
 def _without_optional_values(context: dict) -> dict:
     context = copy.deepcopy(context)
-    for part, keys in {"shipment": ("tracking_url", "tracking_number", "estimated_delivery",
-                                    "estimated_delivery_display"),
-                       "return": ("label_url", "refund_estimate", "refund_estimate_display", "refund_amount",
-                                  "refund_amount_display", "rejection_reason", "return_tracking_number",
-                                  "inspection_result"),
-                       "product": ("restock_eta", "restock_eta_display", "image_url"),
-                       "links": ("tracking", "reschedule"),
-                       "brand": ("support_url",),
-                       "customer": ("first_name",)}.items():
+    for part, keys in {
+        "shipment": ("tracking_url", "tracking_number", "estimated_delivery", "estimated_delivery_display"),
+        "return": (
+            "label_url",
+            "refund_estimate",
+            "refund_estimate_display",
+            "refund_amount",
+            "refund_amount_display",
+            "rejection_reason",
+            "return_tracking_number",
+            "inspection_result",
+        ),
+        "product": ("restock_eta", "restock_eta_display", "image_url"),
+        "links": ("tracking", "reschedule"),
+        "brand": ("support_url",),
+        "customer": ("first_name",),
+    }.items():
         for key in keys:
             if part in context:
                 context[part][key] = "" if key != "restock_eta" else None

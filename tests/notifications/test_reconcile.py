@@ -1,15 +1,16 @@
 """Sends whose outcome nobody knows are reconciled with the provider, never resent blindly:
 counted where the customer is, in the sandbox's outbox (it records every message it takes,
 repeats included)."""
+
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
 from channels.base import Found, Reconciliation
+from channels.models import SandboxMessage
 from channels.sandbox import SandboxProvider
 from notifications.models import Delivery, DeliveryAttempt
-from channels.models import SandboxMessage
 from notifications.services import dispatch
 from notifications.services.dispatch import _claim_many, _record_many, deliveries_send
 from notifications.services.inflight import Leases
@@ -96,8 +97,9 @@ def test_a_worker_that_died_after_the_provider_took_it_is_reconciled_not_resent(
     _knobs, delivery = confirmation
     clock = Clock(monkeypatch)
     [claim] = _claim_many([delivery.pk])
-    SandboxProvider(channel="email").send(dispatch.compose_messages([claim.delivery])[0],
-                                          idempotency_key=claim.attempt.idempotency_key)
+    SandboxProvider(channel="email").send(
+        dispatch.compose_messages([claim.delivery])[0], idempotency_key=claim.attempt.idempotency_key
+    )
     delivery.refresh_from_db()
     assert delivery.status == D.SENDING and delivery.lease_until > clock.now
 
@@ -115,8 +117,7 @@ def test_a_worker_that_died_after_the_provider_took_it_is_reconciled_not_resent(
     assert delivery.status == D.DELIVERED and _messages(delivery) == 1
 
 
-def test_a_worker_that_died_before_calling_sends_once_the_provider_has_settled(
-        confirmation, monkeypatch, settings):
+def test_a_worker_that_died_before_calling_sends_once_the_provider_has_settled(confirmation, monkeypatch, settings):
     # given a provider whose record may lag 60 s behind, and a send claimed but never made
     _knobs, delivery = confirmation
     settings.RECONCILE_SETTLE_SECONDS = {**settings.RECONCILE_SETTLE_SECONDS, "sandbox": 60.0}
@@ -166,14 +167,16 @@ def test_a_late_answer_settles_the_reconciliation(confirmation, monkeypatch):
 
 
 def test_a_provider_that_cannot_be_asked_for_hours_sends_the_delivery_to_the_dead_letters(
-        confirmation, monkeypatch, settings):
+    confirmation, monkeypatch, settings
+):
     # given a send whose outcome is unknown, and a provider whose look-up keeps failing
     knobs, delivery = confirmation
     knobs.sandbox_unknown_rate = 1.0
     knobs.save()
     deliveries_send(delivery_ids=[delivery.pk])
-    monkeypatch.setattr(SandboxProvider, "reconcile",
-                        lambda self, lookup: Reconciliation(Found.UNAVAILABLE, error_text="HTTP 503"))
+    monkeypatch.setattr(
+        SandboxProvider, "reconcile", lambda self, lookup: Reconciliation(Found.UNAVAILABLE, error_text="HTTP 503")
+    )
     clock = Clock(monkeypatch)
 
     # when it is asked within the give-up time, it is asked again later

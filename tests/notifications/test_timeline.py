@@ -2,17 +2,24 @@
 shows superseded, not sent (no consent, no contact) and delivered notifications with their
 deliveries and attempts, in a fixed number of queries; the admin page renders it and is linked
 from the customer and notification pages."""
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from notifications.models import Delivery, DeliveryAttempt, Notification
 from console.selectors import customer_timeline
+from notifications.models import Delivery, DeliveryAttempt, Notification
 from preferences.models import ChannelConsent
 from tests.notifications.pipeline import (
-    carrier_scan, customer_with_shipment, instant_pipeline, order_with_shipment, process_events, run_pipeline,
-    send_due, send_round,
+    carrier_scan,
+    customer_with_shipment,
+    instant_pipeline,
+    order_with_shipment,
+    process_events,
+    run_pipeline,
+    send_due,
+    send_round,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +64,9 @@ def test_superseded_notification_names_the_newer_update():
 def test_not_sent_notification_says_no_consent_for_sms():
     # given a customer who texted STOP and has no email address
     customer, _order, shipment = customer_with_shipment(email="")
-    ChannelConsent.objects.create(customer=customer, channel="sms", state=ChannelConsent.State.OPTED_OUT,
-                                  source="sms_keyword")
+    ChannelConsent.objects.create(
+        customer=customer, channel="sms", state=ChannelConsent.State.OPTED_OUT, source="sms_keyword"
+    )
 
     # when the shipment is delivered and the pipeline runs
     carrier_scan(shipment, "delivered")
@@ -78,8 +86,9 @@ def test_not_sent_notification_says_no_consent_for_sms():
 def test_a_channel_left_out_is_explained_on_a_delivered_notification():
     # given a customer who opted out of SMS but has an email address
     customer, _order, shipment = customer_with_shipment()
-    ChannelConsent.objects.create(customer=customer, channel="sms", state=ChannelConsent.State.OPTED_OUT,
-                                  source="sms_keyword")
+    ChannelConsent.objects.create(
+        customer=customer, channel="sms", state=ChannelConsent.State.OPTED_OUT, source="sms_keyword"
+    )
 
     # when the shipment is delivered
     carrier_scan(shipment, "delivered")
@@ -116,15 +125,21 @@ def test_delivered_notification_shows_its_deliveries_and_attempts_in_order():
     assert kinds.index(("notification", notification.pk)) < min(kinds.index(("delivery", d.pk)) for d in deliveries)
     for delivery in deliveries:
         assert delivery.status == Delivery.Status.DELIVERED
-        attempts = [e for e in timeline if e["kind"] == "attempt" and e["pk"] in
-                    set(delivery.attempts.values_list("pk", flat=True))]
+        attempts = [
+            e
+            for e in timeline
+            if e["kind"] == "attempt" and e["pk"] in set(delivery.attempts.values_list("pk", flat=True))
+        ]
         assert [(a["status"], a["why"]) for a in attempts] == [
             ("transient", "sandbox_unavailable: Sandbox told to refuse this send (SANDBOX_FAIL_RATE)"),
             ("accepted", ""),
         ]
     # and the status changes behind the events are there too, before the event they caused
-    audit = next(e for e in timeline if e["kind"] == "audit" and e["title"].endswith("-> delivered")
-                 and e["title"].startswith("Shipment"))
+    audit = next(
+        e
+        for e in timeline
+        if e["kind"] == "audit" and e["title"].endswith("-> delivered") and e["title"].startswith("Shipment")
+    )
     event = next(e for e in timeline if e["kind"] == "event" and e["title"] == "Event shipment.delivered")
     assert timeline.index(audit) < timeline.index(event)
 
@@ -143,8 +158,10 @@ def test_dead_notification_shows_the_last_error():
     timeline = customer_timeline(customer_id=customer.pk)
     entry = entries_for(notification, timeline)
     assert entry["tone"] == "error"
-    assert entry["why"] == ("Failed on every channel; last error (Email): "
-                            "sandbox_unavailable: Sandbox told to refuse this send (SANDBOX_FAIL_RATE)")
+    assert entry["why"] == (
+        "Failed on every channel; last error (Email): "
+        "sandbox_unavailable: Sandbox told to refuse this send (SANDBOX_FAIL_RATE)"
+    )
     assert [e["status"] for e in timeline if e["kind"] == "attempt"] == ["transient"] * settings.DELIVERY_MAX_ATTEMPTS
 
 

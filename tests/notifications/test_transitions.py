@@ -2,6 +2,7 @@
 decisions (planning's supersede, an agent's requeue) leave audit rows; a batch moves set-wise
 (``transition_many``: one audit row per moved row, a number of queries that does not grow with
 the batch); what the pipeline does while sending adds no audit row (its attempts are the record)."""
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -67,8 +68,13 @@ def test_a_forbidden_move_in_a_batch_leaves_every_row_as_it_was():
 
     # when a batch would supersede both
     with pytest.raises(InvalidTransition, match="from 'delivered' to 'superseded'"):
-        transition_many(model=Notification, pks=[delivered.pk, *(n.pk for n in others)], sm=NOTIFICATION_MACHINE,
-                        target=N.SUPERSEDED, actor="test")
+        transition_many(
+            model=Notification,
+            pks=[delivered.pk, *(n.pk for n in others)],
+            sm=NOTIFICATION_MACHINE,
+            target=N.SUPERSEDED,
+            actor="test",
+        )
 
     # then none moved
     assert Notification.objects.get(pk=others[0].pk).status == N.PLANNED
@@ -95,7 +101,11 @@ def test_a_superseded_notification_and_its_pending_delivery_leave_audit_rows():
     assert (shipped.status, shipped.superseded_by_id) == (N.SUPERSEDED, in_transit.pk)
     [row] = audit_rows(shipped)
     assert (row.action, row.from_state, row.to_state, row.actor) == (
-        AuditAction.STATUS_CHANGED, N.PLANNED, N.SUPERSEDED, "system:planning")
+        AuditAction.STATUS_CHANGED,
+        N.PLANNED,
+        N.SUPERSEDED,
+        "system:planning",
+    )
     assert row.data == {"superseded_by": in_transit.pk} and "shipment_in_transit" in row.reason
     for delivery in pending:
         delivery.refresh_from_db()
@@ -123,7 +133,8 @@ def test_a_notification_planned_after_a_newer_one_is_superseded_with_an_audit_ro
 
 @pytest.mark.parametrize("size", [3, 12])
 def test_transition_many_writes_one_audit_row_per_moved_row_in_a_fixed_number_of_queries(
-        size, django_assert_num_queries):
+    size, django_assert_num_queries
+):
     # given planned notifications, one of them already sending (the content type cache is warm)
     notifications = planned_notifications(size + 1)
     already = notifications[0]
@@ -132,17 +143,25 @@ def test_transition_many_writes_one_audit_row_per_moved_row_in_a_fixed_number_of
 
     # when the batch moves to sending: savepoint, locking read, one update, one audit insert, release
     with django_assert_num_queries(5):
-        moved = transition_many(model=Notification, pks=[n.pk for n in notifications], sm=NOTIFICATION_MACHINE,
-                                target=N.SENDING, actor="user:agent", reason="batch")
+        moved = transition_many(
+            model=Notification,
+            pks=[n.pk for n in notifications],
+            sm=NOTIFICATION_MACHINE,
+            target=N.SENDING,
+            actor="user:agent",
+            reason="batch",
+        )
 
     # then every planned one moved, with one audit row each; the one already sending is left alone
     assert sorted(n.pk for n in moved) == sorted(n.pk for n in notifications[1:])
-    assert set(Notification.objects.filter(pk__in=[n.pk for n in notifications]).values_list("status", flat=True)) \
-        == {N.SENDING}
+    assert set(Notification.objects.filter(pk__in=[n.pk for n in notifications]).values_list("status", flat=True)) == {
+        N.SENDING
+    }
     rows = AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Notification))
     assert sorted(rows.values_list("object_id", flat=True)) == sorted(str(n.pk) for n in notifications[1:])
     assert set(rows.values_list("from_state", "to_state", "actor", "reason")) == {
-        (N.PLANNED, N.SENDING, "user:agent", "batch")}
+        (N.PLANNED, N.SENDING, "user:agent", "batch")
+    }
 
 
 def test_decisions_in_a_batch_take_their_values_per_row():
@@ -153,9 +172,13 @@ def test_decisions_in_a_batch_take_their_values_per_row():
     by = {first.pk: second, second.pk: first}
     with transaction.atomic():
         locked = list(Notification.objects.select_for_update().filter(pk__in=by).order_by("pk"))
-        notifications_transition(locked, to_status=N.SUPERSEDED, actor="test",
-                                 reason=lambda n: f"because of #{by[n.pk].pk}",
-                                 changes=lambda n: {"superseded_by": by[n.pk], "reason": f"by #{by[n.pk].pk}"})
+        notifications_transition(
+            locked,
+            to_status=N.SUPERSEDED,
+            actor="test",
+            reason=lambda n: f"because of #{by[n.pk].pk}",
+            changes=lambda n: {"superseded_by": by[n.pk], "reason": f"by #{by[n.pk].pk}"},
+        )
 
     # then each row kept its own values
     for n in (first, second):
@@ -197,9 +220,11 @@ def test_an_agents_requeue_moves_the_dead_notification_back_to_sending_audited()
     notification.refresh_from_db()
     assert (requeued.status, notification.status) == (D.PENDING, N.SENDING)
     assert list(audit_rows(requeued).values_list("action", "from_state", "to_state", "actor")) == [
-        (AuditAction.REQUEUED, D.DEAD, D.PENDING, "user:agent")]
+        (AuditAction.REQUEUED, D.DEAD, D.PENDING, "user:agent")
+    ]
     assert list(audit_rows(notification).values_list("action", "from_state", "to_state", "actor", "reason")) == [
-        (AuditAction.STATUS_CHANGED, N.DEAD, N.SENDING, "user:agent", "address fixed")]
+        (AuditAction.STATUS_CHANGED, N.DEAD, N.SENDING, "user:agent", "address fixed")
+    ]
 
 
 def test_an_audit_action_not_on_the_list_is_refused():

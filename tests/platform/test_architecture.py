@@ -1,6 +1,7 @@
 """The architecture as written down: the layers diagram in ``docs/architecture.md`` is the
 import-linter contract that CI checks, every app of the project is in it, and no module of an
 application is longer than 500 lines (migrations aside)."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -34,6 +35,10 @@ def test_every_app_of_the_project_is_in_a_layer():
 
 def test_no_application_module_is_over_500_lines():
     apps = {app for layer in _contract_layers() for app in layer.split(" | ")} | {"config"}
-    long = {str(p.relative_to(ROOT)): n for app in apps for p in (ROOT / app).rglob("*.py")
-            if "migrations" not in p.parts and (n := len(p.read_text().splitlines())) > 500}
+    long = {
+        str(p.relative_to(ROOT)): n
+        for app in apps
+        for p in (ROOT / app).rglob("*.py")
+        if "migrations" not in p.parts and (n := len(p.read_text().splitlines())) > 500
+    }
     assert long == {}

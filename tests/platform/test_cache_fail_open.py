@@ -35,9 +35,7 @@ def test_the_partner_api_answers_while_its_throttle_cache_is_unreachable(
 
     # then each was answered (the throttle could not count), and a warning said why
     assert answers == [200, 200, 200]
-    assert any(
-        r.name == "core.cache" and "cache unreachable" in r.getMessage() for r in caplog.records
-    )
+    assert any(r.name == "core.cache" and "cache unreachable" in r.getMessage() for r in caplog.records)
 
 
 def test_an_unreachable_cache_answers_as_an_empty_one(unreachable_cache):

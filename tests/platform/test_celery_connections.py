@@ -1,5 +1,6 @@
 """Celery workers keep their PostgreSQL connection from one task to the next, as CONN_MAX_AGE
 says, instead of the Django fixup's new connection for every task."""
+
 import pytest
 from celery.fixups.django import DjangoWorkerFixup
 from celery.signals import task_postrun, task_prerun

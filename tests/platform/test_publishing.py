@@ -50,9 +50,7 @@ def test_a_broker_that_is_down_is_logged_and_counted_and_never_raises(plan_task,
     # and each was logged with its task and ids only
     warnings = [r.getMessage() for r in caplog.records if r.name == "core.publishing"]
     assert len(warnings) == 2
-    assert warnings[0].startswith(
-        "broker did not take tests.plan([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 12 ids])"
-    )
+    assert warnings[0].startswith("broker did not take tests.plan([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 12 ids])")
     assert warnings[1].startswith("broker did not take tests.plan([13])")
     # and counted per task
     assert PublishFailure.objects.get(task="tests.plan").count == 2

@@ -3,6 +3,8 @@ while it held an unacked message, the way a Celery worker does on losing its bro
 (``collect()`` then ``close()``), without kombu 5.7's AttributeError; a new connection gets the
 messages again once Redis is back."""
 
+import contextlib
+
 import pytest
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
@@ -24,22 +26,14 @@ def _consuming_with_an_unacked_message(url: str) -> tuple[Connection, list]:
     next, and a second channel consuming a fanout queue (the worker's remote control)."""
     connection = Connection(url)
     tasks = Queue("tasks", Exchange("tasks", "direct"), "tasks")
-    Producer(connection).publish(
-        {"event_id": 1}, exchange=tasks.exchange, routing_key="tasks", declare=[tasks]
-    )
+    Producer(connection).publish({"event_id": 1}, exchange=tasks.exchange, routing_key="tasks", declare=[tasks])
     received = []
-    Consumer(
-        connection, [tasks], callbacks=[lambda body, message: received.append(body)], no_ack=False
-    ).consume()
+    Consumer(connection, [tasks], callbacks=[lambda body, message: received.append(body)], no_ack=False).consume()
     connection.drain_events(timeout=5)
     control = connection.channel()
-    Consumer(
-        control, [Queue("control", Exchange("control", "fanout"), auto_delete=True)], no_ack=True
-    ).consume()
-    try:
+    Consumer(control, [Queue("control", Exchange("control", "fanout"), auto_delete=True)], no_ack=True).consume()
+    with contextlib.suppress(TimeoutError):
         connection.drain_events(timeout=0.2)  # leaves a BRPOP waiting for the next message
-    except TimeoutError:
-        pass
     return connection, received
 
 

@@ -1,4 +1,5 @@
 """Settings refuse insecure production configuration; health probes and API docs work offline."""
+
 import json
 import os
 import subprocess
@@ -11,9 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _django(code: str, **env) -> subprocess.CompletedProcess:
-    script = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()\n" + code
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()\n" + code
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, **env}
+    )
 
 
 def test_production_refuses_an_insecure_secret_key():
@@ -43,10 +47,15 @@ def test_healthz_and_readyz(client):
 
 def test_readyz_names_an_unreachable_broker(tmp_path):
     # given a broker nobody listens on
-    code = ("from django.test import Client\nr = Client().get('/readyz')\n"
-            "print(r.status_code); print(r.content.decode())")
-    result = _django(code, CELERY_BROKER_URL="redis://127.0.0.1:1/0", WAYPOST_DATA_DIR=str(tmp_path),
-                     DATABASE_URL=f"sqlite:///{tmp_path / 'ready.sqlite3'}")
+    code = (
+        "from django.test import Client\nr = Client().get('/readyz')\nprint(r.status_code); print(r.content.decode())"
+    )
+    result = _django(
+        code,
+        CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+        WAYPOST_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'ready.sqlite3'}",
+    )
     status, body = result.stdout.strip().splitlines()[-2:]
     # then readiness is 503 and names the broker, while the database is fine
     assert status == "503"

@@ -72,10 +72,7 @@ GROWING = {"django_migrations", "auth_group_permissions"}
 
 
 def _targets_before_the_house(graph) -> list[tuple[str, str | None]]:
-    return [
-        (app, None if app in HOUSE_APPS else BEFORE_THE_HOUSE.get(app, leaf))
-        for app, leaf in graph.leaf_nodes()
-    ]
+    return [(app, None if app in HOUSE_APPS else BEFORE_THE_HOUSE.get(app, leaf)) for app, leaf in graph.leaf_nodes()]
 
 
 @pytest.fixture
@@ -179,6 +176,7 @@ def _assert_every_table_kept_its_rows(before, after):
     counts = {table: (len(before[table]), len(after.get(table, []))) for table in before}
     assert {table: n for table, n in counts.items() if n[1] < n[0]} == {}, "rows lost"
     assert counts["django_migrations"][1] > counts["django_migrations"][0]
+
     def common(table):  # the columns a table kept (a column the upgrade dropped held what moved)
         return set(before[table][0]) & set(after[table][0]) if before[table] and after[table] else set()
 
@@ -186,28 +184,25 @@ def _assert_every_table_kept_its_rows(before, after):
         assert set(_projected(before[table], common(table))) <= set(_projected(after[table], common(table))), table
     # Content types are relabelled (checked below); every other table is unchanged.
     unchanged = set(before) - GROWING - {"django_content_type"}
-    assert [table for table in sorted(unchanged)
-            if _projected(after[table], common(table)) != _projected(before[table], common(table))] == []
+    assert [
+        table
+        for table in sorted(unchanged)
+        if _projected(after[table], common(table)) != _projected(before[table], common(table))
+    ] == []
 
 
 def _assert_moved_models_read_their_rows(old, rows, values_before):
-    tables_now = {
-        m._meta.db_table: m._meta.label for m in installed.get_models(include_auto_created=True)
-    }
+    tables_now = {m._meta.db_table: m._meta.label for m in installed.get_models(include_auto_created=True)}
     labels_then = {m._meta.db_table: m._meta.label for m in old.get_models()}
     assert set(labels_then) <= set(tables_now)
-    assert {
-        then: tables_now[table] for table, then in labels_then.items() if then != tables_now[table]
-    } == MOVED
+    assert {then: tables_now[table] for table, then in labels_then.items() if then != tables_now[table]} == MOVED
     for old_label, new_label in MOVED.items():
         model = installed.get_model(new_label)
         row = model._base_manager.get(pk=rows[old_label].pk)
         then, translated = values_before[old_label], _translated_fields(model)
         assert {f.attname for f in model._meta.concrete_fields} == set(then), new_label
         assert {
-            f.attname: getattr(row, f.attname)
-            for f in model._meta.concrete_fields
-            if f.name not in translated
+            f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields if f.name not in translated
         } == {name: value for name, value in then.items() if name not in translated}, new_label
         for name in translated:
             assert getattr(row, name) == then[build_localized_fieldname(name, get_language())]
@@ -217,9 +212,7 @@ def _assert_moved_models_read_their_rows(old, rows, values_before):
                 assert isinstance(related, field.related_model), (new_label, field.name)
                 assert related.pk == getattr(row, field.attname)
     partner = installed.get_model("partners.Partner").objects.get(pk=rows["core.Partner"].pk)
-    assert list(partner.sales_channels.values_list("pk", flat=True)) == [
-        rows["orders.SalesChannel"].pk
-    ]
+    assert list(partner.sales_channels.values_list("pk", flat=True)) == [rows["orders.SalesChannel"].pk]
 
 
 def test_a_database_filled_before_the_house_upgrades_with_no_row_lost(schema_before_the_house):
@@ -232,18 +225,12 @@ def test_a_database_filled_before_the_house_upgrades_with_no_row_lost(schema_bef
     # and rows in every one of its tables
     rows = _fill_the_old_database(old)
     before = _table_rows()
-    assert set(before) == {m._meta.db_table for m in old.get_models(include_auto_created=True)} | {
-        "django_migrations"
-    }
+    assert set(before) == {m._meta.db_table for m in old.get_models(include_auto_created=True)} | {"django_migrations"}
     assert [table for table, table_rows in before.items() if not table_rows] == []
     # and what must follow the moved models: their rows' values, content types and grants
-    values_before = {
-        label: old.get_model(label)._base_manager.filter(pk=rows[label].pk).values()[0]
-        for label in MOVED
-    }
+    values_before = {label: old.get_model(label)._base_manager.filter(pk=rows[label].pk).values()[0] for label in MOVED}
     content_types_before = {
-        label: OldContentType.objects.get_by_natural_key(*label.lower().split(".")).pk
-        for label in MOVED
+        label: OldContentType.objects.get_by_natural_key(*label.lower().split(".")).pk for label in MOVED
     }
     grants_before = _grants(rows["auth.Group"])
 
@@ -263,25 +250,19 @@ def test_a_database_filled_before_the_house_upgrades_with_no_row_lost(schema_bef
     for old_label, new_label in MOVED.items():
         content_type = ContentType.objects.get_for_model(installed.get_model(new_label))
         assert content_type.pk == content_types_before[old_label]
-        assert list(
-            ContentType.objects.filter(model=content_type.model).values_list("app_label", flat=True)
-        ) == [content_type.app_label]
+        assert list(ContentType.objects.filter(model=content_type.model).values_list("app_label", flat=True)) == [
+            content_type.app_label
+        ]
     assert sorted(ContentType.objects.values_list("pk", "app_label", "model")) == sorted(
         (row["id"], NEW_APP_LABEL.get((row["app_label"], row["model"]), row["app_label"]), row["model"])
         for row in before["django_content_type"]
     )
-    assert [
-        f"{ct.app_label}.{ct.model}" for ct in ContentType.objects.all() if ct.model_class() is None
-    ] == []
+    assert [f"{ct.app_label}.{ct.model}" for ct in ContentType.objects.all() if ct.model_class() is None] == []
 
     # and the group's grants follow them, and with them what its members may do
     group = Group.objects.get(name=ROLES[0])
-    assert {
-        (NEW_APP_LABEL[(app, model)], model, codename) for app, model, codename in grants_before
-    } <= _grants(group)
-    assert sorted(Group.objects.filter(name__in=ROLES).values_list("name", flat=True)) == sorted(
-        ROLES
-    )
+    assert {(NEW_APP_LABEL[(app, model)], model, codename) for app, model, codename in grants_before} <= _grants(group)
+    assert sorted(Group.objects.filter(name__in=ROLES).values_list("name", flat=True)) == sorted(ROLES)
     user = User.objects.get(pk=rows["auth.User"].pk)
     assert list(user.groups.all()) == [group]
     for permission in (

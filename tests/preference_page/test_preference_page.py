@@ -1,5 +1,6 @@
 """The signed preference link opens the customer's page; tampered or expired links get a 400
 page with no customer data."""
+
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -7,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import signing
 
-from preferences.links import SALT, customer_for_token, preference_link_for, preference_token_for
+from preferences.links import customer_for_token, preference_link_for, preference_token_for
 from preferences.views import mask_email, mask_phone
 from tests.factories import BrandFactory, CustomerFactory
 
@@ -17,8 +18,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def customer():
     brand = BrandFactory(name="Northwind Outfitters", primary_color="#1d4d3a", accent_color="#e9b44c")
-    return CustomerFactory(brand=brand, name="Sofía Hernández", email="sofia.hernandez@example.com",
-                           phone="+525512345678", language="es-MX", time_zone="America/Mexico_City", country="MX")
+    return CustomerFactory(
+        brand=brand,
+        name="Sofía Hernández",
+        email="sofia.hernandez@example.com",
+        phone="+525512345678",
+        language="es-MX",
+        time_zone="America/Mexico_City",
+        country="MX",
+    )
 
 
 def path_of(url: str) -> str:
@@ -50,7 +58,9 @@ def test_valid_link_shows_brand_name_language_and_masked_contacts(client, custom
     assert customer.email not in html and customer.phone not in html
     # And the secret URL is neither cached nor sent as a referrer
     assert response["Cache-Control"] == "private, no-store"
-    assert response["Referrer-Policy"] == "same-origin"  # (no-referrer would make the center's own POSTs "Origin: null")
+    assert (
+        response["Referrer-Policy"] == "same-origin"
+    )  # (no-referrer would make the center's own POSTs "Origin: null")
 
 
 def test_tampered_link_is_rejected_without_customer_data(client, customer):
@@ -103,8 +113,10 @@ def test_link_signed_for_another_purpose_is_rejected(client, customer):
     assert client.get(f"/p/{token}/").status_code == 400
 
 
-@pytest.mark.parametrize("email,masked", [("maria.lopez@example.com", "m••••••••••@example.com"),
-                                          ("a@example.com", "a•••@example.com"), ("", "")])
+@pytest.mark.parametrize(
+    "email,masked",
+    [("maria.lopez@example.com", "m••••••••••@example.com"), ("a@example.com", "a•••@example.com"), ("", "")],
+)
 def test_mask_email(email, masked):
     assert mask_email(email) == masked
 

@@ -1,5 +1,6 @@
 """Helpers for the preference tests: drive the real pipeline synchronously (plan events, send what
 is due) for a customer with orders and shipments moved by the domain services."""
+
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
@@ -13,10 +14,10 @@ from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
 from preferences.models import CustomerPreferences
-from tests.factories import CustomerFactory, SalesChannelFactory
 from tests import knobs
+from tests.factories import CustomerFactory, SalesChannelFactory
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(zone: str, *args) -> dt.datetime:
@@ -61,10 +62,15 @@ def run_pipeline() -> None:
 
 def order_with_shipment(*, customer, channel):
     number = customer.orders.count() + 1
-    order, _ = order_create(sales_channel=channel, external_id=f"ORD-{customer.pk}-{number}", customer=customer,
-                            lines=[LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300"))])
-    shipment, _ = shipment_create(order=order, carrier="ups", tracking_number=f"1Z{customer.pk:06d}{number:04d}",
-                                  lines=[(order.lines.get(), 1)])
+    order, _ = order_create(
+        sales_channel=channel,
+        external_id=f"ORD-{customer.pk}-{number}",
+        customer=customer,
+        lines=[LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300"))],
+    )
+    shipment, _ = shipment_create(
+        order=order, carrier="ups", tracking_number=f"1Z{customer.pk:06d}{number:04d}", lines=[(order.lines.get(), 1)]
+    )
     return order, shipment
 
 
@@ -79,9 +85,13 @@ def customer_with_shipment(*, channel=None, prefs=None, **customer_fields):
 
 def carrier_scan(shipment, status: str, *, minutes_ago: int = 0):
     occurred_at = timezone.now() - timezone.timedelta(minutes=minutes_ago)
-    return shipment_event_record(shipment=shipment, status=status, occurred_at=occurred_at,
-                                 carrier_code=status.upper()[:6],
-                                 description=f"carrier says {status}").event
+    return shipment_event_record(
+        shipment=shipment,
+        status=status,
+        occurred_at=occurred_at,
+        carrier_code=status.upper()[:6],
+        description=f"carrier says {status}",
+    ).event
 
 
 def make_due(queryset) -> None:

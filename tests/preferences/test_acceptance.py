@@ -5,17 +5,25 @@ planner -> dispatcher -> sandbox provider):
    test_browser.py::test_acceptance_1_...);
 2. a non-critical SMS planned at 23:00 customer time is sent at 08:00 customer time; a critical one at once;
 3. a customer on a daily digest gets one message with three held updates, once."""
+
 import datetime as dt
 
 import pytest
 
-from notifications.models import Delivery, Digest, Notification
 from channels.models import SandboxMessage
+from notifications.models import Delivery, Digest, Notification
 from notifications.services.digests import digests_build_due
 from preferences.models import CustomerPreferences
 from tests.factories import CustomerFactory, SalesChannelFactory
-from tests.preferences.helpers import (Clock, at, carrier_scan, instant_pipeline, order_with_shipment, process_events,
-                                       send_due)
+from tests.preferences.helpers import (
+    Clock,
+    at,
+    carrier_scan,
+    instant_pipeline,
+    order_with_shipment,
+    process_events,
+    send_due,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +54,7 @@ def test_acceptance_2_sms_at_23_waits_for_08_customer_time_and_critical_goes_at_
     assert sms.status == Delivery.Status.PENDING
     # At 08:00 their time (12:00 UTC, after the DST change) the SMS goes
     clock.set(at("America/New_York", 2026, 3, 8, 8, 0))
-    assert clock.now == dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.timezone.utc)
+    assert clock.now == dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC)
     send_due()
     sms.refresh_from_db()
     assert sms.status == Delivery.Status.DELIVERED and sms.sent_at == clock.now
@@ -67,18 +75,19 @@ def test_acceptance_2_sms_at_23_waits_for_08_customer_time_and_critical_goes_at_
 def test_acceptance_3_daily_digest_one_message_with_three_held_updates_once(monkeypatch):
     # Given a customer whose orders are confirmed, then who chose a daily digest at 18:00 for shipping
     instant_pipeline()
-    clock = Clock(monkeypatch, dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.timezone.utc))
+    clock = Clock(monkeypatch, dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC))
     channel = SalesChannelFactory()
     customer = CustomerFactory(brand=channel.brand, time_zone="Europe/London", language="en")
     shipments = [order_with_shipment(customer=customer, channel=channel)[1] for _ in range(3)]
     process_events()
     send_due()
-    CustomerPreferences.objects.create(customer=customer, rhythm={"shipping": "daily"}, digest_hour=18,
-                                       quiet_hours_enabled=False)
+    CustomerPreferences.objects.create(
+        customer=customer, rhythm={"shipping": "daily"}, digest_hour=18, quiet_hours_enabled=False
+    )
     before = SandboxMessage.objects.count()
     # When three shipments ship during the day
-    for hour, shipment in zip((10, 12, 14), shipments):
-        clock.set(dt.datetime(2026, 6, 10, hour, 0, tzinfo=dt.timezone.utc))
+    for hour, shipment in zip((10, 12, 14), shipments, strict=False):
+        clock.set(dt.datetime(2026, 6, 10, hour, 0, tzinfo=dt.UTC))
         carrier_scan(shipment, "shipped")
         process_events()
         send_due()
@@ -107,6 +116,10 @@ def test_acceptance_3_daily_digest_one_message_with_three_held_updates_once(monk
     assert sms.body_text.startswith(f"{customer.brand.name}: 3 updates.")
     # And the held updates are marked as sent in that digest
     assert not Notification.objects.filter(customer=customer, hold="digest", status="planned").exists()
-    assert Notification.objects.filter(customer=customer, notification_type__key="shipment_shipped", status="sent",
-                                       digest__isnull=False).count() == 3
+    assert (
+        Notification.objects.filter(
+            customer=customer, notification_type__key="shipment_shipped", status="sent", digest__isnull=False
+        ).count()
+        == 3
+    )
     assert Digest.objects.filter(customer=customer).count() == 2

@@ -1,12 +1,13 @@
 """Agents see a customer's preferences, push subscriptions and consent log, and can send a fresh
 preference link to the address on file."""
+
 import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
 
 from channels.models import SandboxMessage
-from preferences.models import ConsentLog
 from customers.models import Customer
+from preferences.models import ConsentLog
 from preferences.services import consent_set
 from tests.factories import CustomerFactory
 from tests.preferences.helpers import instant_pipeline, run_pipeline
@@ -36,8 +37,11 @@ def test_send_fresh_link_action_sends_to_the_address_on_file(agent):
     customer = CustomerFactory(email="emma@example.com")
 
     # when an agent runs the action and the pipeline does its work
-    response = agent.post(reverse("admin:customers_customer_changelist"),
-                          {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]}, follow=True)
+    response = agent.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]},
+        follow=True,
+    )
     run_pipeline()
 
     # then the agent is told it goes by email, and it went there with a link to the preference page

@@ -1,5 +1,6 @@
 """Partner API for preferences (read, update with consent logged as "api", critical types kept on,
 scope) and app presence (push becomes active); ``manage.py preference_link``."""
+
 import datetime as dt
 from io import StringIO
 from urllib.parse import urlsplit
@@ -10,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from catalogue.shipped import ensure_catalogue
-from preferences.models import ConsentLog, CustomerPreferences, TypePreference
 from customers.models import CustomerIdentity
+from preferences.models import ConsentLog, CustomerPreferences, TypePreference
 from tests.factories import CustomerFactory, SalesChannelFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,18 @@ def test_get_preferences_defaults(setup):
 
 def test_put_updates_only_what_is_sent_and_logs_consent_as_api(setup):
     customer, client = setup
-    response = client.put(f"/api/v1/customers/{customer.pk}/preferences/", {
-        "types": {"shipment_shipped": {"sms": False}, "shipment_exception": {"sms": False}},
-        "channel_order": ["push", "sms", "email"], "rhythm": {"returns": "daily"}, "digest_hour": 7,
-        "quiet_hours": {"start": "22:30", "end": "06:45", "channels": ["sms"]}, "language": "fr",
-    }, format="json")
+    response = client.put(
+        f"/api/v1/customers/{customer.pk}/preferences/",
+        {
+            "types": {"shipment_shipped": {"sms": False}, "shipment_exception": {"sms": False}},
+            "channel_order": ["push", "sms", "email"],
+            "rhythm": {"returns": "daily"},
+            "digest_hour": 7,
+            "quiet_hours": {"start": "22:30", "end": "06:45", "channels": ["sms"]},
+            "language": "fr",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["types"]["shipment_shipped"]["sms"] is False

@@ -8,6 +8,7 @@ Chromium without Google's push service (no API keys, headless) refuses ``pushMan
 ("Registration failed - permission denied"), so that one call is replaced in the page by a stub
 answering with a subscription on the fake push service; permission, service-worker registration,
 the page's script, the POST and the server side are the real ones."""
+
 import os
 import re
 import shutil
@@ -15,23 +16,37 @@ from pathlib import Path
 
 import pytest
 
-from notifications.models import Delivery, Notification
 from channels.models import SandboxMessage
+from notifications.models import Delivery, Notification
 from preferences.models import ChannelConsent, ConsentLog, CustomerPreferences, PushSubscription, TypePreference
 from preferences.vapid import generate_vapid_keys
 from tests.fakes.push import FakePushService
-from tests.preferences.helpers import (carrier_scan, customer_with_shipment, instant_pipeline, order_with_shipment,
-                                       process_events, send_due)
+from tests.preferences.helpers import (
+    carrier_scan,
+    customer_with_shipment,
+    instant_pipeline,
+    order_with_shipment,
+    process_events,
+    send_due,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
+    ),
 ]
 
 
@@ -43,7 +58,8 @@ def browser(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=ARGS)
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=ARGS
+        )
         yield chromium
         chromium.close()
         # ORM calls made while Playwright's loop runs use context-local connections that the
@@ -67,10 +83,13 @@ def link_in(message: SandboxMessage) -> str:
     return match.group(1)
 
 
-def test_acceptance_1_link_from_outbox_opens_center_and_shipped_off_for_sms_means_email_only(site, browser, transactional_db):
+def test_acceptance_1_link_from_outbox_opens_center_and_shipped_off_for_sms_means_email_only(
+    site, browser, transactional_db
+):
     # Given a customer whose order confirmation is in the sandbox outbox
-    customer, order, shipment = customer_with_shipment(email="emma@example.com", phone="+12125550147",
-                                                       name="Emma Johnson", time_zone="America/New_York")
+    customer, order, shipment = customer_with_shipment(
+        email="emma@example.com", phone="+12125550147", name="Emma Johnson", time_zone="America/New_York"
+    )
     brand = customer.brand
     brand.name, brand.logo_url = "Northwind Outfitters", f"{site}/static/demo/logo.svg"
     brand.primary_color, brand.accent_color = "#1d4d3a", "#e9b44c"
@@ -105,11 +124,17 @@ def test_acceptance_1_link_from_outbox_opens_center_and_shipped_off_for_sms_mean
         phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
         phone.goto(link_in(message))
         phone.screenshot(path=str(SCREENSHOTS / "preference-center-phone.png"))
-        wide = phone.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)""")
+        wide = phone.evaluate(
+            """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)"""
+        )
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
     # And the change was logged as the customer's, from the center
-    assert ConsentLog.objects.filter(customer=customer, type_key="shipment_shipped", channel="sms",
-                                     new_state="opted_out", source="center").count() == 1
+    assert (
+        ConsentLog.objects.filter(
+            customer=customer, type_key="shipment_shipped", channel="sms", new_state="opted_out", source="center"
+        ).count()
+        == 1
+    )
 
     # When the next shipment ships
     _order2, shipment2 = order_with_shipment(customer=customer, channel=order.sales_channel)
@@ -117,8 +142,9 @@ def test_acceptance_1_link_from_outbox_opens_center_and_shipped_off_for_sms_mean
     process_events()
     send_due()
     # Then its "shipped" notice went by email only
-    shipped = Notification.objects.get(customer=customer, notification_type__key="shipment_shipped",
-                                       subject_key=f"shipment:{shipment2.pk}")
+    shipped = Notification.objects.get(
+        customer=customer, notification_type__key="shipment_shipped", subject_key=f"shipment:{shipment2.pk}"
+    )
     assert list(shipped.deliveries.values_list("channel", "status")) == [("email", Delivery.Status.DELIVERED)]
     assert shipped.skipped == {"sms": "opted_out_type"}
     assert not SandboxMessage.objects.filter(channel="sms", delivery__notification=shipped).exists()
@@ -138,7 +164,9 @@ def test_tampered_link_is_refused_in_the_browser(site, browser, transactional_db
     assert page.get_by_role("button", name="Send me a fresh link").is_visible()
 
 
-def test_enable_browser_notifications_registers_a_subscription_that_receives_push(site, browser, transactional_db, settings):
+def test_enable_browser_notifications_registers_a_subscription_that_receives_push(
+    site, browser, transactional_db, settings
+):
     # Given VAPID keys, the Web Push provider and a fake push service
     keys = generate_vapid_keys()
     settings.WEBPUSH_VAPID_PUBLIC_KEY, settings.WEBPUSH_VAPID_PRIVATE_KEY = keys["public_key"], keys["private_key"]
@@ -151,21 +179,25 @@ def test_enable_browser_notifications_registers_a_subscription_that_receives_pus
         subscription = service.subscription("browser-1")
         context = browser.new_context()
         context.grant_permissions(["notifications"])
-        context.add_init_script("""
+        context.add_init_script(
+            """
             window.__subscribedWith = null;
-            PushManager.prototype.subscribe = function (options) {
+            PushManager.prototype.subscribe = function (options) {{
               window.__subscribedWith = btoa(String.fromCharCode.apply(null, new Uint8Array(options.applicationServerKey)));
-              const json = %s;
-              return Promise.resolve({endpoint: json.endpoint, toJSON: () => json});
-            };
-        """ % __import__("json").dumps(subscription))
+              const json = {};
+              return Promise.resolve({{endpoint: json.endpoint, toJSON: () => json}});
+            }};
+        """.format(__import__("json").dumps(subscription))
+        )
         page = context.new_page()
         page.goto(f"{site}/p/{__import__('preferences.links', fromlist=['x']).preference_token_for(customer)}/")
         # When the customer clicks "Enable browser notifications"
         page.get_by_role("button", name="Enable browser notifications").click()
         page.get_by_text("Browser notifications are on.").wait_for()
         # Then the service worker is registered, the page subscribed with our VAPID public key,
-        registrations = page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.map(x => x.active && x.active.scriptURL))")
+        registrations = page.evaluate(
+            "navigator.serviceWorker.getRegistrations().then(r => r.map(x => x.active && x.active.scriptURL))"
+        )
         assert registrations == [f"{site}/static/preferences/sw.js"]
         used_key = page.evaluate("window.__subscribedWith")
         import base64

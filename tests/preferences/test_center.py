@@ -2,6 +2,7 @@
 (logging consent changes with source "center"), refuses tampered links, offers a fresh link for
 expired ones (sent to the address on file only), resolves SMS short links and stores push
 subscriptions."""
+
 import datetime as dt
 import re
 import time
@@ -25,8 +26,14 @@ pytestmark = pytest.mark.django_db
 def customer():
     ensure_catalogue()
     brand = BrandFactory(name="Northwind Outfitters", primary_color="#1d4d3a", logo_url="https://cdn.example/logo.svg")
-    return CustomerFactory(brand=brand, name="Emma Johnson", email="emma@example.com", phone="+12125550147",
-                           language="en-US", time_zone="America/New_York")
+    return CustomerFactory(
+        brand=brand,
+        name="Emma Johnson",
+        email="emma@example.com",
+        phone="+12125550147",
+        language="en-US",
+        time_zone="America/New_York",
+    )
 
 
 def page_url(customer) -> str:
@@ -65,7 +72,10 @@ def test_center_shows_types_by_category_critical_locked_brand_and_fields(client,
     assert "Always sent: it needs your attention." in html
     # Defaults: quiet hours 21:00-08:00 for SMS, WhatsApp and push, not email; everything instant
     form = response.context["form"]
-    assert form["quiet_start"].value().strftime("%H:%M") == "21:00" and form["quiet_end"].value().strftime("%H:%M") == "08:00"
+    assert (
+        form["quiet_start"].value().strftime("%H:%M") == "21:00"
+        and form["quiet_end"].value().strftime("%H:%M") == "08:00"
+    )
     assert form["quiet_enabled"].value() is True
     assert [form[f"quiet_{c}"].value() for c in ("email", "sms", "whatsapp", "push")] == [False, True, True, True]
 
@@ -74,8 +84,16 @@ def test_saving_switches_a_type_off_sets_language_quiet_hours_and_logs_consent(c
     response = client.get(page_url(customer))
     data = form_data(response)
     data.pop("type_shipment_shipped_sms")
-    data.update(language="es", quiet_start="22:00", quiet_end="07:30", rhythm_returns="daily", digest_hour="19",
-                order_1="push", order_2="sms", order_3="email")
+    data.update(
+        language="es",
+        quiet_start="22:00",
+        quiet_end="07:30",
+        rhythm_returns="daily",
+        digest_hour="19",
+        order_1="push",
+        order_2="sms",
+        order_3="email",
+    )
     # When the customer saves
     saved = client.post(page_url(customer), data)
     # Then they are redirected back, and everything is kept
@@ -90,7 +108,12 @@ def test_saving_switches_a_type_off_sets_language_quiet_hours_and_logs_consent(c
     # And exactly one consent change was logged, from the center
     log = ConsentLog.objects.get(customer=customer)
     assert (log.channel, log.type_key, log.old_state, log.new_state, log.source) == (
-        "sms", "shipment_shipped", "opted_in", "opted_out", "center")
+        "sms",
+        "shipment_shipped",
+        "opted_in",
+        "opted_out",
+        "center",
+    )
     # And the page now speaks Spanish
     again = client.get(saved["Location"])
     assert "Tus preferencias están guardadas." in again.content.decode() or again.status_code == 200
@@ -119,7 +142,13 @@ def test_invalid_quiet_hours_are_shown_as_errors(client, customer):
 
 
 def test_recent_notifications_show_channel_and_status(client):
-    from tests.preferences.helpers import carrier_scan, customer_with_shipment, instant_pipeline, process_events, send_due
+    from tests.preferences.helpers import (
+        carrier_scan,
+        customer_with_shipment,
+        instant_pipeline,
+        process_events,
+        send_due,
+    )
 
     instant_pipeline()
     customer, _order, shipment = customer_with_shipment()
@@ -180,5 +209,7 @@ def test_push_subscription_endpoint_stores_it_and_logs_push_consent(client, cust
     sub = PushSubscription.objects.get(customer=customer)
     assert (sub.endpoint, sub.p256dh, sub.auth, sub.expired_at) == ("https://push.example/send/abc", "BPk", "xyz", None)
     assert ConsentLog.objects.filter(customer=customer, channel="push", source="center").count() == 1
-    assert client.post(f"{page_url(customer)}push/", {"endpoint": 1}, content_type="application/json").status_code == 400
+    assert (
+        client.post(f"{page_url(customer)}push/", {"endpoint": 1}, content_type="application/json").status_code == 400
+    )
     assert client.post("/p/bad-token/push/", body, content_type="application/json").status_code == 400

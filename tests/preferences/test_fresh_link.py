@@ -2,6 +2,7 @@
 pipeline like any other message: a ``preference_link`` notification planned from the customer's
 request, its delivery and provider attempt, in the customer's timeline; email first, SMS when
 email is opted out; never held by quiet hours (it is transactional)."""
+
 import datetime as dt
 import re
 import time
@@ -29,8 +30,14 @@ LINK = re.compile(r"https?://\S+/p/(?:s/)?[\w:-]+/")
 def customer():
     instant_pipeline()
     brand = BrandFactory(name="Northwind Outfitters")
-    return CustomerFactory(brand=brand, name="Emma Johnson", email="emma@example.com", phone="+12125550147",
-                           language="en-US", time_zone="America/New_York")
+    return CustomerFactory(
+        brand=brand,
+        name="Emma Johnson",
+        email="emma@example.com",
+        phone="+12125550147",
+        language="en-US",
+        time_zone="America/New_York",
+    )
 
 
 def expired_token(customer, settings, monkeypatch) -> str:
@@ -86,8 +93,10 @@ def test_agents_action_sends_a_fresh_link_through_the_pipeline(client, customer,
     client.force_login(django_user_model.objects.create_superuser("agent", "agent@example.com", "pw"))
 
     # when they send the customer a fresh link and the pipeline runs
-    client.post(reverse("admin:customers_customer_changelist"),
-                {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]})
+    client.post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "send_preference_link", helpers.ACTION_CHECKBOX_NAME: [customer.pk]},
+    )
     run_pipeline()
 
     # then it went like any message, and the request is in the audit trail with who asked
@@ -131,8 +140,13 @@ def test_a_customer_opted_out_everywhere_gets_nothing_and_the_timeline_says_why(
 
 def test_quiet_hours_do_not_hold_it(customer):
     # given a customer in quiet hours on every channel, all day
-    prefs_for(customer, quiet_hours_enabled=True, quiet_start=dt.time(0, 0), quiet_end=dt.time(23, 59),
-              quiet_channels=["email", "sms", "whatsapp", "push"])
+    prefs_for(
+        customer,
+        quiet_hours_enabled=True,
+        quiet_start=dt.time(0, 0),
+        quiet_end=dt.time(23, 59),
+        quiet_channels=["email", "sms", "whatsapp", "push"],
+    )
 
     # when a fresh link is asked for
     preference_link_request(customer=customer, actor="customer")

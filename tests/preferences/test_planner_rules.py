@@ -1,41 +1,64 @@
 """The planner obeys the customer's preferences: per-type opt-outs, the critical bypass, channel
 consent beating critical, channel order and push activity, quiet hours across time zones and a
 DST change, daily digests (assembled once, superseded updates merged) and frequency caps."""
+
 import datetime as dt
 import zoneinfo
 
 import pytest
 from django.utils import timezone
 
-from notifications.models import Delivery, Digest, Notification
 from catalogue.models import Rule
 from channels.models import SandboxMessage
+from notifications.models import Delivery, Notification
+from notifications.selectors import channels_at_cap
 from notifications.services.digests import digest_build, digests_build_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import notification_plan
 from preferences.models import ChannelConsent, CustomerPreferences, PushSubscription
-from notifications.selectors import channels_at_cap
-from preferences.selectors import (effective_plan, next_digest_at, ordered_channels, preferences_of,
-                                   quiet_hours_end)
+from preferences.selectors import effective_plan, next_digest_at, ordered_channels, preferences_of, quiet_hours_end
 from preferences.services import consent_set
 from tests.factories import CustomerFactory, SalesChannelFactory
-from tests.preferences.helpers import (at, carrier_scan, customer_with_shipment, instant_pipeline, make_due,
-                                       order_with_shipment, prefs_for, process_events)
+from tests.preferences.helpers import (
+    at,
+    carrier_scan,
+    customer_with_shipment,
+    instant_pipeline,
+    make_due,
+    order_with_shipment,
+    prefs_for,
+    process_events,
+)
 
 pytestmark = pytest.mark.django_db
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
-def plan(customer, type_key="shipment_shipped", category="shipping", critical=False, channels=("email", "sms"),
-         mode="all", now=None):
+def plan(
+    customer,
+    type_key="shipment_shipped",
+    category="shipping",
+    critical=False,
+    channels=("email", "sms"),
+    mode="all",
+    now=None,
+):
     customer.refresh_from_db()  # forget a cached preferences row
     now = now or timezone.now()
-    return effective_plan(customer=customer, type_key=type_key, category=category, critical=critical,
-                          channels=list(channels), mode=mode, now=now,
-                          capped=lambda allowed: channels_at_cap(customer=customer, channels=allowed, now=now))
+    return effective_plan(
+        customer=customer,
+        type_key=type_key,
+        category=category,
+        critical=critical,
+        channels=list(channels),
+        mode=mode,
+        now=now,
+        capped=lambda allowed: channels_at_cap(customer=customer, channels=allowed, now=now),
+    )
 
 
 # --- opt-outs and consent -------------------------------------------------------------------------
+
 
 def test_type_opt_out_removes_only_that_channel():
     # Given a customer who switched "shipped" off for SMS
@@ -67,6 +90,7 @@ def test_channel_stop_beats_critical():
 
 # --- channel order and push -------------------------------------------------------------------------
 
+
 def test_channel_order_push_first_when_app_active_else_sms_then_email():
     # Given "push if my app is active, else SMS, else email"
     customer = CustomerFactory()
@@ -81,10 +105,15 @@ def test_channel_order_push_first_when_app_active_else_sms_then_email():
 
 def test_push_active_through_a_live_subscription_not_an_expired_one(settings):
     customer = CustomerFactory()
-    prefs_for(customer, channel_order=["push", "email"], quiet_hours_enabled=False,
-              app_seen_at=timezone.now() - dt.timedelta(days=settings.PUSH_APP_ACTIVE_DAYS + 1))
-    sub = PushSubscription.objects.create(customer=customer, endpoint="https://push.example/1", p256dh="k", auth="a",
-                                          expired_at=timezone.now())
+    prefs_for(
+        customer,
+        channel_order=["push", "email"],
+        quiet_hours_enabled=False,
+        app_seen_at=timezone.now() - dt.timedelta(days=settings.PUSH_APP_ACTIVE_DAYS + 1),
+    )
+    sub = PushSubscription.objects.create(
+        customer=customer, endpoint="https://push.example/1", p256dh="k", auth="a", expired_at=timezone.now()
+    )
     assert plan(customer).channels[0] == "email"
     sub.expired_at = None
     sub.save()
@@ -93,20 +122,30 @@ def test_push_active_through_a_live_subscription_not_an_expired_one(settings):
 
 def test_critical_keeps_the_rule_mode_in_the_customer_order():
     prefs = CustomerPreferences(channel_order=["sms", "email"])
-    assert ordered_channels(prefs=prefs, channels=["email", "sms"], mode="all", critical=True) == (["sms", "email"], "all")
-    assert ordered_channels(prefs=prefs, channels=["email", "sms"], mode="all", critical=False) == (["sms", "email"], "fallback")
+    assert ordered_channels(prefs=prefs, channels=["email", "sms"], mode="all", critical=True) == (
+        ["sms", "email"],
+        "all",
+    )
+    assert ordered_channels(prefs=prefs, channels=["email", "sms"], mode="all", critical=False) == (
+        ["sms", "email"],
+        "fallback",
+    )
 
 
 # --- quiet hours ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("zone,planned,expected", [
-    # 23:00 local -> 08:00 local the next morning, in three zones
-    ("America/Los_Angeles", (2026, 6, 10, 23, 0), (2026, 6, 11, 8, 0)),
-    ("Europe/Berlin", (2026, 6, 10, 23, 0), (2026, 6, 11, 8, 0)),
-    ("Asia/Tokyo", (2026, 6, 10, 23, 0), (2026, 6, 11, 8, 0)),
-    # after midnight: the same morning
-    ("America/Mexico_City", (2026, 6, 11, 2, 30), (2026, 6, 11, 8, 0)),
-])
+
+@pytest.mark.parametrize(
+    "zone,planned,expected",
+    [
+        # 23:00 local -> 08:00 local the next morning, in three zones
+        ("America/Los_Angeles", (2026, 6, 10, 23, 0), (2026, 6, 11, 8, 0)),
+        ("Europe/Berlin", (2026, 6, 10, 23, 0), (2026, 6, 11, 8, 0)),
+        ("Asia/Tokyo", (2026, 6, 10, 23, 0), (2026, 6, 11, 8, 0)),
+        # after midnight: the same morning
+        ("America/Mexico_City", (2026, 6, 11, 2, 30), (2026, 6, 11, 8, 0)),
+    ],
+)
 def test_quiet_hours_end_at_local_eight(zone, planned, expected):
     prefs = CustomerPreferences(quiet_start=dt.time(21), quiet_end=dt.time(8))
     assert quiet_hours_end(prefs=prefs, zone=zoneinfo.ZoneInfo(zone), now=at(zone, *planned)) == at(zone, *expected)
@@ -152,18 +191,27 @@ def test_quiet_hours_hold_sms_not_email_and_never_critical():
 def test_default_quiet_hours_apply_to_customers_who_never_chose():
     customer = CustomerFactory(time_zone="Asia/Tokyo")
     prefs = preferences_of(customer)
-    assert (prefs.quiet_start, prefs.quiet_end, prefs.quiet_channels) == (dt.time(21), dt.time(8), ["sms", "whatsapp", "push"])
+    assert (prefs.quiet_start, prefs.quiet_end, prefs.quiet_channels) == (
+        dt.time(21),
+        dt.time(8),
+        ["sms", "whatsapp", "push"],
+    )
     result = plan(customer, now=at("Asia/Tokyo", 2026, 6, 10, 22, 0))
     assert result.hold_until == {"sms": at("Asia/Tokyo", 2026, 6, 11, 8, 0)}
 
 
 # --- digests ----------------------------------------------------------------------------------------
 
+
 def test_next_digest_is_the_chosen_local_hour():
     prefs = CustomerPreferences(digest_hour=18)
     zone = zoneinfo.ZoneInfo("Europe/Paris")
-    assert next_digest_at(prefs=prefs, zone=zone, now=at("Europe/Paris", 2026, 6, 10, 9, 0)) == at("Europe/Paris", 2026, 6, 10, 18, 0)
-    assert next_digest_at(prefs=prefs, zone=zone, now=at("Europe/Paris", 2026, 6, 10, 18, 0)) == at("Europe/Paris", 2026, 6, 11, 18, 0)
+    assert next_digest_at(prefs=prefs, zone=zone, now=at("Europe/Paris", 2026, 6, 10, 9, 0)) == at(
+        "Europe/Paris", 2026, 6, 10, 18, 0
+    )
+    assert next_digest_at(prefs=prefs, zone=zone, now=at("Europe/Paris", 2026, 6, 10, 18, 0)) == at(
+        "Europe/Paris", 2026, 6, 11, 18, 0
+    )
 
 
 def test_daily_rhythm_holds_non_critical_but_not_critical():
@@ -193,7 +241,9 @@ def test_digest_merges_superseded_updates_of_one_shipment():
     # Then nothing was sent, and the older update was superseded by the newer one (merged)
     assert not Delivery.objects.filter(notification__customer=customer).exists()
     assert set(held.filter(status="planned").values_list("notification_type__key", flat=True)) == {
-        "order_confirmed", "shipment_out_for_delivery"}
+        "order_confirmed",
+        "shipment_out_for_delivery",
+    }
     assert held.filter(status="superseded", notification_type__key="shipment_shipped").exists()
     # When the digest time comes and the digest is built and sent
     make_due(held.filter(status="planned"))
@@ -202,7 +252,7 @@ def test_digest_merges_superseded_updates_of_one_shipment():
         delivery_send(delivery_id=delivery.pk)
     # Then the digest lists only the latest update
     email = SandboxMessage.objects.get(channel="email", to=customer.email)
-    assert email.subject == "Your updates from %s (2)" % customer.brand.name
+    assert email.subject == f"Your updates from {customer.brand.name} (2)"
     assert "out for delivery" in email.body_text.lower() and "has shipped" not in email.body_text.lower()
 
 
@@ -222,6 +272,7 @@ def test_digest_for_the_same_day_is_not_built_twice():
 
 # --- frequency caps -----------------------------------------------------------------------------------
 
+
 def test_frequency_cap_defers_the_excess_into_the_next_digest(settings):
     # Given at most 2 non-critical SMS a day and an SMS-only customer (no email)
     settings.FREQUENCY_CAPS = {"sms": 2}
@@ -234,7 +285,9 @@ def test_frequency_cap_defers_the_excess_into_the_next_digest(settings):
         _order, shipment = order_with_shipment(customer=customer, channel=channel)
         carrier_scan(shipment, "shipped")
     process_events()
-    notes = list(Notification.objects.filter(customer=customer, notification_type__key="shipment_shipped").order_by("id"))
+    notes = list(
+        Notification.objects.filter(customer=customer, notification_type__key="shipment_shipped").order_by("id")
+    )
     results = [(n.hold, n.skipped.get("sms", "")) for n in notes]
     # Then two went at once and the third waits for the digest, with the reason recorded
     assert results == [("", ""), ("", ""), ("cap", "cap")]
@@ -258,8 +311,9 @@ def test_planner_records_quiet_hours_on_notification_and_deliveries(settings):
 
     event = Event.objects.filter(type="shipment.shipped", customer=customer).get()
     night = at("Asia/Tokyo", 2026, 6, 10, 23, 0)
-    notification, deliveries = notification_plan(event=event, customer=customer,
-                                                 rule=Rule.objects.get(event_type="shipment.shipped"), now=night)
+    notification, deliveries = notification_plan(
+        event=event, customer=customer, rule=Rule.objects.get(event_type="shipment.shipped"), now=night
+    )
     # Then the notification says why it waits, and only SMS waits
     assert notification.hold == "quiet_hours" and "quiet hours" in notification.reason
     by_channel = {d.channel: d.send_after for d in deliveries}

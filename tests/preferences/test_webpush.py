@@ -1,16 +1,23 @@
 """The Web Push provider against a fake push service on 127.0.0.1: real pywebpush requests,
 encrypted (aes128gcm) and VAPID-signed (the fake verifies the JWT with the key in the header);
 404/410 expire the subscription and, with none left, the plan falls back; 429/5xx are retried."""
+
 import pytest
 from django.utils import timezone
 
-from notifications.models import Delivery
 from channels.models import SandboxMessage
+from notifications.models import Delivery
 from preferences.models import PushSubscription
 from preferences.vapid import generate_vapid_keys
 from tests.fakes.push import FakePushService
-from tests.preferences.helpers import (carrier_scan, customer_with_shipment, instant_pipeline, prefs_for,
-                                       process_events, send_due)
+from tests.preferences.helpers import (
+    carrier_scan,
+    customer_with_shipment,
+    instant_pipeline,
+    prefs_for,
+    process_events,
+    send_due,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +40,9 @@ def vapid(settings):
 
 def subscribe(customer, push_service, sub_id):
     info = push_service.subscription(sub_id)
-    return PushSubscription.objects.create(customer=customer, endpoint=info["endpoint"], p256dh=info["keys"]["p256dh"],
-                                           auth=info["keys"]["auth"])
+    return PushSubscription.objects.create(
+        customer=customer, endpoint=info["endpoint"], p256dh=info["keys"]["p256dh"], auth=info["keys"]["auth"]
+    )
 
 
 def push_first_customer(push_service, *sub_ids):
@@ -64,7 +72,9 @@ def test_push_is_sent_encrypted_with_a_valid_vapid_signature(push_service, vapid
     assert "shipped" in request.payload["title"].lower() or "on its way" in request.payload["title"].lower()
     assert "/p/" in request.payload["preferences_url"]
     # And the delivery was accepted on push only (push first, fallback mode), the subscription is fresh
-    delivery = Delivery.objects.get(notification__customer=customer, notification__notification_type__key="shipment_shipped")
+    delivery = Delivery.objects.get(
+        notification__customer=customer, notification__notification_type__key="shipment_shipped"
+    )
     assert (delivery.channel, delivery.status, delivery.provider) == ("push", "sent", "webpush")
     sub.refresh_from_db()
     assert sub.last_success_at is not None and sub.expired_at is None
@@ -81,8 +91,12 @@ def test_gone_subscription_is_expired_and_the_plan_falls_back_to_email(push_serv
     # Then the subscription is expired, push failed permanently, and email carried the message
     sub.refresh_from_db()
     assert sub.expired_at is not None
-    deliveries = {d.channel: d for d in Delivery.objects.filter(notification__notification_type__key="shipment_shipped",
-                                                                notification__customer=customer)}
+    deliveries = {
+        d.channel: d
+        for d in Delivery.objects.filter(
+            notification__notification_type__key="shipment_shipped", notification__customer=customer
+        )
+    }
     assert deliveries["push"].status == "failed" and "410" in deliveries["push"].error
     assert deliveries["email"].status == "delivered"
     assert SandboxMessage.objects.filter(channel="email", to=customer.email).exists()
@@ -96,8 +110,9 @@ def test_one_gone_one_live_subscription_is_accepted_and_only_the_gone_one_expire
     send_due()
     gone.refresh_from_db(), live.refresh_from_db()
     assert gone.expired_at is not None and live.expired_at is None and live.last_success_at is not None
-    assert not SandboxMessage.objects.filter(channel="email", to=customer.email,
-                                             delivery__notification__notification_type__key="shipment_shipped").exists()
+    assert not SandboxMessage.objects.filter(
+        channel="email", to=customer.email, delivery__notification__notification_type__key="shipment_shipped"
+    ).exists()
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
@@ -106,12 +121,15 @@ def test_throttled_or_server_error_is_retried_later(push_service, vapid, status)
     push_service.answers["busy"] = status
     carrier_scan(shipment, "shipped")
     process_events()
-    for delivery_id in Delivery.objects.filter(status="pending", send_after__lte=timezone.now()).values_list("pk", flat=True):
+    for delivery_id in Delivery.objects.filter(status="pending", send_after__lte=timezone.now()).values_list(
+        "pk", flat=True
+    ):
         from notifications.services.dispatch import delivery_send
 
         delivery_send(delivery_id=delivery_id)
-    delivery = Delivery.objects.get(notification__customer=customer, channel="push",
-                                    notification__notification_type__key="shipment_shipped")
+    delivery = Delivery.objects.get(
+        notification__customer=customer, channel="push", notification__notification_type__key="shipment_shipped"
+    )
     # (instant_pipeline scales backoff to 0: the retry is due at once, still on push)
     assert delivery.status == "pending" and delivery.attempt_count == 1 and f"http_{status}" in delivery.error
     assert delivery.attempts.get().outcome == "transient"
@@ -142,8 +160,11 @@ def test_fake_push_service_refuses_a_forged_vapid_signature(push_service):
     from cryptography.hazmat.primitives.asymmetric import ec
 
     signer, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    token = jwt.encode({"aud": push_service.origin, "exp": int(time.time()) + 600, "sub": "mailto:x@example.com"},
-                       signer, algorithm="ES256")
+    token = jwt.encode(
+        {"aud": push_service.origin, "exp": int(time.time()) + 600, "sub": "mailto:x@example.com"},
+        signer,
+        algorithm="ES256",
+    )
     claimed = other.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     import base64
 

@@ -1,6 +1,7 @@
 """SMS test fixtures: a fake Vonage (TLS, throwaway CA) and a fake Twilio on 127.0.0.1, settings that
 point the real SDKs at them, and helpers that drive the real pipeline synchronously (plan each event,
 send each due delivery and its retries and fallbacks) as the workers would."""
+
 import time
 from decimal import Decimal
 
@@ -9,16 +10,16 @@ import pytest
 from django.utils import timezone
 
 from catalogue.shipped import ensure_catalogue
+from channels.webhooks_sms import vonage_sign
 from notifications.models import Event
 from notifications.selectors import deliveries_due
 from notifications.services.dispatch import delivery_send
 from notifications.services.planning import event_process
-from channels.webhooks_sms import vonage_sign
 from orders.services import LineInput, order_create, shipment_create, shipment_event_record
+from tests import knobs
 from tests.factories import CustomerFactory, SalesChannelFactory
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.vonage import FakeVonage
-from tests import knobs
 
 SIGNATURE_SECRET = "sig-secret-for-tests-0123456789abcdef"
 TWILIO_TOKEN = "twilio-token-for-tests"
@@ -102,18 +103,30 @@ def customer_with_shipment(**customer_fields):
     channel = SalesChannelFactory()
     customer_fields.setdefault("time_zone", midday_zone())
     customer = CustomerFactory(brand=channel.brand, **customer_fields)
-    order, _ = order_create(sales_channel=channel, external_id=f"ORD-{customer.pk}", customer=customer,
-                            lines=[LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300"))])
-    shipment, _ = shipment_create(order=order, carrier="ups", tracking_number=f"1Z{customer.pk:08d}",
-                                  tracking_url=f"https://track.example/1Z{customer.pk:08d}",
-                                  lines=[(order.lines.get(), 1)])
+    order, _ = order_create(
+        sales_channel=channel,
+        external_id=f"ORD-{customer.pk}",
+        customer=customer,
+        lines=[LineInput(sku="TENT-1", quantity=1, unit_price=Decimal("300"))],
+    )
+    shipment, _ = shipment_create(
+        order=order,
+        carrier="ups",
+        tracking_number=f"1Z{customer.pk:08d}",
+        tracking_url=f"https://track.example/1Z{customer.pk:08d}",
+        lines=[(order.lines.get(), 1)],
+    )
     return customer, shipment
 
 
 def scan(shipment, status: str):
-    return shipment_event_record(shipment=shipment, status=status, occurred_at=timezone.now(),
-                                 carrier_code=status.upper()[:6],
-                                 description=f"carrier says {status}").event
+    return shipment_event_record(
+        shipment=shipment,
+        status=status,
+        occurred_at=timezone.now(),
+        carrier_code=status.upper()[:6],
+        description=f"carrier says {status}",
+    ).event
 
 
 def signed_vonage(params: dict, **kwargs) -> dict:
@@ -123,6 +136,10 @@ def signed_vonage(params: dict, **kwargs) -> dict:
 def messages_jwt(body: bytes, *, secret: str = SIGNATURE_SECRET, iat: float | None = None, payload_hash=None) -> str:
     import hashlib
 
-    claims = {"iat": int(iat if iat is not None else time.time()), "jti": "x",
-              "payload_hash": payload_hash or hashlib.sha256(body).hexdigest(), "api_key": "key"}
+    claims = {
+        "iat": int(iat if iat is not None else time.time()),
+        "jti": "x",
+        "payload_hash": payload_hash or hashlib.sha256(body).hexdigest(),
+        "api_key": "key",
+    }
     return jwt.encode(claims, secret, algorithm="HS256")

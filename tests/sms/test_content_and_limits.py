@@ -1,28 +1,32 @@
 """Encoding and segments against known cases, cost, routes and their startup check, the sender per
 country, the shared rate limit and the per-customer SMS cap."""
+
 import time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from channels.routing import check_providers, parse_routes, sms_provider_name, sms_sender
-from channels.ratelimit import throttle
 from catalogue.sms_encoding import estimated_cost, sms_stats
+from channels.ratelimit import throttle
+from channels.routing import check_providers, parse_routes, sms_provider_name, sms_sender
 
 
-@pytest.mark.parametrize("text,encoding,units,segments,forced", [
-    ("a" * 160, "GSM-7", 160, 1, []),
-    ("a" * 161, "GSM-7", 161, 2, []),
-    ("a" * 306, "GSM-7", 306, 2, []),
-    ("a" * 307, "GSM-7", 307, 3, []),
-    ("é ñ ü à Ç", "GSM-7", 9, 1, []),             # accented letters GSM-7 has
-    ("{}" + "a" * 156, "GSM-7", 160, 1, []),      # extension characters count two
-    ("€" + "a" * 159, "GSM-7", 161, 2, []),
-    ("á" + "a" * 69, "UCS-2", 70, 1, ["á"]),      # one non-GSM letter switches the whole message
-    ("á" + "a" * 70, "UCS-2", 71, 2, ["á"]),
-    ("On its way 🚚", "UCS-2", 13, 1, ["🚚"]),     # an emoji is two UTF-16 units
-])
+@pytest.mark.parametrize(
+    "text,encoding,units,segments,forced",
+    [
+        ("a" * 160, "GSM-7", 160, 1, []),
+        ("a" * 161, "GSM-7", 161, 2, []),
+        ("a" * 306, "GSM-7", 306, 2, []),
+        ("a" * 307, "GSM-7", 307, 3, []),
+        ("é ñ ü à Ç", "GSM-7", 9, 1, []),  # accented letters GSM-7 has
+        ("{}" + "a" * 156, "GSM-7", 160, 1, []),  # extension characters count two
+        ("€" + "a" * 159, "GSM-7", 161, 2, []),
+        ("á" + "a" * 69, "UCS-2", 70, 1, ["á"]),  # one non-GSM letter switches the whole message
+        ("á" + "a" * 70, "UCS-2", 71, 2, ["á"]),
+        ("On its way 🚚", "UCS-2", 13, 1, ["🚚"]),  # an emoji is two UTF-16 units
+    ],
+)
 def test_encoding_and_segments(text, encoding, units, segments, forced):
     stats = sms_stats(text)
     assert (stats.encoding, stats.units, stats.segments, stats.ucs2_forced_by) == (encoding, units, segments, forced)
@@ -117,7 +121,9 @@ def test_customer_cap_defers_non_critical_sms(sms_providers, instant, fake_vonag
     # then its SMS waits for the window (deferred, not dropped), and goes once the hour has passed
     later = Delivery.objects.get(channel="sms", notification__notification_type__key="shipment_delivered")
     assert later.status == "pending" and later.send_after > later.created_at
-    time.sleep(max(0.0, (later.send_after - __import__("django.utils.timezone").utils.timezone.now()).total_seconds()) + 0.1)
+    time.sleep(
+        max(0.0, (later.send_after - __import__("django.utils.timezone").utils.timezone.now()).total_seconds()) + 0.1
+    )
     run_pipeline()
     later.refresh_from_db()
     assert later.status == "sent" and len(fake_vonage.sent("/sms/json")) == 2

@@ -1,11 +1,11 @@
 """Inbound texts through the providers' signed webhooks: STOP/START/HELP change consent (logged)
 and answer once (through the pipeline, from the number and provider the text came to), RESCHEDULE
 and CALL ME open requests, anything else lands in the inbox."""
+
 import pytest
 from twilio.request_validator import RequestValidator
 
-from notifications.models import CallbackRequest, RescheduleRequest
-from notifications.models import Delivery, InboundMessage
+from notifications.models import CallbackRequest, Delivery, InboundMessage, RescheduleRequest
 from notifications.services.inbound import classify
 from preferences.models import ChannelConsent, ConsentLog
 from tests.sms.conftest import TWILIO_TOKEN, customer_with_shipment, run_pipeline, scan, signed_vonage
@@ -16,9 +16,16 @@ OUR_NUMBER = "447700900000"
 
 
 def vonage_inbound(client, customer, text, message_id):
-    params = {"msisdn": customer.phone.lstrip("+"), "to": OUR_NUMBER, "messageId": message_id, "text": text,
-              "type": "text", "keyword": text.split()[0].upper() if text else "", "api-key": "key",
-              "message-timestamp": "2026-01-01 12:00:00"}
+    params = {
+        "msisdn": customer.phone.lstrip("+"),
+        "to": OUR_NUMBER,
+        "messageId": message_id,
+        "text": text,
+        "type": "text",
+        "keyword": text.split()[0].upper() if text else "",
+        "api-key": "key",
+        "message-timestamp": "2026-01-01 12:00:00",
+    }
     return client.post(INBOUND_URL, signed_vonage(params))
 
 
@@ -26,18 +33,35 @@ def replies(fake_vonage):
     return [r.body for r in fake_vonage.sent("/sms/json") if r.body["from"] == OUR_NUMBER]
 
 
-@pytest.mark.parametrize("text,kind", [
-    ("STOP", "stop"), ("stop", "stop"), (" Stop. ", "stop"), ("opt out", "stop"), ("UNSUBSCRIBE", "stop"),
-    ("baja", "stop"), ("Arrêt", "stop"), ("ARRET", "stop"), ("STOPALL", "stop"), ("start", "start"),
-    ("UNSTOP", "start"), ("help", "help"), ("Reschedule", "reschedule"), ("call me", "call_me"),
-    ("Llámame", "call_me"), ("stop sending me ads please", "other"), ("where is my parcel?", "other"),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("STOP", "stop"),
+        ("stop", "stop"),
+        (" Stop. ", "stop"),
+        ("opt out", "stop"),
+        ("UNSUBSCRIBE", "stop"),
+        ("baja", "stop"),
+        ("Arrêt", "stop"),
+        ("ARRET", "stop"),
+        ("STOPALL", "stop"),
+        ("start", "start"),
+        ("UNSTOP", "start"),
+        ("help", "help"),
+        ("Reschedule", "reschedule"),
+        ("call me", "call_me"),
+        ("Llámame", "call_me"),
+        ("stop sending me ads please", "other"),
+        ("where is my parcel?", "other"),
+    ],
+)
 def test_keywords(text, kind):
     assert classify(text) == kind
 
 
-def test_stop_opts_out_once_then_start_restores(client, sms_providers, instant, fake_vonage,
-                                                django_capture_on_commit_callbacks):
+def test_stop_opts_out_once_then_start_restores(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     # given a customer who received a shipment SMS
     customer, shipment = customer_with_shipment(phone="+33612349001", country="FR", language="en")
     scan(shipment, "shipped")
@@ -77,12 +101,17 @@ def test_stop_opts_out_once_then_start_restores(client, sms_providers, instant, 
     assert ConsentLog.objects.filter(customer=customer).count() == 2
     scan(shipment, "delivered")
     run_pipeline()
-    assert Delivery.objects.filter(channel="sms", notification__notification_type__key="shipment_delivered",
-                                   status="sent").count() == 1
+    assert (
+        Delivery.objects.filter(
+            channel="sms", notification__notification_type__key="shipment_delivered", status="sent"
+        ).count()
+        == 1
+    )
 
 
-def test_stop_also_stops_texts_planned_before_it(client, sms_providers, instant, fake_vonage,
-                                                  django_capture_on_commit_callbacks):
+def test_stop_also_stops_texts_planned_before_it(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     # given an SMS planned but not sent yet
     customer, shipment = customer_with_shipment(phone="+33612349002", country="FR")
     scan(shipment, "shipped")
@@ -104,8 +133,9 @@ def test_stop_also_stops_texts_planned_before_it(client, sms_providers, instant,
     assert len(fake_vonage.sent("/sms/json")) == 1
 
 
-def test_help_replies_with_brand_support_and_rates(client, sms_providers, instant, fake_vonage,
-                                                   django_capture_on_commit_callbacks):
+def test_help_replies_with_brand_support_and_rates(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     customer, _shipment = customer_with_shipment(phone="+33612349003", country="FR", language="en")
     with django_capture_on_commit_callbacks(execute=True):
         vonage_inbound(client, customer, "HELP", "in-0004")
@@ -116,15 +146,20 @@ def test_help_replies_with_brand_support_and_rates(client, sms_providers, instan
     assert not ConsentLog.objects.exists()
 
 
-def test_reschedule_call_me_and_free_text(client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks):
+def test_reschedule_call_me_and_free_text(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     # given a customer texted about their shipment
     customer, shipment = customer_with_shipment(phone="+33612349004", country="FR", language="en")
     scan(shipment, "shipped")
     run_pipeline()
 
     # when they reply RESCHEDULE, CALL ME and a question
-    for text, message_id in (("reschedule", "in-0005"), ("CALL ME", "in-0006"),
-                             ("Can you leave it with my neighbour?", "in-0007")):
+    for text, message_id in (
+        ("reschedule", "in-0005"),
+        ("CALL ME", "in-0006"),
+        ("Can you leave it with my neighbour?", "in-0007"),
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             vonage_inbound(client, customer, text, message_id)
         run_pipeline()
@@ -142,8 +177,10 @@ def test_reschedule_call_me_and_free_text(client, sms_providers, instant, fake_v
 
 def test_inbound_with_a_bad_signature_changes_nothing(client, sms_providers, instant, fake_vonage):
     customer, _shipment = customer_with_shipment(phone="+33612349005", country="FR")
-    params = signed_vonage({"msisdn": customer.phone.lstrip("+"), "to": OUR_NUMBER, "messageId": "in-x",
-                            "text": "STOP"}, secret="someone-else-entirely-0123456789abcd")
+    params = signed_vonage(
+        {"msisdn": customer.phone.lstrip("+"), "to": OUR_NUMBER, "messageId": "in-x", "text": "STOP"},
+        secret="someone-else-entirely-0123456789abcd",
+    )
     assert client.post(INBOUND_URL, params).status_code == 401
     assert not InboundMessage.objects.exists() and not ChannelConsent.objects.exists()
 
@@ -152,8 +189,13 @@ def test_twilio_inbound_stop(client, sms_providers, instant, fake_twilio, django
     # given a customer and Twilio's signed inbound STOP
     sms_providers.SMS_ROUTES = "*=twilio"
     customer, _shipment = customer_with_shipment(phone="+14155559001", country="US")
-    params = {"MessageSid": "SMin0001", "From": customer.phone, "To": "+12025550100", "Body": "stop",
-              "AccountSid": "AC0123456789"}
+    params = {
+        "MessageSid": "SMin0001",
+        "From": customer.phone,
+        "To": "+12025550100",
+        "Body": "stop",
+        "AccountSid": "AC0123456789",
+    }
     signature = RequestValidator(TWILIO_TOKEN).compute_signature("http://testserver/webhooks/twilio/inbound/", params)
 
     # when it is posted (unsigned first)
@@ -169,8 +211,9 @@ def test_twilio_inbound_stop(client, sms_providers, instant, fake_twilio, django
     assert reply.body["To"] == customer.phone and reply.body["From"] == "+12025550100"
 
 
-def test_answers_leave_a_delivery_and_attempt_in_the_customers_timeline(client, sms_providers, instant, fake_vonage,
-                                                                          django_capture_on_commit_callbacks):
+def test_answers_leave_a_delivery_and_attempt_in_the_customers_timeline(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     from console.selectors import customer_timeline
 
     # given a known customer
@@ -190,20 +233,35 @@ def test_answers_leave_a_delivery_and_attempt_in_the_customers_timeline(client, 
         delivery = answer.deliveries.get()
         attempt = delivery.attempts.get()
         assert (answer.notification_type.key, answer.customer, answer.event.type) == (
-            "sms_reply", customer, f"inbound.{inbound.kind}")
+            "sms_reply",
+            customer,
+            f"inbound.{inbound.kind}",
+        )
         assert (delivery.to, delivery.status, attempt.provider, attempt.outcome) == (
-            customer.phone, "sent", "vonage", "accepted")
+            customer.phone,
+            "sent",
+            "vonage",
+            "accepted",
+        )
         assert {("notification", answer.pk), ("delivery", delivery.pk), ("attempt", attempt.pk)} <= shown
     # the HELP answer went although they had just opted out: answers to their own texts always go
     stop_answer, help_answer = replies(fake_vonage)
     assert "unsubscribed" in stop_answer["text"] and "Msg & data rates may apply" in help_answer["text"]
 
 
-def test_an_unknown_number_still_gets_its_answer(client, sms_providers, instant, fake_vonage,
-                                                 django_capture_on_commit_callbacks):
+def test_an_unknown_number_still_gets_its_answer(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     # given a number no customer has
-    params = {"msisdn": "33612349099", "to": OUR_NUMBER, "messageId": "in-0020", "text": "HELP", "type": "text",
-              "api-key": "key", "message-timestamp": "2026-01-01 12:00:00"}
+    params = {
+        "msisdn": "33612349099",
+        "to": OUR_NUMBER,
+        "messageId": "in-0020",
+        "text": "HELP",
+        "type": "text",
+        "api-key": "key",
+        "message-timestamp": "2026-01-01 12:00:00",
+    }
 
     # when it texts HELP and the pipeline runs
     with django_capture_on_commit_callbacks(execute=True):
@@ -220,7 +278,8 @@ def test_an_unknown_number_still_gets_its_answer(client, sms_providers, instant,
 
 
 def test_an_answer_the_provider_did_not_take_is_retried_through_the_same_provider(
-        client, sms_providers, instant, fake_vonage, fake_twilio, django_capture_on_commit_callbacks):
+    client, sms_providers, instant, fake_vonage, fake_twilio, django_capture_on_commit_callbacks
+):
     # given Vonage throttling the next request
     customer, _shipment = customer_with_shipment(phone="+33612349030", country="FR", language="en")
     fake_vonage.answer_next("throttled")

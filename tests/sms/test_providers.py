@@ -1,11 +1,12 @@
 """The real vonage and twilio SDKs against fake servers on 127.0.0.1: what they receive, and how
 throttling, server errors and invalid numbers drive retry, provider failover and channel fallback."""
+
 from decimal import Decimal
 
 import pytest
 
-from notifications.models import Delivery, DeliveryAttempt
 from catalogue.models import Rule
+from notifications.models import Delivery, DeliveryAttempt
 from tests.sms.conftest import US_NUMBER, customer_with_shipment, run_pipeline, scan
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,9 @@ def test_vonage_down_every_sms_goes_through_twilio_once(sms_providers, instant, 
     to_twilio = [r.body["To"] for r in fake_twilio.sent()]
     assert sorted(to_twilio) == sorted(d.to for d in deliveries)  # one each
     assert DeliveryAttempt.objects.filter(delivery__channel="sms", outcome="accepted").count() == 5
-    assert set(DeliveryAttempt.objects.filter(delivery__channel="sms", provider="vonage").values_list("outcome", flat=True)) == {"transient"}
+    assert set(
+        DeliveryAttempt.objects.filter(delivery__channel="sms", provider="vonage").values_list("outcome", flat=True)
+    ) == {"transient"}
 
 
 def test_invalid_number_fails_to_the_next_channel_at_once(sms_providers, instant, fake_vonage, fake_twilio):
@@ -131,7 +134,8 @@ def test_unicode_text_is_sent_as_unicode(sms_providers, instant, fake_vonage):
     from catalogue.models import Template
 
     Template.objects.filter(notification_type__key="shipment_shipped", channel="sms").update(
-        body_text_en="{{ brand.name }}: your order is on its way 🚚")
+        body_text_en="{{ brand.name }}: your order is on its way 🚚"
+    )
     _customer, shipment = customer_with_shipment(phone="+447700900123", country="GB", language="en")
     scan(shipment, "shipped")
 

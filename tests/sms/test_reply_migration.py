@@ -2,6 +2,7 @@
 ``InboundMessage.reply_*`` columns become ``sms_reply`` notifications with their delivery (and
 attempt, when a call was made), linked from the inbound message, so no answer leaves the history;
 one never sent is left dead for an agent, not sent days late."""
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -37,16 +38,37 @@ def test_recorded_answers_become_notifications_with_their_delivery_and_attempt(m
     old = migrate(BEFORE).get_model("notifications", "InboundMessage")
     now = timezone.now()
     rows = {
-        "sent": dict(customer_id=customer.pk, from_number=customer.phone, kind="stop", reply_status="sent",
-                     reply_text="Brand : Vous ne recevrez plus de SMS.", reply_provider_message_id="v-1", replied_at=now),
-        "failed": dict(from_number="+33612340002", kind="help", reply_status="failed", reply_text="Waypost help",
-                       reply_error="invalid: bad number", replied_at=now),
+        "sent": dict(
+            customer_id=customer.pk,
+            from_number=customer.phone,
+            kind="stop",
+            reply_status="sent",
+            reply_text="Brand : Vous ne recevrez plus de SMS.",
+            reply_provider_message_id="v-1",
+            replied_at=now,
+        ),
+        "failed": dict(
+            from_number="+33612340002",
+            kind="help",
+            reply_status="failed",
+            reply_text="Waypost help",
+            reply_error="invalid: bad number",
+            replied_at=now,
+        ),
         "pending": dict(from_number="+33612340003", kind="other", reply_status="pending", reply_text="Thanks"),
         "none": dict(from_number="+33612340004", kind="other", reply_status="none"),
     }
-    ids = {name: old.objects.create(provider="vonage", channel="sms", provider_message_id=f"in-{name}",
-                                    to_number="447700900000", text="x", **fields).pk
-           for name, fields in rows.items()}
+    ids = {
+        name: old.objects.create(
+            provider="vonage",
+            channel="sms",
+            provider_message_id=f"in-{name}",
+            to_number="447700900000",
+            text="x",
+            **fields,
+        ).pk
+        for name, fields in rows.items()
+    }
 
     # when the migrations run
     apps = migrate(AFTER)
@@ -59,8 +81,14 @@ def test_recorded_answers_become_notifications_with_their_delivery_and_attempt(m
     for name in ("sent", "failed", "pending"):
         n = answers[name]
         d = n.deliveries.get()
-        summary[name] = (n.notification_type.key, n.status, n.customer_id, d.status, d.to,
-                         list(d.attempts.values_list("outcome", "provider_message_id")))
+        summary[name] = (
+            n.notification_type.key,
+            n.status,
+            n.customer_id,
+            d.status,
+            d.to,
+            list(d.attempts.values_list("outcome", "provider_message_id")),
+        )
         assert n.content["body_text"] == rows[name]["reply_text"] and n.content["sender"] == "447700900000"
         assert n.event.type == f"inbound.{rows[name]['kind']}" and n.event.processed_at is not None
     assert summary == {

@@ -1,11 +1,12 @@
 """SMS sends whose outcome nobody knows (the provider took the text but the answer never came):
 Twilio's are looked up in its message list, Vonage's wait for a receipt carrying our reference.
 Counted at the provider: the fakes' ledgers of what they accepted."""
+
 import pytest
 
+from demo.report import pipeline_report
 from notifications.models import Delivery, DeliveryAttempt
 from notifications.selectors import deliveries_reconcile_due
-from demo.report import pipeline_report
 from notifications.services.reconcile import deliveries_reconcile
 from tests.sms.conftest import customer_with_shipment, run_pipeline, scan, signed_vonage
 
@@ -25,7 +26,8 @@ def _reconcile_due() -> None:
 
 
 def test_twilio_text_that_timed_out_is_found_in_twilio_s_list_and_not_sent_again(
-        sms_providers, instant, fake_twilio, fake_vonage):
+    sms_providers, instant, fake_twilio, fake_vonage
+):
     # given Twilio taking the text but answering after the client's timeout
     sms_providers.SMS_ROUTES = "*=twilio"
     sms_providers.TWILIO_TIMEOUT_SECONDS = 0.5
@@ -47,7 +49,8 @@ def test_twilio_text_that_timed_out_is_found_in_twilio_s_list_and_not_sent_again
 
 
 def test_vonage_text_whose_answer_was_dropped_is_settled_by_its_receipt(
-        client, sms_providers, instant, fake_vonage, fake_twilio):
+    client, sms_providers, instant, fake_vonage, fake_twilio
+):
     # given Vonage taking the text, then dropping the connection before answering
     sms_providers.SMS_ROUTES = "*=vonage"
     fake_vonage.set_faults(drop=1.0)
@@ -57,10 +60,19 @@ def test_vonage_text_whose_answer_was_dropped_is_settled_by_its_receipt(
     assert sms.status == D.RECONCILING and sms.send_after > sms.updated_at
     [accepted] = fake_vonage.ledger.messages(reference=str(sms.pk))
     # when Vonage's signed receipt for it arrives (our delivery id as client-ref)
-    receipt = {"msisdn": sms.to.lstrip("+"), "to": "WAYPOST", "network-code": "20801",
-               "messageId": accepted.id, "price": "0.03330000", "status": "delivered", "scts": "2601011200",
-               "err-code": "0", "api-key": "key", "client-ref": str(sms.pk),
-               "message-timestamp": "2026-01-01 12:00:00"}
+    receipt = {
+        "msisdn": sms.to.lstrip("+"),
+        "to": "WAYPOST",
+        "network-code": "20801",
+        "messageId": accepted.id,
+        "price": "0.03330000",
+        "status": "delivered",
+        "scts": "2601011200",
+        "err-code": "0",
+        "api-key": "key",
+        "client-ref": str(sms.pk),
+        "message-timestamp": "2026-01-01 12:00:00",
+    }
     assert client.post("/webhooks/vonage/sms/dlr/", signed_vonage(receipt)).status_code == 204
 
     # then it is delivered, the attempt accepted by receipt, one text at Vonage
@@ -72,7 +84,8 @@ def test_vonage_text_whose_answer_was_dropped_is_settled_by_its_receipt(
 
 
 def test_vonage_text_whose_receipt_never_came_is_sent_again_and_the_figures_see_the_copy(
-        sms_providers, instant, fake_vonage, fake_twilio):
+    sms_providers, instant, fake_vonage, fake_twilio
+):
     # given Vonage dropping the answer of a text it took, and no receipt within the wait
     sms_providers.SMS_ROUTES = "*=vonage"
     sms_providers.RECONCILE_SETTLE_SECONDS = {**sms_providers.RECONCILE_SETTLE_SECONDS, "vonage": 0.0}

@@ -1,6 +1,7 @@
 """Delivery-receipt webhooks in each provider's documented format: Vonage SMS DLRs (signed
 parameters), Vonage Messages status (JWT HS256 with payload_hash), Twilio status callbacks
 (X-Twilio-Signature). Signed right and wrong, replayed, out of order."""
+
 import json
 import time
 from decimal import Decimal
@@ -8,10 +9,16 @@ from decimal import Decimal
 import pytest
 from twilio.request_validator import RequestValidator
 
-from notifications.models import Delivery, ProviderEvent
 from catalogue.models import Rule
-from tests.sms.conftest import (SIGNATURE_SECRET, TWILIO_TOKEN, customer_with_shipment, messages_jwt, run_pipeline,
-                                scan, signed_vonage)
+from notifications.models import Delivery, ProviderEvent
+from tests.sms.conftest import (
+    TWILIO_TOKEN,
+    customer_with_shipment,
+    messages_jwt,
+    run_pipeline,
+    scan,
+    signed_vonage,
+)
 
 pytestmark = pytest.mark.django_db
 DLR_URL = "/webhooks/vonage/sms/dlr/"
@@ -26,10 +33,20 @@ def sent_sms(sms_providers, instant, fake_vonage):
 
 
 def dlr(delivery, status="delivered", **extra):
-    return {"msisdn": delivery.to.lstrip("+"), "to": "WAYPOST", "network-code": "20801",
-            "messageId": delivery.provider_message_id, "price": "0.03330000", "status": status, "scts": "2601011200",
-            "err-code": "0" if status == "delivered" else "5", "api-key": "key", "client-ref": str(delivery.pk),
-            "message-timestamp": "2026-01-01 12:00:00", **extra}
+    return {
+        "msisdn": delivery.to.lstrip("+"),
+        "to": "WAYPOST",
+        "network-code": "20801",
+        "messageId": delivery.provider_message_id,
+        "price": "0.03330000",
+        "status": status,
+        "scts": "2601011200",
+        "err-code": "0" if status == "delivered" else "5",
+        "api-key": "key",
+        "client-ref": str(delivery.pk),
+        "message-timestamp": "2026-01-01 12:00:00",
+        **extra,
+    }
 
 
 def test_signed_dlr_marks_the_sms_delivered(client, sent_sms):
@@ -98,7 +115,9 @@ def test_replayed_and_out_of_order_receipts(client, sent_sms):
     assert not ProviderEvent.objects.get(event_id__endswith=":failed").applied
 
 
-def test_a_failed_sms_falls_back_to_email(client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks):
+def test_a_failed_sms_falls_back_to_email(
+    client, sms_providers, instant, fake_vonage, django_capture_on_commit_callbacks
+):
     # given a fallback plan SMS -> email and a sent SMS
     Rule.objects.filter(event_type="shipment.shipped").update(mode="fallback", channels=["sms", "email"])
     _customer, shipment = customer_with_shipment(phone="+33612340002", country="FR")
@@ -132,14 +151,25 @@ def test_malformed_dlr_is_a_400(client, sent_sms):
 
 # --- Vonage Messages API status (JWT) ---------------------------------------------------------
 
+
 def _messages_status(delivery, status="delivered"):
-    return json.dumps({"message_uuid": delivery.provider_message_id, "to": delivery.to.lstrip("+"), "from": "WAYPOST",
-                       "timestamp": "2026-01-01T12:00:00Z", "status": status, "client_ref": str(delivery.pk),
-                       "channel": "sms", "usage": {"currency": "EUR", "price": "0.0333"}}).encode()
+    return json.dumps(
+        {
+            "message_uuid": delivery.provider_message_id,
+            "to": delivery.to.lstrip("+"),
+            "from": "WAYPOST",
+            "timestamp": "2026-01-01T12:00:00Z",
+            "status": status,
+            "client_ref": str(delivery.pk),
+            "channel": "sms",
+            "usage": {"currency": "EUR", "price": "0.0333"},
+        }
+    ).encode()
 
 
-@pytest.mark.parametrize("how,expected", [("right", 204), ("wrong_secret", 401), ("wrong_hash", 401), ("stale", 401),
-                                          ("missing", 401)])
+@pytest.mark.parametrize(
+    "how,expected", [("right", 204), ("wrong_secret", 401), ("wrong_hash", 401), ("stale", 401), ("missing", 401)]
+)
 def test_messages_status_webhook_checks_the_jwt(client, sent_sms, how, expected):
     # given a Messages API status for the delivery, with a JWT made right or wrong
     body = _messages_status(sent_sms)
@@ -163,6 +193,7 @@ def test_messages_status_webhook_checks_the_jwt(client, sent_sms, how, expected)
 
 # --- Twilio status callbacks ------------------------------------------------------------------
 
+
 def test_twilio_status_callback_signed_and_unsigned(client, sms_providers, instant, fake_twilio):
     # given an SMS sent through Twilio
     sms_providers.SMS_ROUTES = "*=twilio"
@@ -171,8 +202,12 @@ def test_twilio_status_callback_signed_and_unsigned(client, sms_providers, insta
     run_pipeline()
     sms = Delivery.objects.get(channel="sms")
     url = "http://testserver/webhooks/twilio/status/"
-    params = {"MessageSid": sms.provider_message_id, "MessageStatus": "delivered", "To": sms.to,
-              "AccountSid": "AC0123456789"}
+    params = {
+        "MessageSid": sms.provider_message_id,
+        "MessageStatus": "delivered",
+        "To": sms.to,
+        "AccountSid": "AC0123456789",
+    }
 
     # when an unsigned and a wrongly signed callback arrive, then a signed one
     bad = client.post("/webhooks/twilio/status/", params, HTTP_X_TWILIO_SIGNATURE="bogus")

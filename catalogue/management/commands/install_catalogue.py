@@ -1,5 +1,6 @@
 """``manage.py install_catalogue``: install the shipped notification types, rules and message copy
 that are missing (``catalogue/copy/``); a merchant's edits are never overwritten."""
+
 from django.core.management.base import BaseCommand
 
 from catalogue.shipped import ensure_catalogue

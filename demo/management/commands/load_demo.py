@@ -5,6 +5,7 @@ Idempotent: everything is looked up by a natural key first, and an order's story
 carrier events, returns) runs only when the order itself was just created. The whole load is one
 transaction, so a failed run leaves nothing half-made behind.
 """
+
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -66,23 +67,111 @@ PRODUCTS = [
 
 # key, channel slug, external id, contact data
 CUSTOMERS = [
-    ("emma", "northwind-web", "C-1001", {"name": "Emma Johnson", "email": "emma.johnson@example.com",
-     "phone": "+12125550147", "language": "en-US", "time_zone": "America/New_York", "country": "US"}),
-    ("sofia", "northwind-marketplace", "MP-88231", {"name": "Sofía Hernández", "email": "sofia.hernandez@example.com",
-     "phone": "+525512345678", "language": "es-MX", "time_zone": "America/Mexico_City", "country": "MX"}),
-    ("camille", "northwind-web", "C-1002", {"name": "Camille Dubois", "email": "camille.dubois@example.net",
-     "phone": "+33612345678", "language": "fr-FR", "time_zone": "Europe/Paris", "country": "FR"}),
-    ("lukas", "northwind-web", "C-1003", {"name": "Lukas Schneider", "email": "lukas.schneider@example.org",
-     "phone": "+4915123456789", "language": "de-DE", "time_zone": "Europe/Berlin", "country": "DE"}),
-    ("michael", "northwind-pos", "POS-5520", {"name": "Michael Chen", "email": "michael.chen@example.com",
-     "phone": "+14155550136", "language": "en-US", "time_zone": "America/Los_Angeles", "country": "US",
-     "tier": "vip"}),
-    ("valentina", "northwind-marketplace", "MP-90417", {"name": "Valentina Ruiz", "email": "valentina.ruiz@example.com",
-     "phone": "+528112345678", "language": "es-MX", "time_zone": "America/Monterrey", "country": "MX"}),
-    ("jeanne", "northwind-web", "C-1004", {"name": "Jeanne Martin", "email": "jeanne.martin@example.net",
-     "phone": "+33687654321", "language": "fr-FR", "time_zone": "Europe/Paris", "country": "FR"}),
-    ("anna", "northwind-web", "C-1005", {"name": "Anna Müller", "email": "anna.mueller@example.org",
-     "phone": "+4917612345678", "language": "de-DE", "time_zone": "Europe/Berlin", "country": "DE"}),
+    (
+        "emma",
+        "northwind-web",
+        "C-1001",
+        {
+            "name": "Emma Johnson",
+            "email": "emma.johnson@example.com",
+            "phone": "+12125550147",
+            "language": "en-US",
+            "time_zone": "America/New_York",
+            "country": "US",
+        },
+    ),
+    (
+        "sofia",
+        "northwind-marketplace",
+        "MP-88231",
+        {
+            "name": "Sofía Hernández",
+            "email": "sofia.hernandez@example.com",
+            "phone": "+525512345678",
+            "language": "es-MX",
+            "time_zone": "America/Mexico_City",
+            "country": "MX",
+        },
+    ),
+    (
+        "camille",
+        "northwind-web",
+        "C-1002",
+        {
+            "name": "Camille Dubois",
+            "email": "camille.dubois@example.net",
+            "phone": "+33612345678",
+            "language": "fr-FR",
+            "time_zone": "Europe/Paris",
+            "country": "FR",
+        },
+    ),
+    (
+        "lukas",
+        "northwind-web",
+        "C-1003",
+        {
+            "name": "Lukas Schneider",
+            "email": "lukas.schneider@example.org",
+            "phone": "+4915123456789",
+            "language": "de-DE",
+            "time_zone": "Europe/Berlin",
+            "country": "DE",
+        },
+    ),
+    (
+        "michael",
+        "northwind-pos",
+        "POS-5520",
+        {
+            "name": "Michael Chen",
+            "email": "michael.chen@example.com",
+            "phone": "+14155550136",
+            "language": "en-US",
+            "time_zone": "America/Los_Angeles",
+            "country": "US",
+            "tier": "vip",
+        },
+    ),
+    (
+        "valentina",
+        "northwind-marketplace",
+        "MP-90417",
+        {
+            "name": "Valentina Ruiz",
+            "email": "valentina.ruiz@example.com",
+            "phone": "+528112345678",
+            "language": "es-MX",
+            "time_zone": "America/Monterrey",
+            "country": "MX",
+        },
+    ),
+    (
+        "jeanne",
+        "northwind-web",
+        "C-1004",
+        {
+            "name": "Jeanne Martin",
+            "email": "jeanne.martin@example.net",
+            "phone": "+33687654321",
+            "language": "fr-FR",
+            "time_zone": "Europe/Paris",
+            "country": "FR",
+        },
+    ),
+    (
+        "anna",
+        "northwind-web",
+        "C-1005",
+        {
+            "name": "Anna Müller",
+            "email": "anna.mueller@example.org",
+            "phone": "+4917612345678",
+            "language": "de-DE",
+            "time_zone": "Europe/Berlin",
+            "country": "DE",
+        },
+    ),
 ]
 PREFERENCE_DEMO_CUSTOMER = "sofia"
 
@@ -99,8 +188,11 @@ class Command(BaseCommand):
             products = self.load_products(brand)
             customers = self.load_customers(channels)
             self.load_orders(channels, customers)
-            BackInStockSubscription.objects.get_or_create(customer=customers["valentina"], product=products["NW-TNT-05"],
-                                                          defaults={"channel": BackInStockSubscription.Channel.SMS})
+            BackInStockSubscription.objects.get_or_create(
+                customer=customers["valentina"],
+                product=products["NW-TNT-05"],
+                defaults={"channel": BackInStockSubscription.Channel.SMS},
+            )
             admin_created = self.load_admin()
             partner_token = self.load_partner(channels)
         self.vapid = self.load_vapid_keys()
@@ -120,7 +212,8 @@ class Command(BaseCommand):
         channels = {}
         for slug, name, kind in CHANNELS:
             channels[slug], created = SalesChannel.objects.get_or_create(
-                slug=slug, defaults={"brand": brand, "name": name, "kind": kind})
+                slug=slug, defaults={"brand": brand, "name": name, "kind": kind}
+            )
             if created:
                 self.created.append("sales channel(s)")
         return channels
@@ -133,15 +226,22 @@ class Command(BaseCommand):
             if created:
                 self.created.append("product(s) with stock")
                 eta = (self.now + timedelta(days=restock_days)).date() if restock_days else None
-                stock_level_update(product=product, on_hand=on_hand, low_stock_threshold=low, restock_eta=eta,
-                                   actor=ACTOR, reason="demo stock")
+                stock_level_update(
+                    product=product,
+                    on_hand=on_hand,
+                    low_stock_threshold=low,
+                    restock_eta=eta,
+                    actor=ACTOR,
+                    reason="demo stock",
+                )
         return products
 
     def load_customers(self, channels) -> dict:
         customers = {}
         for key, channel_slug, external_id, data in CUSTOMERS:
-            customers[key], created = customer_upsert(sales_channel=channels[channel_slug], external_id=external_id,
-                                                      data=data, actor=ACTOR)
+            customers[key], created = customer_upsert(
+                sales_channel=channels[channel_slug], external_id=external_id, data=data, actor=ACTOR
+            )
             if created:
                 self.created.append("customer(s)")
         return customers
@@ -151,11 +251,17 @@ class Command(BaseCommand):
     def order(self, channels, customer, channel_slug, external_id, days_ago, lines, **kwargs) -> Order | None:
         """Create the order; None when it already exists (its story was told on an earlier run)."""
         order, created = order_create(
-            sales_channel=channels[channel_slug], external_id=external_id, customer=customer,
-            placed_at=self.now - timedelta(days=days_ago), actor=ACTOR,
-            lines=[LineInput(sku=sku, quantity=qty, unit_price=Decimal(price), name=name, backordered=bo)
-                   for sku, name, qty, price, bo in lines],
-            shipping_total=Decimal("7.95"), **kwargs,
+            sales_channel=channels[channel_slug],
+            external_id=external_id,
+            customer=customer,
+            placed_at=self.now - timedelta(days=days_ago),
+            actor=ACTOR,
+            lines=[
+                LineInput(sku=sku, quantity=qty, unit_price=Decimal(price), name=name, backordered=bo)
+                for sku, name, qty, price, bo in lines
+            ],
+            shipping_total=Decimal("7.95"),
+            **kwargs,
         )
         if not created:
             return None
@@ -166,9 +272,15 @@ class Command(BaseCommand):
     def track(self, shipment, *scans):
         """Record carrier scans: (status, days ago, location, description)."""
         for status, days_ago, location, description in scans:
-            shipment_event_record(shipment=shipment, status=status, occurred_at=self.now - timedelta(days=days_ago),
-                                  carrier_code=status.upper(), location=location, description=description,
-                                  actor="system:carrier")
+            shipment_event_record(
+                shipment=shipment,
+                status=status,
+                occurred_at=self.now - timedelta(days=days_ago),
+                carrier_code=status.upper(),
+                location=location,
+                description=description,
+                actor="system:carrier",
+            )
 
     def load_orders(self, channels, c):
         jacket = ("NW-JKT-01", "Ridgeline rain jacket", 1, "129.00", False)
@@ -180,41 +292,64 @@ class Command(BaseCommand):
 
         # Emma: delivered, then returns the jacket (approved, label issued, in transit, received).
         if order := self.order(channels, c["emma"], "northwind-web", "NW-10001", 12, [jacket, socks]):
-            shipment, _ = shipment_create(order=order, carrier="ups", tracking_number="1Z999AA10000010001",
-                                          tracking_url="https://www.ups.com/track?tracknum=1Z999AA10000010001",
-                                          actor=ACTOR)
-            self.track(shipment, ("shipped", 11, "Portland, OR", "Picked up"),
-                       ("in_transit", 10, "Chicago, IL", "Departed facility"),
-                       ("out_for_delivery", 8, "New York, NY", "Out for delivery"),
-                       ("delivered", 7.9, "New York, NY", "Delivered, front door"))
+            shipment, _ = shipment_create(
+                order=order,
+                carrier="ups",
+                tracking_number="1Z999AA10000010001",
+                tracking_url="https://www.ups.com/track?tracknum=1Z999AA10000010001",
+                actor=ACTOR,
+            )
+            self.track(
+                shipment,
+                ("shipped", 11, "Portland, OR", "Picked up"),
+                ("in_transit", 10, "Chicago, IL", "Departed facility"),
+                ("out_for_delivery", 8, "New York, NY", "Out for delivery"),
+                ("delivered", 7.9, "New York, NY", "Delivered, front door"),
+            )
             jacket_line = order.lines.get(sku="NW-JKT-01")
             ret, _ = return_create(order=order, lines=[(jacket_line, 1)], reason="Too small", actor=ACTOR)
             ret = return_transition(return_request=ret, to_status="approved", actor=ACTOR)
-            ret = return_transition(return_request=ret, to_status="label_issued", actor=ACTOR, return_carrier="ups",
-                                    return_tracking_number="1Z999AA19000010001",
-                                    label_url="https://northwind.example.com/returns/label/1Z999AA19000010001")
+            ret = return_transition(
+                return_request=ret,
+                to_status="label_issued",
+                actor=ACTOR,
+                return_carrier="ups",
+                return_tracking_number="1Z999AA19000010001",
+                label_url="https://northwind.example.com/returns/label/1Z999AA19000010001",
+            )
             ret = return_transition(return_request=ret, to_status="in_transit", actor=ACTOR)
             return_transition(return_request=ret, to_status="received", actor=ACTOR)
 
         # Sofía (marketplace): in transit with an estimated delivery date.
         if order := self.order(channels, c["sofia"], "northwind-marketplace", "MP-55102", 4, [boot, socks]):
-            shipment, _ = shipment_create(order=order, carrier="estafeta", tracking_number="EST8052214471",
-                                          estimated_delivery=self.now + timedelta(days=2), actor=ACTOR)
-            self.track(shipment, ("shipped", 3, "Guadalajara, JAL", "Recolectado"),
-                       ("in_transit", 2, "Querétaro, QRO", "En tránsito"))
+            shipment, _ = shipment_create(
+                order=order,
+                carrier="estafeta",
+                tracking_number="EST8052214471",
+                estimated_delivery=self.now + timedelta(days=2),
+                actor=ACTOR,
+            )
+            self.track(
+                shipment,
+                ("shipped", 3, "Guadalajara, JAL", "Recolectado"),
+                ("in_transit", 2, "Querétaro, QRO", "En tránsito"),
+            )
 
         # Camille: just shipped.
         if order := self.order(channels, c["camille"], "northwind-web", "NW-10003", 2, [pack], currency="EUR"):
-            shipment, _ = shipment_create(order=order, carrier="colissimo", tracking_number="6A12345678901",
-                                          actor=ACTOR)
+            shipment, _ = shipment_create(
+                order=order, carrier="colissimo", tracking_number="6A12345678901", actor=ACTOR
+            )
             self.track(shipment, ("shipped", 1, "Roissy, FR", "Pris en charge"))
 
         # Lukas: the tent is backordered; the boot ships alone (order partially shipped).
-        if order := self.order(channels, c["lukas"], "northwind-web", "NW-10004", 3, [boot, tent_backordered],
-                               currency="EUR"):
+        if order := self.order(
+            channels, c["lukas"], "northwind-web", "NW-10004", 3, [boot, tent_backordered], currency="EUR"
+        ):
             boot_line = order.lines.get(sku="NW-BT-02")
-            shipment, _ = shipment_create(order=order, carrier="dhl", tracking_number="00340434161094042557",
-                                          lines=[(boot_line, 1)], actor=ACTOR)
+            shipment, _ = shipment_create(
+                order=order, carrier="dhl", tracking_number="00340434161094042557", lines=[(boot_line, 1)], actor=ACTOR
+            )
             self.track(shipment, ("shipped", 2, "Leipzig, DE", "Sendung abgeholt"))
 
         # Michael (store, click & collect): processing.
@@ -226,19 +361,27 @@ class Command(BaseCommand):
 
         # Jeanne: the carrier hit a delivery exception.
         if order := self.order(channels, c["jeanne"], "northwind-web", "NW-10006", 6, [jacket], currency="EUR"):
-            shipment, _ = shipment_create(order=order, carrier="colissimo", tracking_number="6A98765432109",
-                                          actor=ACTOR)
-            self.track(shipment, ("shipped", 5, "Roissy, FR", "Pris en charge"),
-                       ("in_transit", 4, "Lyon, FR", "En cours d'acheminement"),
-                       ("delivery_exception", 3, "Lyon, FR", "Adresse incomplète"))
+            shipment, _ = shipment_create(
+                order=order, carrier="colissimo", tracking_number="6A98765432109", actor=ACTOR
+            )
+            self.track(
+                shipment,
+                ("shipped", 5, "Roissy, FR", "Pris en charge"),
+                ("in_transit", 4, "Lyon, FR", "En cours d'acheminement"),
+                ("delivery_exception", 3, "Lyon, FR", "Adresse incomplète"),
+            )
 
         # Anna: delivered.
         if order := self.order(channels, c["anna"], "northwind-web", "NW-10007", 9, [boot, socks], currency="EUR"):
-            shipment, _ = shipment_create(order=order, carrier="dhl", tracking_number="00340434161094042999",
-                                          actor=ACTOR)
-            self.track(shipment, ("shipped", 8, "Leipzig, DE", "Sendung abgeholt"),
-                       ("in_transit", 7, "Berlin, DE", "Im Zustellzentrum"),
-                       ("delivered", 6, "Berlin, DE", "Zugestellt"))
+            shipment, _ = shipment_create(
+                order=order, carrier="dhl", tracking_number="00340434161094042999", actor=ACTOR
+            )
+            self.track(
+                shipment,
+                ("shipped", 8, "Leipzig, DE", "Sendung abgeholt"),
+                ("in_transit", 7, "Berlin, DE", "Im Zustellzentrum"),
+                ("delivered", 6, "Berlin, DE", "Zugestellt"),
+            )
 
     # --- people and partners --------------------------------------------------------------------
 
@@ -278,8 +421,10 @@ class Command(BaseCommand):
         if admin_created:
             admin_line = f"user {ADMIN_USERNAME}, password {ADMIN_PASSWORD}"
         else:
-            admin_line = (f"user {ADMIN_USERNAME}: an existing account, its password left unchanged; "
-                          f"the demo default is {ADMIN_PASSWORD}")
+            admin_line = (
+                f"user {ADMIN_USERNAME}: an existing account, its password left unchanged; "
+                f"the demo default is {ADMIN_PASSWORD}"
+            )
         demo = customers[PREFERENCE_DEMO_CUSTOMER]
         out.write("")
         out.write(f"  Admin:            {site}{reverse('admin:index')}  ({admin_line})")
@@ -289,5 +434,7 @@ class Command(BaseCommand):
         if partner_token:
             out.write(f"  Partner API token ({PARTNER_NAME}, shown only now; store it): {partner_token}")
         else:
-            out.write(f"  Partner '{PARTNER_NAME}' exists; issue a new token with: "
-                      f"python manage.py add_partner --name '{PARTNER_NAME}' --rotate")
+            out.write(
+                f"  Partner '{PARTNER_NAME}' exists; issue a new token with: "
+                f"python manage.py add_partner --name '{PARTNER_NAME}' --rotate"
+            )

@@ -6,6 +6,7 @@ Its time compression and the sandbox's faults live only in this process and in t
 starts (their environment): nothing shared is changed, so a simulation killed half-way leaves
 every other brand's pipeline as it was. An external worker (``--external-worker``) keeps its
 own settings: start it with ``SIMULATION_TIME_SCALE`` (and ``SANDBOX_*``) to compress waits."""
+
 import json
 import os
 import time
@@ -65,10 +66,17 @@ class Command(BaseCommand):
         self._log(f"scenario placed in {time.monotonic() - started:.1f}s; waiting for the pipeline to drain")
         drained = drain(brand_ids=[brand.pk], timeout=opts["timeout"])
         report = pipeline_report(brand_ids=[brand.pk])
-        report.update({"orders": opts["orders"], "fail_rate": opts["fail_rate"], "drained": drained,
-                       "seconds": round(time.monotonic() - started, 1), "brand": brand.slug,
-                       "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
-                       "broker": settings.CELERY_BROKER_URL.split(":", 1)[0]})
+        report.update(
+            {
+                "orders": opts["orders"],
+                "fail_rate": opts["fail_rate"],
+                "drained": drained,
+                "seconds": round(time.monotonic() - started, 1),
+                "brand": brand.slug,
+                "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+                "broker": settings.CELERY_BROKER_URL.split(":", 1)[0],
+            }
+        )
         return report
 
     def _log(self, text):

@@ -3,6 +3,7 @@
 The token is the only thing written to stdout, so scripts can capture it
 (``TOKEN=$(python manage.py add_partner --name shop --channels web)``); the summary goes to stderr.
 """
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,8 +18,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="Unique partner name")
         parser.add_argument("--channels", default="", help="Sales channel slugs, comma separated: web,marketplace")
-        parser.add_argument("--rotate", action="store_true",
-                            help="Issue a new token for the existing partner NAME (the old token stops working)")
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="Issue a new token for the existing partner NAME (the old token stops working)",
+        )
 
     def handle(self, *, name, channels, rotate, **options):
         actor = "system:add_partner"
@@ -46,6 +50,8 @@ class Command(BaseCommand):
             partner, raw = partner_create(name=name, sales_channels=found.values(), actor=actor)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stderr.write(f"Created partner '{partner.name}' for channels: {', '.join(sorted(found))}. "
-                          "Its token follows; it is shown only once:")
+        self.stderr.write(
+            f"Created partner '{partner.name}' for channels: {', '.join(sorted(found))}. "
+            "Its token follows; it is shown only once:"
+        )
         self.stdout.write(raw)

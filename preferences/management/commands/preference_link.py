@@ -1,5 +1,6 @@
 """``manage.py preference_link EMAIL_OR_PHONE``: print a fresh preference-center link for the
 customer(s) with that email or phone (an agent on the phone reads or sends it to them)."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
