@@ -145,7 +145,7 @@ class Delivery(models.Model):
         RECONCILING = "reconciling", "Outcome unknown: checking with the provider"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed (fell back)"
+        FAILED = "failed", "Failed on this channel"
         BOUNCED = "bounced", "Bounced"
         SUPPRESSED = "suppressed", "Suppressed"
         SUPERSEDED = "superseded", "Superseded"
