@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from core.api.errors import error_body
 from partners.models import IdempotencyKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -38,7 +39,10 @@ def idempotent(view_method):
         if not key:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 200:
-            return Response({"Idempotency-Key": ["At most 200 characters."]}, status=400)
+            message = ["At most 200 characters."]
+            return Response(
+                error_body("invalid", f"Idempotency-Key: {message[0]}", {"Idempotency-Key": message}), status=400
+            )
         digest = _request_hash(request)
         with transaction.atomic():
             try:
@@ -67,7 +71,9 @@ def idempotent(view_method):
                 return response
         record = IdempotencyKey.objects.get(partner=request.user, key=key)
         if record.request_hash != digest or record.path != request.path[:300]:
-            return Response({"Idempotency-Key": ["This key was already used for a different request."]}, status=422)
+            message = ["This key was already used for a different request."]
+            body = error_body("idempotency_key_reused", f"Idempotency-Key: {message[0]}", {"Idempotency-Key": message})
+            return Response(body, status=422)
         replay = Response(record.response_body, status=record.response_status)
         replay["Idempotent-Replayed"] = "true"
         return replay

@@ -57,7 +57,7 @@ def test_patch_updates_fields_and_validates_them(partner_client, channel):
     assert good.status_code == 200
     assert good.json()["email"] == "new@example.com" and good.json()["tier"] == "vip"
     assert bad.status_code == 400
-    assert "IANA" in bad.json()["time_zone"][0]
+    assert "IANA" in bad.json()["fields"]["time_zone"][0]
 
 
 def test_invalid_contact_fields_are_400_by_field(partner_client, channel):
@@ -76,7 +76,7 @@ def test_invalid_contact_fields_are_400_by_field(partner_client, channel):
 
     # then each field carries its own message and nothing is created
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["fields"]
     assert "language tag" in errors["language"][0]
     assert "country" in errors
     assert "email" in errors
@@ -92,8 +92,8 @@ def test_invalid_phone_message(partner_client, channel):
 
     # then the phone field explains the expected format
     assert response.status_code == 400
-    assert "not a valid phone number" in response.json()["phone"][0]
-    assert "+14155550123" in response.json()["phone"][0]
+    assert "not a valid phone number" in response.json()["fields"]["phone"][0]
+    assert "+14155550123" in response.json()["fields"]["phone"][0]
 
 
 def test_a_foreign_channel_is_400_without_revealing_it_exists(partner_client, foreign_channel):
@@ -103,8 +103,8 @@ def test_a_foreign_channel_is_400_without_revealing_it_exists(partner_client, fo
 
     # then both are 400 on sales_channel with the same wording
     assert foreign.status_code == missing.status_code == 400
-    assert foreign.json()["sales_channel"] == [f"'{foreign_channel.slug}' is not one of your sales channels."]
-    assert missing.json()["sales_channel"] == ["'no-such-shop' is not one of your sales channels."]
+    assert foreign.json()["fields"]["sales_channel"] == [f"'{foreign_channel.slug}' is not one of your sales channels."]
+    assert missing.json()["fields"]["sales_channel"] == ["'no-such-shop' is not one of your sales channels."]
     assert not CustomerIdentity.objects.exists()
 
 

@@ -31,7 +31,9 @@ def test_product_in_a_foreign_channel_is_400(partner_client, foreign_channel):
 
     # then it is refused on sales_channel
     assert response.status_code == 400
-    assert response.json()["sales_channel"] == [f"'{foreign_channel.slug}' is not one of your sales channels."]
+    assert response.json()["fields"]["sales_channel"] == [
+        f"'{foreign_channel.slug}' is not one of your sales channels."
+    ]
     assert not Product.objects.exists()
 
 
@@ -47,7 +49,7 @@ def test_partner_with_two_brands_must_name_the_channel(partner_factory, channel)
     )
 
     # then the first asks for the channel and the second lands in that channel's brand
-    assert vague.status_code == 400 and "sales_channel" in vague.json()
+    assert vague.status_code == 400 and "sales_channel" in vague.json()["fields"]
     assert named.status_code == 201 and named.json()["brand"] == other.brand.slug
 
 
@@ -102,10 +104,10 @@ def test_stock_validation(partner_client, channel, foreign_channel):
 
     # then each is a 400 on its field and no level changed
     assert both.status_code == neither.status_code == negative.status_code == foreign.status_code == 400
-    assert both.json()["delta"] == ["Give either on_hand (absolute) or delta, not both."]
-    assert neither.json()["on_hand"] == ["Give either on_hand (absolute) or delta."]
-    assert negative.json()["on_hand"] == ["Ensure this value is greater than or equal to 0."]
-    assert foreign.json()["sku"] == ["No product with SKU 'RIVAL-1' in your catalogue."]
+    assert both.json()["fields"]["delta"] == ["Give either on_hand (absolute) or delta, not both."]
+    assert neither.json()["fields"]["on_hand"] == ["Give either on_hand (absolute) or delta."]
+    assert negative.json()["fields"]["on_hand"] == ["Ensure this value is greater than or equal to 0."]
+    assert foreign.json()["fields"]["sku"] == ["No product with SKU 'RIVAL-1' in your catalogue."]
     assert not StockLevel.objects.exists()
 
 

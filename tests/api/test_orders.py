@@ -78,7 +78,7 @@ def test_same_idempotency_key_with_another_body_is_422(partner_client, order_pay
 
     # then the API refuses and creates nothing
     assert response.status_code == 422
-    assert "different request" in response.json()["Idempotency-Key"][0]
+    assert "different request" in response.json()["fields"]["Idempotency-Key"][0]
     assert list(Order.objects.values_list("external_id", flat=True)) == ["1001"]
 
 
@@ -108,7 +108,7 @@ def test_order_level_validation(partner_client, order_payload, change, field, me
 
     # then that field carries the message and nothing is created
     assert response.status_code == 400
-    assert response.json()[field] == [message]
+    assert response.json()["fields"][field] == [message]
     assert not Order.objects.exists() and not Customer.objects.exists()
 
 
@@ -119,8 +119,8 @@ def test_missing_lines_and_customer_are_required(partner_client, channel):
 
     # then both are reported
     assert response.status_code == 400
-    assert response.json()["lines"] == ["This field is required."]
-    assert response.json()["customer"] == ["This field is required."]
+    assert response.json()["fields"]["lines"] == ["This field is required."]
+    assert response.json()["fields"]["customer"] == ["This field is required."]
 
 
 def test_line_and_customer_errors_are_nested_by_field(partner_client, order_payload):
@@ -134,9 +134,9 @@ def test_line_and_customer_errors_are_nested_by_field(partner_client, order_payl
 
     # then the messages sit under the failing line's index and the customer's fields
     assert response.status_code == 400
-    errors = response.json()
-    assert errors["lines"] == {"1": {"quantity": ["Ensure this value is greater than or equal to 1."]}}
-    assert "language tag" in errors["customer"]["language"][0]
+    errors = response.json()["fields"]
+    assert errors["lines[1].quantity"] == ["Ensure this value is greater than or equal to 1."]
+    assert "language tag" in errors["customer.language"][0]
     assert not Order.objects.exists()
 
 
@@ -150,7 +150,7 @@ def test_bad_phone_is_reported_on_the_customer_phone(partner_client, order_paylo
 
     # then the message names the phone
     assert response.status_code == 400
-    assert "not a valid phone number" in response.json()["customer"]["phone"][0]
+    assert "not a valid phone number" in response.json()["fields"]["customer.phone"][0]
 
 
 def test_creating_in_a_foreign_channel_is_400(partner_client, order_payload, foreign_channel):
@@ -160,7 +160,9 @@ def test_creating_in_a_foreign_channel_is_400(partner_client, order_payload, for
 
     # then sales_channel is rejected like an unknown one
     assert response.status_code == 400
-    assert response.json()["sales_channel"] == [f"'{foreign_channel.slug}' is not one of your sales channels."]
+    assert response.json()["fields"]["sales_channel"] == [
+        f"'{foreign_channel.slug}' is not one of your sales channels."
+    ]
     assert not Order.objects.exists()
 
 
@@ -269,4 +271,4 @@ def test_unknown_status_is_400(partner_client, create_order):
 
     # then it is a 400 on status
     assert response.status_code == 400
-    assert response.json()["status"] == ['"teleported" is not a valid choice.']
+    assert response.json()["fields"]["status"] == ['"teleported" is not a valid choice.']

@@ -55,10 +55,10 @@ def test_return_validation(partner_client, create_order, foreign_channel):
 
     # then each is a 400 naming the field, and nothing is created
     assert too_many.status_code == 400
-    assert too_many.json()["lines"] == ["SKU SHOE-1: can return at most 2, asked for 3."]
-    assert no_lines.json()["lines"] == ["A return needs at least one line."]
-    assert foreign_order.json()["order"] == [f"No order with id {foreign.pk} in your sales channels."]
-    assert unknown_line.json()["lines"] == ["Line 999999 is not a line of order 1001."]
+    assert too_many.json()["fields"]["lines"] == ["SKU SHOE-1: can return at most 2, asked for 3."]
+    assert no_lines.json()["fields"]["lines"] == ["A return needs at least one line."]
+    assert foreign_order.json()["fields"]["order"] == [f"No order with id {foreign.pk} in your sales channels."]
+    assert unknown_line.json()["fields"]["lines"] == ["Line 999999 is not a line of order 1001."]
     assert not ReturnRequest.objects.exists()
 
 
@@ -116,8 +116,8 @@ def test_milestone_fields_are_checked(partner_client, create_order):
 
     # then the field is named and the return has not moved
     assert missing.status_code == 400
-    assert missing.json()["return_tracking_number"] == ["Required when moving to 'label_issued'."]
-    assert unexpected.json()["refund_amount"] == ["Not set when moving to 'label_issued'."]
+    assert missing.json()["fields"]["return_tracking_number"] == ["Required when moving to 'label_issued'."]
+    assert unexpected.json()["fields"]["refund_amount"] == ["Not set when moving to 'label_issued'."]
     assert ReturnRequest.objects.get().status == "approved"
 
 

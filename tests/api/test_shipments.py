@@ -116,13 +116,13 @@ def test_shipment_validation(partner_client, create_order, foreign_channel):
 
     # then each is a 400 on its field, and nothing is created
     assert bad_line.status_code == 400
-    assert bad_line.json()["lines"] == ["Line 999999 is not a line of order 1001."]
-    assert too_many.json()["lines"] == [f"Line {order['lines'][1]['id']} (SOCK-1): at most 1, got 5."]
-    assert negative.json()["lines"]["0"]["quantity"] == ["Ensure this value is greater than or equal to 1."]
+    assert bad_line.json()["fields"]["lines"] == ["Line 999999 is not a line of order 1001."]
+    assert too_many.json()["fields"]["lines"] == [f"Line {order['lines'][1]['id']} (SOCK-1): at most 1, got 5."]
+    assert negative.json()["fields"]["lines[0].quantity"] == ["Ensure this value is greater than or equal to 1."]
     assert foreign_order.status_code == 400
-    assert foreign_order.json()["order"] == [f"No order with id {foreign.pk} in your sales channels."]
-    assert missing.json()["carrier"] == ["This field is required."]
-    assert missing.json()["tracking_number"] == ["This field is required."]
+    assert foreign_order.json()["fields"]["order"] == [f"No order with id {foreign.pk} in your sales channels."]
+    assert missing.json()["fields"]["carrier"] == ["This field is required."]
+    assert missing.json()["fields"]["tracking_number"] == ["This field is required."]
     assert not Shipment.objects.exists()
 
 
@@ -138,7 +138,7 @@ def test_tracking_number_of_another_orders_shipment_is_400(partner_client, creat
 
     # then it is refused, not silently attached to the first order
     assert response.status_code == 400
-    assert "tracking_number" in response.json()
+    assert "tracking_number" in response.json()["fields"]
 
 
 def test_new_event_moves_the_shipment_and_a_duplicate_is_a_no_op(partner_client, create_order, shipment_signals):
@@ -311,8 +311,8 @@ def test_event_validation(partner_client, create_order):
 
     # then both fields are reported
     assert response.status_code == 400
-    assert response.json()["status"] == ['"lost_in_space" is not a valid choice.']
-    assert response.json()["occurred_at"] == ["This field is required."]
+    assert response.json()["fields"]["status"] == ['"lost_in_space" is not a valid choice.']
+    assert response.json()["fields"]["occurred_at"] == ["This field is required."]
 
 
 def test_shipment_filters_and_isolation(partner_client, create_order, foreign_channel):
