@@ -4,8 +4,11 @@ and parse it into ``AnymailTrackingEvent``s; the receiver here turns each into a
 (carrying the ``delivery_id`` we sent as metadata, and the ESP's event id, else a hash of the
 payload, to dedupe on) and sends it as ``receipt_received`` for the pipeline to apply.
 
-``webhook_urlpatterns()`` is anymail's URL list with one guard: an ESP whose only authentication
-is basic auth answers 403 while ``ANYMAIL_WEBHOOK_SECRET`` is unset (anymail would only warn)."""
+``webhook_urlpatterns()`` is anymail's tracking URLs (Waypost reads no inbound email) with two
+guards: only the configured ESPs answer (``EMAIL_PROVIDER`` and ``EMAIL_WEBHOOK_PROVIDERS``, e.g.
+the ESP being moved away from); every other ESP's URL is a 404. And an ESP whose only
+authentication is basic auth answers 403 while ``ANYMAIL_WEBHOOK_SECRET`` is unset (anymail
+would only warn)."""
 
 import functools
 import hashlib
@@ -13,11 +16,16 @@ import json
 
 from anymail.signals import tracking
 from anymail.utils import get_anymail_setting
+from django.conf import settings
 from django.http import HttpResponseForbidden
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 
 from channels import receipts as r
+from core.api.errors import error_response
+
+# anymail's URL names that differ from the ESP's backend name
+ESP_ALIASES = {"sendinblue": "brevo"}
 
 # anymail's normalised event types -> our receipt kinds
 KINDS = {
@@ -93,14 +101,40 @@ def _require_secret(view):
     return csrf_exempt(guarded)
 
 
+def configured_esps() -> set[str]:
+    """The ESPs whose tracking webhooks are answered."""
+    names = {settings.WAYPOST_PROVIDERS.get("email", ""), *getattr(settings, "EMAIL_WEBHOOK_PROVIDERS", [])}
+    return {ESP_ALIASES.get(name, name) for name in names if name}
+
+
+def _esp_of(url_name: str) -> str:
+    esp = url_name.removesuffix("_webhook").removesuffix("_tracking")
+    return ESP_ALIASES.get(esp, esp)
+
+
+def _only_if_configured(view, esp: str):
+    @functools.wraps(view)
+    def answered(request, *args, **kwargs):
+        if esp not in configured_esps():
+            return error_response(404, f"no email provider webhook here: {esp} is not configured")
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(answered)
+
+
 def webhook_urlpatterns() -> list:
-    """anymail's webhook URLs; those that rely on basic auth alone refuse posts without a secret."""
+    """anymail's tracking webhook URLs, each answered only while its ESP is configured; those that
+    rely on basic auth alone refuse posts without a secret."""
     from anymail import urls as anymail_urls
 
     patterns = []
     for pattern in anymail_urls.urlpatterns:
-        view_class = getattr(pattern.callback, "view_class", None)
+        if "inbound" in (pattern.name or ""):
+            continue
+        view = pattern.callback
+        view_class = getattr(view, "view_class", None)
         if view_class is not None and getattr(view_class, "warn_if_no_basic_auth", False):
-            pattern = URLPattern(pattern.pattern, _require_secret(pattern.callback), pattern.default_args, pattern.name)
-        patterns.append(pattern)
+            view = _require_secret(view)
+        view = _only_if_configured(view, _esp_of(pattern.name))
+        patterns.append(URLPattern(pattern.pattern, view, pattern.default_args, pattern.name))
     return patterns

@@ -7,7 +7,6 @@ change nothing; repeated ones are deduped by the provider's ids."""
 import datetime as dt
 import hashlib
 import hmac
-import json
 import time
 from decimal import Decimal, InvalidOperation
 
@@ -29,6 +28,8 @@ from channels.receipts import (
     inbound_received,
     receipt_received,
 )
+from core.api.errors import error_response
+from core.guard import RequestRefused, json_body
 
 VONAGE_DLR_KINDS = {
     "delivered": DELIVERED,
@@ -60,7 +61,7 @@ TWILIO_KINDS = {
 
 
 def _reject(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"error": reason}, status=status)
+    return error_response(status, reason, code="invalid_signature" if status in (401, 403) else None)
 
 
 def _decimal(value) -> Decimal | None:
@@ -116,8 +117,8 @@ def _vonage_params(request) -> dict | None:
         return request.GET.dict()
     if request.content_type == "application/json":
         try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
+            body = json_body(request) or {}
+        except RequestRefused:
             return None
         return {str(k): "" if v is None else str(v) for k, v in body.items()} if isinstance(body, dict) else None
     return request.POST.dict()
@@ -226,8 +227,8 @@ def _vonage_jwt_error(request) -> str:
 
 def _json_body(request) -> dict | None:
     try:
-        body = json.loads(request.body or b"")
-    except ValueError:
+        body = json_body(request)
+    except RequestRefused:
         return None
     return body if isinstance(body, dict) else None
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.guard.RequestGuardMiddleware",  # size, JSON depth and width, NUL bytes: 4xx before any view
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,6 +81,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The request guard's limits (core/guard.py); each refusal is a 4xx naming the limit.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+REQUEST_JSON_MAX_DEPTH = env.int("REQUEST_JSON_MAX_DEPTH", default=20)
+REQUEST_JSON_MAX_ITEMS = env.int("REQUEST_JSON_MAX_ITEMS", default=5000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -196,6 +203,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["partners.auth.IsPartner"],
     "DEFAULT_THROTTLE_CLASSES": ["partners.auth.PartnerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"partner": env.str("API_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.GuardedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -366,6 +378,9 @@ elif EMAIL_PROVIDER == "smtp":
     EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 else:
     EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+# ESPs whose tracking webhooks are answered besides EMAIL_PROVIDER's (e.g. the one being left);
+# every other /anymail/<esp>/tracking/ URL is a 404.
+EMAIL_WEBHOOK_PROVIDERS = env.list("EMAIL_WEBHOOK_PROVIDERS", default=[])
 # The mailto half of List-Unsubscribe; empty: the brand's support address.
 EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="")
 

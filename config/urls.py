@@ -41,3 +41,8 @@ urlpatterns = [
     path("anymail/", include((webhook_urlpatterns(), "anymail"))),  # email provider webhooks
     path("u/<str:token>/", unsubscribe_view, name="unsubscribe"),  # one-click unsubscribe (RFC 8058)
 ]
+
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
+handler500 = "config.error_pages.server_error"

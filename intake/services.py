@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import AuditAction
+from core.guard import without_nul
 from core.publishing import publish
 from core.transitions import InvalidTransition, audit, machine, transition_locked
 from customers.models import SalesChannel
@@ -100,6 +101,7 @@ def intake_record_receive(
     """Store one payload as received and queue its processing on commit. A repeat of a delivery
     the source already sent (same ``delivery_id``) is stored once: ``(first, False)``."""
     body = raw_body.decode("utf-8", errors="replace") if isinstance(raw_body, bytes) else raw_body
+    payload = without_nul(payload)  # the raw body keeps them
     if delivery_id:
         existing = IntakeRecord.objects.filter(source=source, delivery_id=delivery_id).first()
         if existing:

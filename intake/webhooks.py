@@ -7,12 +7,12 @@ processing happens in a Celery task queued on commit, so a seasonal spike is que
 - ``POST /webhooks/carriers/<carrier>/``        the carrier adapter's signature header
 """
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.api.errors import error_response
+from core.guard import RequestRefused, json_body, keeps_raw_body
 from customers.models import SalesChannel
 from intake.carriers import get_adapter as carrier_adapter
 from intake.models import CarrierAccount, ChannelIntakeSettings
@@ -29,21 +29,21 @@ def _headers(request, adapter_headers) -> dict:
 
 def _json_body(request):
     try:
-        return json.loads(request.body or b"null"), None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None, JsonResponse({"error": "the body is not JSON"}, status=400)
+        return json_body(request), None
+    except RequestRefused as refused:
+        return None, refused.response()
 
 
 def _channel_webhook(request, *, kind: str, channel_slug: str):
     channel = SalesChannel.objects.filter(slug=channel_slug, kind=kind, is_active=True).first()
     if channel is None:
-        return JsonResponse({"error": f"no active {kind} channel '{channel_slug}'"}, status=404)
+        return error_response(404, f"no active {kind} channel '{channel_slug}'")
     adapter = get_adapter(kind)
     secret = (
         ChannelIntakeSettings.objects.filter(sales_channel=channel).values_list("webhook_secret", flat=True).first()
     )
     if not adapter.verify(body=request.body, headers=request.headers, secret=secret or ""):
-        return JsonResponse({"error": "invalid signature"}, status=401)
+        return error_response(401, "invalid signature", code="invalid_signature")
     topic = adapter.topic(request.headers)
     if topic not in adapter.topics:
         # A verified topic we do not use (or WooCommerce's creation ping): acknowledged, not stored.
@@ -72,26 +72,29 @@ def _channel_webhook(request, *, kind: str, channel_slug: str):
 
 
 @csrf_exempt
+@keeps_raw_body
 @require_POST
 def shopify_webhook(request, channel_slug):
     return _channel_webhook(request, kind="shopify", channel_slug=channel_slug)
 
 
 @csrf_exempt
+@keeps_raw_body
 @require_POST
 def woocommerce_webhook(request, channel_slug):
     return _channel_webhook(request, kind="woocommerce", channel_slug=channel_slug)
 
 
 @csrf_exempt
+@keeps_raw_body
 @require_POST
 def carrier_webhook(request, carrier):
     account = CarrierAccount.objects.filter(carrier=carrier).first()
     if account is None:
-        return JsonResponse({"error": f"unknown carrier '{carrier}'"}, status=404)
+        return error_response(404, f"unknown carrier '{carrier}'")
     adapter = carrier_adapter(account.adapter)
     if not adapter.verify(body=request.body, headers=request.headers, secret=account.webhook_secret):
-        return JsonResponse({"error": "invalid signature"}, status=401)
+        return error_response(401, "invalid signature", code="invalid_signature")
     payload, error = _json_body(request)
     if error:
         return error

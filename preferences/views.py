@@ -6,7 +6,6 @@ A tampered or expired link gets a 400 page with no customer data, offering to se
 to the address already on file (never to one typed in).
 """
 
-import json
 import re
 
 from babel import Locale, UnknownLocaleError
@@ -19,6 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.api.errors import error_response
+from core.guard import RequestRefused, json_body
 from preferences.forms import CATEGORY_LABELS, CHANNEL_LABELS, TYPE_LABELS, PreferenceCenterForm, center_types
 from preferences.links import (
     customer_for_expired_token,
@@ -266,15 +267,16 @@ def push_subscribe(request, token: str):
     """Store the browser's Web Push subscription (JSON ``PushSubscription.toJSON()``)."""
     customer = customer_for_token(token)
     if customer is None:
-        return JsonResponse({"error": "invalid or expired link"}, status=400)
+        return error_response(400, "invalid or expired link", code="invalid_link")
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_body(request) or {}
         endpoint, keys = body["endpoint"], body["keys"]
         p256dh, auth = keys["p256dh"], keys["auth"]
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "expected a PushSubscription: endpoint and keys.p256dh, keys.auth"}, status=400)
+    except (RequestRefused, KeyError, TypeError):
+        message = "expected a PushSubscription: endpoint and keys.p256dh, keys.auth"
+        return error_response(400, message, fields={"body": [message]})
     if not (isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")) and len(endpoint) <= 1000):
-        return JsonResponse({"error": "endpoint must be an http(s) URL"}, status=400)
+        return error_response(400, "endpoint: must be an http(s) URL", fields={"endpoint": ["must be an http(s) URL"]})
     sub = push_subscription_save(
         customer=customer,
         endpoint=endpoint,

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.transitions import InvalidTransition
 
@@ -72,6 +71,8 @@ def error_response(status_code: int, detail: str, *, code: str | None = None, fi
 
 
 def exception_handler(exc, context):
+    from rest_framework.views import exception_handler as drf_exception_handler  # DRF's views import our parser
+
     if isinstance(exc, InvalidTransition):
         body = error_body(
             "invalid_transition", str(exc), current=exc.current, requested=exc.target, allowed=exc.allowed
