@@ -5,6 +5,7 @@ promises: bounded dates and date-times, wall-clock times as ``HH:MM``, links tha
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -72,8 +73,15 @@ class OptionalURLField(serializers.URLField):
 
 class ItemsListSerializer(serializers.ListSerializer):
     """A list of nested items whose own errors (too few, too many, not a list) are said on the
-    list's path (``lines``), not under ``lines.non_field_errors``. Set it as the item
-    serializer's ``Meta.list_serializer_class``."""
+    list's path (``lines``), not under ``lines.non_field_errors``, and whose length bounds the
+    schema shows (``minItems``, ``maxItems``). Set it as the item serializer's
+    ``Meta.list_serializer_class``."""
+
+    def get_validators(self):
+        # Already enforced by ``to_internal_value``; as validators the schema carries them.
+        bounds = [MinLengthValidator(self.min_length)] if self.min_length is not None else []
+        bounds += [MaxLengthValidator(self.max_length)] if self.max_length is not None else []
+        return [*super().get_validators(), *bounds]
 
     def to_internal_value(self, data):
         try:

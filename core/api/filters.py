@@ -4,7 +4,6 @@ naming the parameter, not a database error) and an id filter within the id colum
 
 import django_filters
 from django import forms
-from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
 
 from core.bounds import BIGINT_MAX, validate_moment, validate_utc_offset
@@ -13,14 +12,12 @@ from core.bounds import BIGINT_MAX, validate_moment, validate_utc_offset
 class BoundedIsoDateTimeField(IsoDateTimeField):
     default_error_messages = {"invalid": "Enter an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z."}
 
-    def strptime(self, value, format):
-        if format == self.ISO_8601:
-            parsed = parse_datetime(str(value))
-            if parsed is None:
-                raise ValueError(value)
-            validate_utc_offset(parsed)
-            validate_moment(parsed)
-        return super().strptime(value, format)
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None:
+            validate_utc_offset(moment)
+            validate_moment(moment)
+        return moment
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):
