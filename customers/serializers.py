@@ -22,7 +22,7 @@ def _django_to_drf(func, value):
     try:
         return func(value)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages) from exc
+        raise serializers.ValidationError(exc.messages, code=getattr(exc, "code", None)) from exc
 
 
 class _CodeField(serializers.ChoiceField):
@@ -75,7 +75,7 @@ class AddressSerializer(serializers.Serializer):
             unknown = sorted(str(key) for key in data if key not in self.fields)
             if unknown:
                 message = f"Not a part of an address; use {', '.join(self.fields)}."
-                raise serializers.ValidationError({key: [message] for key in unknown})
+                raise serializers.ValidationError({key: [message] for key in unknown}, code="unknown_part")
             # A part sent as null is a part left out, as shops send them.
             data = {key: value for key, value in data.items() if value is not None}
         values = super().to_internal_value(data)
