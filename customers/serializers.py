@@ -4,6 +4,7 @@ input is a 400 on the right field. Used wherever a customer, an address, a count
 comes in (the customers, orders and products APIs)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -80,6 +81,15 @@ class AddressSerializer(serializers.Serializer):
             data = {key: value for key, value in data.items() if value is not None}
         values = super().to_internal_value(data)
         return {key: value for key, value in values.items() if value != ""}
+
+
+class AddressSchema(OpenApiSerializerExtension):
+    """The schema says what ``AddressSerializer`` does: no part beyond the listed ones."""
+
+    target_class = AddressSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {**super().map_serializer(auto_schema, direction), "additionalProperties": False}
 
 
 class ContactFieldsSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ naming the parameter, not a database error) and an id filter within the id colum
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from core.bounds import BIGINT_MAX, validate_moment, validate_utc_offset
 
@@ -26,6 +27,7 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number from 1 to the id column's maximum."""
 

@@ -496,6 +496,9 @@ def test_the_schema_carries_the_bounds(client, db):
     assert components["OrderLineInputRequest"]["properties"]["quantity"]["maximum"] == MAX_LINE_QUANTITY
     address = components["AddressRequest"]["properties"]
     assert set(address) == set(FULL_ADDRESS) and address["line1"]["maxLength"] == 200
+    assert components["AddressRequest"]["additionalProperties"] is False
+    filters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/orders/"]["get"]["parameters"]}
+    assert filters["customer"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
     currency = components[order_in["currency"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]]
     assert "JPY" in currency["enum"] and "ZZZ" not in currency["enum"]
     quiet = components["QuietHoursRequest"]["properties"]["start"]
