@@ -18,10 +18,10 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         raw = request.query_params.get(name)
         if raw is None:
             return None
-        text = raw.strip()
-        if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        text = raw.strip().lstrip("0") or ("0" if raw.strip() else "")
+        if not (text.isascii() and text.isdigit()) or int(text[:19]) < minimum:
             raise ValidationError({name: [rule]}, code="invalid")
-        value = int(text)
+        value = int(text) if len(text) <= 18 else 10**18  # past any bound; never a 5,000-digit int
         if maximum is not None and value > maximum:
             raise ValidationError({name: [rule]}, code="max_value")
         return value

@@ -370,6 +370,8 @@ def products(channel):
         ("offset=x", "offset"),
         ("offset=99999999999999999999", "offset"),
         ("offset=1000001", "offset"),
+        ("offset=" + "9" * 5000, "offset"),
+        ("limit=", "limit"),
     ],
 )
 def test_a_bad_limit_or_offset_is_a_400_naming_it(partner_client, url, query, param):
@@ -386,6 +388,7 @@ def test_a_huge_limit_gives_the_largest_page(partner_client, products):
     response = partner_client.get("/api/v1/products/?limit=99999999999999999999")
 
     # then one page of 200 comes back, and the next link says 200
+    assert partner_client.get("/api/v1/products/?limit=" + "9" * 5000).status_code == 200
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 201 and len(body["results"]) == 200
