@@ -507,3 +507,24 @@ def test_the_schema_carries_the_bounds(client, db):
     quiet = components["QuietHoursRequest"]["properties"]["start"]
     assert quiet["pattern"] and "format" not in quiet
     assert components["Product"]["properties"]["image_url"].get("nullable") is True
+
+
+def test_ids_beyond_the_id_column_are_not_found_or_refused(partner_client, create_order):
+    # given an order
+    create_order()
+    huge = 2**64
+
+    # when an order, a shipment's order and a return's order are named by an id past any id
+    read = partner_client.get(f"{ORDERS}{huge}/")
+    shipment = partner_client.post(
+        "/api/v1/shipments/", {"order": huge, "carrier": "ups", "tracking_number": "1Z1"}, format="json"
+    )
+    ret = partner_client.post(
+        "/api/v1/returns/", {"order": huge, "reason": "x", "lines": [{"line_id": 1, "quantity": 1}]}, format="json"
+    )
+
+    # then it is not found, or refused on that field; nothing is written
+    assert read.status_code == 404
+    refused(shipment, "order")
+    refused(ret, "order")
+    assert Shipment.objects.count() == 0 and ReturnRequest.objects.count() == 0
