@@ -65,6 +65,15 @@ def validate_moment(value: dt.datetime, *, past: bool = False, now: dt.datetime 
     return value
 
 
+def in_bounds(value: dt.datetime | None, *, past: bool = False) -> bool:
+    """Whether a date-time (``None`` is) passes ``validate_moment``: for sources whose bad
+    values are skipped, not refused (a carrier's batch of scans)."""
+    try:
+        return value is None or bool(validate_moment(value, past=past))
+    except ValidationError:
+        return False
+
+
 def _offset(offset: dt.timedelta) -> str:
     sign = "-" if offset < dt.timedelta(0) else "+"
     minutes = int(abs(offset).total_seconds()) // 60

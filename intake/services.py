@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import AuditAction
-from core.bounds import validate_moment
+from core.bounds import in_bounds
 from core.publishing import publish
 from core.transitions import InvalidTransition, audit, machine, transition_locked
 from customers.models import SalesChannel
@@ -349,7 +349,7 @@ def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
     (dedupe, late and not-allowed events stored unapplied, ETA slips). An event whose times are
     out of bounds (``core.bounds``: before 2000, a scan more than a day ahead) changes nothing."""
     status = carrier_status_for(keys=mapping_keys, code=event.code)
-    if not status or not _times_in_bounds(event):
+    if not status or not in_bounds(event.occurred_at, past=True) or not in_bounds(event.estimated_delivery):
         return Applied("ignored")
     raw = event.raw if isinstance(event.raw, dict) else {"raw": event.raw}
     recorded = shipment_event_record(
@@ -368,23 +368,6 @@ def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
         return Applied("duplicate", recorded.event)
     outcome = "applied" if recorded.event.applied else "stored"
     return Applied(outcome, recorded.event, recorded.delayed)
-
-
-def _times_in_bounds(event) -> bool:
-    try:
-        validate_moment(event.occurred_at, past=True)
-        if event.estimated_delivery is not None:
-            validate_moment(event.estimated_delivery)
-    except ValidationError:
-        log.warning(
-            "carrier event %s for %s ignored: times out of bounds (%s, eta %s)",
-            event.code,
-            event.tracking_number,
-            event.occurred_at,
-            event.estimated_delivery,
-        )
-        return False
-    return True
 
 
 def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> dict[str, int]:
