@@ -1,19 +1,95 @@
 """The customer's contact fields as the partner API reads them, validated with the same rules the
-services apply (E.164 phones, BCP 47 languages, IANA zones): bad input is a 400 on the right
-field. Used wherever a customer comes in (the customers and orders APIs)."""
+services apply (E.164 phones, BCP 47 languages, IANA zones, ISO countries and currencies): bad
+input is a 400 on the right field. Used wherever a customer, an address, a country or a currency
+comes in (the customers, orders and products APIs)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from customers.models import Customer
-from customers.validators import normalize_phone, validate_country, validate_language, validate_time_zone
+from customers.validators import (
+    known_countries,
+    known_currencies,
+    normalize_phone,
+    validate_country,
+    validate_currency,
+    validate_language,
+    validate_time_zone,
+)
 
 
 def _django_to_drf(func, value):
     try:
         return func(value)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages) from exc
+        raise serializers.ValidationError(exc.messages, code=getattr(exc, "code", None)) from exc
+
+
+class _CodeField(serializers.ChoiceField):
+    """One code of a standard list, taken in any case and stored upper-case; the schema lists them."""
+
+    codes: frozenset[str] = frozenset()
+    check = staticmethod(lambda value: value)
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=sorted(self.codes), **kwargs)
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return _django_to_drf(self.check, data)
+
+
+class CountryField(_CodeField):
+    """An ISO 3166-1 alpha-2 country code (``MX``, ``JP``), from babel's CLDR data."""
+
+    codes = known_countries()
+    check = staticmethod(validate_country)
+
+
+class CurrencyField(_CodeField):
+    """An ISO 4217 code of a currency in use (``USD``, ``JPY``), from babel's CLDR data."""
+
+    codes = known_currencies()
+    check = staticmethod(validate_currency)
+
+
+class AddressSerializer(serializers.Serializer):
+    """A postal address in one shape wherever it comes from (the partner API, shop webhooks,
+    marketplace reports). Every part is optional; a key not listed here is refused."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    region = serializers.CharField(max_length=120, required=False, allow_blank=True, help_text="State or province")
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = CountryField(required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                message = f"Not a part of an address; use {', '.join(self.fields)}."
+                raise serializers.ValidationError({key: [message] for key in unknown}, code="unknown_part")
+            # A part sent as null is a part left out, as shops send them.
+            data = {key: value for key, value in data.items() if value is not None}
+        values = super().to_internal_value(data)
+        return {key: value for key, value in values.items() if value != ""}
+
+
+class AddressSchema(OpenApiSerializerExtension):
+    """The schema says what ``AddressSerializer`` does: no part beyond the listed ones."""
+
+    target_class = AddressSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {**super().map_serializer(auto_schema, direction), "additionalProperties": False}
 
 
 class ContactFieldsSerializer(serializers.Serializer):
@@ -29,16 +105,13 @@ class ContactFieldsSerializer(serializers.Serializer):
     )
     language = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="BCP 47, e.g. es-MX")
     time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA, e.g. America/Mexico_City")
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2")
+    country = CountryField(required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2")
 
     def validate_language(self, value):
         return _django_to_drf(validate_language, value) if value else value
 
     def validate_time_zone(self, value):
         return _django_to_drf(validate_time_zone, value)
-
-    def validate_country(self, value):
-        return _django_to_drf(validate_country, value)
 
     def validate(self, attrs):
         if attrs.get("phone"):

@@ -1,10 +1,15 @@
-"""Validation and normalisation of contact data: E.164 phones, BCP 47 languages, IANA zones."""
+"""Validation and normalisation of contact data: E.164 phones, BCP 47 languages, IANA zones,
+ISO 3166-1 countries and ISO 4217 currencies (both from the CLDR data babel ships, not a hand
+list)."""
 
+import datetime as dt
 import functools
 import zoneinfo
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.numbers import get_territory_currencies
 from django.core.exceptions import ValidationError
 
 
@@ -58,8 +63,45 @@ def validate_time_zone(name: str) -> str:
     return name
 
 
+@functools.cache
+def known_countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of countries and territories in CLDR: two letters, with
+    their own languages and currencies; not regions or groupings (``001``, ``150``, ``EU``,
+    ``UN``), pseudo-regions (``XA``, ``XB``), ``ZZ`` (unknown) or codes CLDR retired (``YU``).
+    ``XK`` (Kosovo) and the exceptionally reserved codes (``AC``, ``IC``, ``TA``) are in, as the
+    shop platforms use them."""
+    languages, currencies = get_global("territory_languages"), get_global("territory_currencies")
+    retired = get_global("territory_aliases")
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in retired and languages.get(code) and code in currencies
+    )
+
+
+@functools.cache
+def known_currencies() -> frozenset[str]:
+    """The ISO 4217 codes of the currencies that are legal tender somewhere today (not ``XXX``,
+    ``XTS``, precious metals or retired ones like ``DEM``), read once per process."""
+    today = dt.date.today()
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, start_date=today, tender=True)
+    )
+
+
 def validate_country(code: str) -> str:
-    code = (code or "").upper()
-    if code and code not in Locale("en").territories or (code and len(code) != 2):
-        raise ValidationError(f"'{code}' is not an ISO 3166-1 alpha-2 country code (e.g. 'US').")
-    return code
+    """Return ``code`` upper-cased ("" stays ""); raise if it is not a country's ISO code."""
+    upper = (code or "").strip().upper()
+    if upper and upper not in known_countries():
+        raise ValidationError(f"'{code}' is not an ISO 3166-1 alpha-2 country code (e.g. US, MX).", code="iso_3166_1")
+    return upper
+
+
+def validate_currency(code: str) -> str:
+    """Return ``code`` upper-cased; raise if it is not a currency in use (ISO 4217)."""
+    upper = (code or "").strip().upper()
+    if upper not in known_currencies():
+        raise ValidationError(f"'{code}' is not an ISO 4217 currency code in use (e.g. USD, JPY).", code="iso_4217")
+    return upper

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import AuditAction
+from core.bounds import in_bounds
 from core.guard import without_nul
 from core.publishing import publish
 from core.transitions import InvalidTransition, audit, machine, transition_locked
@@ -347,9 +348,10 @@ class Applied:
 def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str], actor: str) -> Applied:
     """Take in one carrier event for ``shipment``: its code maps (per carrier, editable in the
     admin) to a status, unmapped codes change nothing; ``shipment_event_record`` does the rest
-    (dedupe, late and not-allowed events stored unapplied, ETA slips)."""
+    (dedupe, late and not-allowed events stored unapplied, ETA slips). An event whose times are
+    out of bounds (``core.bounds``: before 2000, a scan more than a day ahead) changes nothing."""
     status = carrier_status_for(keys=mapping_keys, code=event.code)
-    if not status:
+    if not status or not in_bounds(event.occurred_at, past=True) or not in_bounds(event.estimated_delivery):
         return Applied("ignored")
     raw = event.raw if isinstance(event.raw, dict) else {"raw": event.raw}
     recorded = shipment_event_record(

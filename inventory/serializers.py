@@ -3,6 +3,9 @@ and an absolute or delta stock update with the thresholds it crossed."""
 
 from rest_framework import serializers
 
+from core.api.fields import DayField, OptionalURLField
+from core.bounds import MAX_STOCK
+from customers.serializers import CurrencyField
 from inventory.models import Product, StockLevel, StockThreshold
 from partners.fields import PartnerChannelField
 
@@ -11,6 +14,7 @@ CHANNEL_HELP = "Slug of one of your channels; picks the brand. Optional when all
 
 class ProductSerializer(serializers.ModelSerializer):
     brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    image_url = OptionalURLField()
 
     class Meta:
         model = Product
@@ -23,16 +27,8 @@ class ProductCreateSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$",
-        required=False,
-        default="USD",
-        error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."},
-    )
+    currency = CurrencyField(required=False, default="USD", help_text="ISO 4217")
     image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-
-    def validate_currency(self, value):
-        return value.upper()
 
 
 class StockLevelSerializer(serializers.ModelSerializer):
@@ -74,11 +70,16 @@ class StockLevelUpdateSerializer(serializers.Serializer):
 
     sales_channel = PartnerChannelField(required=False, help_text=CHANNEL_HELP)
     sku = serializers.CharField(max_length=64)
-    on_hand = serializers.IntegerField(min_value=0, required=False)
-    delta = serializers.IntegerField(required=False, help_text="Added to on hand; negative for a decrement")
-    reserved = serializers.IntegerField(min_value=0, required=False)
-    low_stock_threshold = serializers.IntegerField(min_value=0, required=False)
-    restock_eta = serializers.DateField(required=False, allow_null=True)
+    on_hand = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+    delta = serializers.IntegerField(
+        min_value=-MAX_STOCK,
+        max_value=MAX_STOCK,
+        required=False,
+        help_text="Added to on hand; negative for a decrement",
+    )
+    reserved = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+    low_stock_threshold = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+    restock_eta = DayField(required=False, allow_null=True)
 
     def validate(self, attrs):
         if "on_hand" in attrs and "delta" in attrs:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import AuditAction
+from core.bounds import MAX_STOCK
 from core.transitions import audit
 from inventory.models import Product, StockLevel, StockThreshold
 from inventory.signals import stock_level_changed
@@ -64,6 +65,8 @@ def stock_level_update(
         if delta is not None:
             level.on_hand += delta
             fields.append("on_hand")
+            if abs(level.on_hand) > MAX_STOCK:
+                raise ValidationError({"delta": [f"On hand would be {level.on_hand}: at most {MAX_STOCK} either way."]})
         if reserved is not None:
             level.reserved = reserved
             fields.append("reserved")

@@ -4,6 +4,7 @@ when, and why something was not sent; scoped to the partner's sales channels."""
 import django_filters
 from rest_framework import mixins, viewsets
 
+from core.api.filters import IdFilter
 from notifications.models import Notification
 from notifications.selectors import notifications_for_partner
 from notifications.serializers import NotificationSerializer
@@ -11,9 +12,9 @@ from partners.auth import PartnerScopedMixin
 
 
 class NotificationFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id")
-    order = django_filters.NumberFilter(field_name="order_id", help_text="Order id")
-    return_request = django_filters.NumberFilter(field_name="return_request_id", help_text="Return id")
+    customer = IdFilter(field_name="customer_id", help_text="Customer id")
+    order = IdFilter(field_name="order_id", help_text="Order id")
+    return_request = IdFilter(field_name="return_request_id", help_text="Return id")
     type = django_filters.CharFilter(
         field_name="notification_type__key", help_text="Notification type key, e.g. shipment_delivered"
     )

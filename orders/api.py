@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api.filters import IdFilter, MomentFilter
 from orders.models import Order, Shipment, ShipmentEvent, ShipmentLine
 from orders.selectors import orders_for_channels, shipments_for_channels
 from orders.serializers import (
@@ -49,10 +50,10 @@ def _created_or_ok(created: bool) -> int:
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
     sales_channel = django_filters.CharFilter(field_name="sales_channel__slug", help_text="Channel slug")
-    customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id")
+    customer = IdFilter(field_name="customer_id", help_text="Customer id")
     external_id = django_filters.CharFilter()
-    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    placed_after = MomentFilter(field_name="placed_at", lookup_expr="gte")
+    placed_before = MomentFilter(field_name="placed_at", lookup_expr="lt")
 
     class Meta:
         model = Order
@@ -129,7 +130,7 @@ class ShipmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Shipment.Status.choices)
     carrier = django_filters.CharFilter(lookup_expr="iexact")
     tracking_number = django_filters.CharFilter()
-    order = django_filters.NumberFilter(field_name="order_id", help_text="Order id")
+    order = IdFilter(field_name="order_id", help_text="Order id")
 
     class Meta:
         model = Shipment

@@ -1,10 +1,13 @@
 """Partner API shapes for orders, their lines and shipments, and carrier events: what a partner
 sends (validated field by field) and what it gets back."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.serializers import ContactFieldsSerializer
+from core.api.fields import ItemsListSerializer, MomentField, OptionalURLField
+from core.bounds import BIGINT_MAX, MAX_LINE_QUANTITY
+from customers.serializers import AddressSerializer, ContactFieldsSerializer, CurrencyField
 from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
 from partners.fields import PartnerChannelField, PartnerScopedPrimaryKeyField
 
@@ -34,6 +37,8 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
 
 
 class ShipmentSummarySerializer(serializers.ModelSerializer):
+    tracking_url = OptionalURLField()
+
     class Meta:
         model = Shipment
         fields = [
@@ -52,6 +57,7 @@ class OrderSerializer(serializers.ModelSerializer):
     sales_channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     lines = OrderLineSerializer(many=True, read_only=True)
     shipments = ShipmentSummarySerializer(many=True, read_only=True)
+    shipping_address = AddressSerializer(read_only=True)
 
     class Meta:
         model = Order
@@ -115,6 +121,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
     order_external_id = serializers.CharField(source="order.external_id", read_only=True)
     lines = ShipmentLineSerializer(source="shipmentline_set", many=True, read_only=True)
     events = ShipmentEventSerializer(many=True, read_only=True)
+    tracking_url = OptionalURLField()
 
     class Meta:
         model = Shipment
@@ -145,34 +152,35 @@ class OrderCustomerSerializer(ContactFieldsSerializer):
 class OrderLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     backordered = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        list_serializer_class = ItemsListSerializer
 
 
 class OrderCreateSerializer(serializers.Serializer):
     sales_channel = PartnerChannelField(help_text="Slug of one of your sales channels")
     external_id = serializers.CharField(max_length=120, help_text="The order number in that channel")
     customer = OrderCustomerSerializer(help_text="Upserted by its external id in the same channel")
-    lines = OrderLineInputSerializer(many=True, help_text="At least one")
-    placed_at = serializers.DateTimeField(required=False)
-    currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$",
-        required=False,
-        default="USD",
-        error_messages={"invalid": "Use a three-letter ISO 4217 code, e.g. USD."},
+    lines = OrderLineInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=settings.ORDER_MAX_LINES,
+        error_messages={
+            "min_length": "An order needs at least one line.",
+            "max_length": "An order has at most {max_length} lines.",
+        },
+        help_text=f"At least one, at most {settings.ORDER_MAX_LINES}",
     )
+    placed_at = MomentField(past=True, required=False)
+    currency = CurrencyField(required=False, default="USD", help_text="ISO 4217")
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
-    shipping_address = serializers.DictField(required=False)
-
-    def validate_lines(self, value):
-        # Not ``allow_empty=False``: DRF would nest that message under ``non_field_errors``.
-        if not value:
-            raise serializers.ValidationError("An order needs at least one line.")
-        return value
+    shipping_address = AddressSerializer(required=False)
 
 
 class OrderTransitionSerializer(serializers.Serializer):
@@ -181,8 +189,11 @@ class OrderTransitionSerializer(serializers.Serializer):
 
 
 class ShipmentLineInputSerializer(serializers.Serializer):
-    line_id = serializers.IntegerField()
-    quantity = serializers.IntegerField(min_value=1)
+    line_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    class Meta:
+        list_serializer_class = ItemsListSerializer
 
 
 class ShipmentCreateSerializer(serializers.Serializer):
@@ -191,11 +202,17 @@ class ShipmentCreateSerializer(serializers.Serializer):
     carrier = serializers.CharField(max_length=40)
     tracking_number = serializers.CharField(max_length=80)
     tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    estimated_delivery = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    estimated_delivery = MomentField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(
         choices=Shipment.Status.choices, required=False, default=Shipment.Status.LABEL_CREATED
     )
-    lines = ShipmentLineInputSerializer(many=True, required=False, help_text="Omit to ship the whole order")
+    lines = ShipmentLineInputSerializer(
+        many=True,
+        required=False,
+        max_length=settings.ORDER_MAX_LINES,
+        error_messages={"max_length": "A shipment has at most {max_length} lines."},
+        help_text="Omit to ship the whole order",
+    )
 
     def _order(self, attrs):
         return attrs.get("order") or self.context["order"]
@@ -228,9 +245,9 @@ class ShipmentCreateWithOrderSerializer(ShipmentCreateSerializer):
 
 class ShipmentEventInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Shipment.Status.choices)
-    occurred_at = serializers.DateTimeField(help_text="The carrier's timestamp of the scan")
+    occurred_at = MomentField(past=True, help_text="The carrier's timestamp of the scan")
     carrier_code = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    estimated_delivery = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    estimated_delivery = MomentField(required=False, allow_null=True, default=None)
     raw = serializers.DictField(required=False, default=dict)

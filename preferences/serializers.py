@@ -4,6 +4,7 @@ apply (E.164 phones, BCP 47 languages, IANA zones), so bad input is a 400 on the
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import HourMinuteField, MomentField
 from customers.models import Customer
 from customers.serializers import ContactFieldsSerializer, _django_to_drf
 from customers.validators import validate_language, validate_time_zone
@@ -15,12 +16,12 @@ class CustomerUpsertSerializer(ContactFieldsSerializer):
     sales_channel = PartnerChannelField(help_text="Slug of one of your sales channels")
     external_id = serializers.CharField(max_length=120, help_text="The customer's id in that channel")
     tier = serializers.ChoiceField(choices=Customer._meta.get_field("tier").choices, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
 
 
 class CustomerUpdateSerializer(ContactFieldsSerializer):
     tier = serializers.ChoiceField(choices=Customer._meta.get_field("tier").choices, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
 
 
 class CustomerIdentitySerializer(serializers.Serializer):
@@ -67,8 +68,8 @@ CHANNEL_CHOICES = ["email", "sms", "whatsapp", "push"]
 
 class QuietHoursSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
-    start = serializers.TimeField(required=False, format="%H:%M")
-    end = serializers.TimeField(required=False, format="%H:%M")
+    start = HourMinuteField(required=False)
+    end = HourMinuteField(required=False)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False)
 
 
@@ -133,4 +134,4 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class AppPresenceSerializer(serializers.Serializer):
-    seen_at = serializers.DateTimeField(required=False, help_text="When the app saw the device; default now")
+    seen_at = MomentField(past=True, required=False, help_text="When the app saw the device; default now")

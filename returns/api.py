@@ -7,6 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.filters import IdFilter
 from partners.auth import PartnerScopedMixin
 from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 from returns.models import ReturnRequest
@@ -18,7 +19,7 @@ CONFLICT = OpenApiResponse(description="Not allowed from the current status; the
 
 class ReturnFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReturnRequest.Status.choices)
-    order = django_filters.NumberFilter(field_name="order_id", help_text="Order id")
+    order = IdFilter(field_name="order_id", help_text="Order id")
     external_id = django_filters.CharFilter()
     code = django_filters.CharFilter(lookup_expr="iexact")
 

@@ -1,8 +1,11 @@
 """Partner API shapes for returns: opening one for an order's lines, moving it through its
 milestones (with the fields each milestone carries), and the return as read back."""
 
+from django.conf import settings
 from rest_framework import serializers
 
+from core.api.fields import ItemsListSerializer, OptionalURLField
+from core.bounds import BIGINT_MAX, MAX_LINE_QUANTITY
 from orders.models import Order
 from partners.fields import PartnerScopedPrimaryKeyField
 from returns.models import ReturnLine, ReturnRequest
@@ -25,6 +28,7 @@ class ReturnLineSerializer(serializers.ModelSerializer):
 class ReturnSerializer(serializers.ModelSerializer):
     order_external_id = serializers.CharField(source="order.external_id", read_only=True)
     lines = ReturnLineSerializer(many=True, read_only=True)
+    label_url = OptionalURLField()
 
     class Meta:
         model = ReturnRequest
@@ -52,13 +56,25 @@ class ReturnSerializer(serializers.ModelSerializer):
 
 
 class ReturnLineInputSerializer(serializers.Serializer):
-    line_id = serializers.IntegerField()
-    quantity = serializers.IntegerField(min_value=1)
+    line_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    class Meta:
+        list_serializer_class = ItemsListSerializer
 
 
 class ReturnCreateSerializer(serializers.Serializer):
     order = PartnerScopedPrimaryKeyField(scope=_partner_orders, queryset=Order.objects.all())
-    lines = ReturnLineInputSerializer(many=True, help_text="At least one")
+    lines = ReturnLineInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=settings.ORDER_MAX_LINES,
+        error_messages={
+            "min_length": "A return needs at least one line.",
+            "max_length": "A return has at most {max_length} lines.",
+        },
+        help_text="At least one",
+    )
     reason = serializers.CharField(max_length=300)
     external_id = serializers.CharField(
         max_length=120,
@@ -70,12 +86,6 @@ class ReturnCreateSerializer(serializers.Serializer):
     refund_estimate = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
-
-    def validate_lines(self, value):
-        # Not ``allow_empty=False``: DRF would nest that message under ``non_field_errors``.
-        if not value:
-            raise serializers.ValidationError("A return needs at least one line.")
-        return value
 
     def validate(self, attrs):
         order = attrs["order"]

@@ -10,6 +10,10 @@ Choices made here (and why):
   must have one; web shops get a warning without one (digital goods exist).
 - An unknown SKU is a warning: the order is real even when the catalogue is behind.
 - An invalid phone or country is dropped with a warning (the email may still reach them).
+- Everything else is held to the API's rules (``core.bounds``, ``customers.validators``): an ISO
+  4217 currency, a placed_at from 2000 to at most a day from now, at most ``ORDER_MAX_LINES``
+  lines of at most ``MAX_LINE_QUANTITY`` units, amounts that fit their columns, and a shipping
+  address in the one address shape (``customers.serializers.AddressSerializer``).
 """
 
 import re
@@ -17,11 +21,15 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.dateparse import parse_datetime
 
+from core.bounds import MAX_LINE_QUANTITY, validate_moment
 from intake.sources.base import IntakeRejected, Issue
+
+MAX_AMOUNT = Decimal("9999999999.99")  # the amount columns' 12 digits, 2 after the point
 
 MASKED = re.compile(r"\*{2,}|^x{3,}@|^redacted@", re.IGNORECASE)
 RELAY_DOMAINS = [
@@ -97,13 +105,32 @@ def _decimal(value, *, field_name, errors, required=False):
     if not number.is_finite() or number < 0:
         errors.append(Issue(field_name, "non_negative", f"{value!r} must be zero or more"))
         return None
+    if number > MAX_AMOUNT:
+        errors.append(Issue(field_name, "max_value", f"{value!r} is more than {MAX_AMOUNT}"))
+        return None
     return number.quantize(Decimal("0.01"))
+
+
+def _address(raw, errors) -> dict:
+    """The address in the one address shape; its faults as issues on ``shipping_address.<part>``."""
+    from customers.serializers import AddressSerializer
+
+    if not isinstance(raw, dict):
+        errors.append(Issue("shipping_address", "object", "an address is an object of its parts"))
+        return {}
+    address = AddressSerializer(data={k: v for k, v in raw.items() if v not in (None, "")})
+    if address.is_valid():
+        return dict(address.validated_data)
+    for part, messages in address.errors.items():
+        for message in messages:
+            errors.append(Issue(f"shipping_address.{part}", getattr(message, "code", "invalid"), str(message)))
+    return {}
 
 
 def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
     """The keyword arguments for ``order_receive`` and the warnings; raises IntakeRejected
     naming each field and rule that failed."""
-    from customers.validators import normalize_phone, validate_country
+    from customers.validators import normalize_phone, validate_country, validate_currency
     from inventory.selectors import products_by_sku
 
     profile = profile_for(channel)
@@ -152,7 +179,15 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
     lines = []
     if not draft.lines:
         errors.append(Issue("lines", "required", "an order needs at least one line"))
+    elif len(draft.lines) > settings.ORDER_MAX_LINES:
+        errors.append(
+            Issue("lines", "max_items", f"{len(draft.lines)} lines: an order has at most {settings.ORDER_MAX_LINES}")
+        )
+        raise IntakeRejected(errors)
     for i, raw in enumerate(draft.lines or []):
+        if not isinstance(raw, dict):
+            errors.append(Issue(f"lines[{i}]", "object", "a line is an object (sku, quantity, unit_price)"))
+            continue
         sku = str(raw.get("sku") or "").strip()
         if not sku:
             errors.append(Issue(f"lines[{i}].sku", "required", "every line needs a SKU"))
@@ -161,6 +196,11 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
             quantity = int(str(qty_raw).strip())
             if quantity <= 0 or str(qty_raw).strip() != str(quantity):
                 raise ValueError
+            if quantity > MAX_LINE_QUANTITY:
+                errors.append(
+                    Issue(f"lines[{i}].quantity", "max_value", f"{quantity} is more than {MAX_LINE_QUANTITY} units")
+                )
+                quantity = None
         except (TypeError, ValueError):
             errors.append(
                 Issue(f"lines[{i}].quantity", "positive_integer", f"{qty_raw!r} is not a whole number above 0")
@@ -178,18 +218,29 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
         )
 
     currency = str(draft.currency or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        errors.append(Issue("currency", "iso_4217", f"{draft.currency!r} is not a 3-letter currency code"))
+    try:
+        validate_currency(currency)
+    except ValidationError as exc:
+        errors.append(Issue("currency", "iso_4217", exc.messages[0]))
 
     placed_at = draft.placed_at
     if isinstance(placed_at, str):
-        placed_at = parse_datetime(placed_at.strip()) if placed_at.strip() else None
+        try:
+            placed_at = parse_datetime(placed_at.strip()) if placed_at.strip() else None
+        except ValueError:  # well formed, but no such day or hour
+            placed_at = None
         if placed_at is None:
             errors.append(Issue("placed_at", "iso_8601_datetime", f"{draft.placed_at!r} is not a date-time"))
-        elif placed_at.tzinfo is None:
-            placed_at = placed_at.replace(tzinfo=UTC)
+        else:
+            try:
+                validate_moment(placed_at, past=True)
+                if placed_at.tzinfo is None:
+                    placed_at = placed_at.replace(tzinfo=UTC)
+            except ValidationError as exc:
+                errors.append(Issue("placed_at", exc.code or "date_range", exc.messages[0]))
+                placed_at = None
 
-    address = {k: v for k, v in (draft.shipping_address or {}).items() if v not in (None, "")}
+    address = _address(draft.shipping_address or {}, errors)
     rule = profile["shipping_address"]
     if not address and rule == "required":
         errors.append(

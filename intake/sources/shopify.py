@@ -37,6 +37,7 @@ def _address(a: dict | None) -> dict:
     return (
         {
             "name": a.get("name") or " ".join(filter(None, [a.get("first_name"), a.get("last_name")])),
+            "company": a.get("company"),
             "line1": a.get("address1"),
             "line2": a.get("address2"),
             "city": a.get("city"),

@@ -39,12 +39,14 @@ def order_draft(p: dict) -> OrderDraft:
         placed_at=p.get("date_created_gmt") and f"{p['date_created_gmt']}Z",
         shipping_address={
             "name": " ".join(filter(None, [shipping.get("first_name"), shipping.get("last_name")])),
+            "company": shipping.get("company"),
             "line1": shipping.get("address_1"),
             "line2": shipping.get("address_2"),
             "city": shipping.get("city"),
             "region": shipping.get("state"),
             "postal_code": shipping.get("postcode"),
             "country": shipping.get("country"),
+            "phone": shipping.get("phone"),
         }
         if has_address
         else {},

@@ -98,7 +98,7 @@ def test_a_failed_request_does_not_burn_its_idempotency_key(partner_client, orde
     "change, field, message",
     [
         ({"lines": []}, "lines", "An order needs at least one line."),
-        ({"currency": "dollars"}, "currency", "Use a three-letter ISO 4217 code, e.g. USD."),
+        ({"currency": "dollars"}, "currency", "'dollars' is not an ISO 4217 currency code in use (e.g. USD, JPY)."),
     ],
 )
 def test_order_level_validation(partner_client, order_payload, change, field, message):
