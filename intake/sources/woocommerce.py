@@ -59,6 +59,7 @@ def order_draft(p: dict) -> OrderDraft:
         shipping_total=p.get("shipping_total"),
         tax_total=p.get("total_tax"),
         total=p.get("total"),
+        number=p.get("number"),  # the shop's order number (a sequential-numbers plugin may set it)
     )
 
 
