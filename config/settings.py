@@ -324,7 +324,10 @@ TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")  # e.g. http://127.0.0.
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 # Numbers to send from where alphanumeric sender ids are not allowed: "US=+12025550100,CA=+12025550100".
 SMS_SENDER_NUMBERS = env.dict("SMS_SENDER_NUMBERS", default={})
-SMS_NUMERIC_SENDER_COUNTRIES = env.list("SMS_NUMERIC_SENDER_COUNTRIES", default=["US", "CA"])
+# Where only numbers may send (sources in customers/sms_senders.py); a brand texting one needs a number there.
+SMS_NUMERIC_SENDER_COUNTRIES = env.list(
+    "SMS_NUMERIC_SENDER_COUNTRIES", default=["US", "CA", "PR", "VI", "GU", "AS", "MP"]
+)
 SMS_STOP_FOOTER_COUNTRIES = env.list("SMS_STOP_FOOTER_COUNTRIES", default=["US", "CA", "FR"])
 SMS_PRICES = env.str("SMS_PRICES", default="vonage:US=0.00809,vonage:*=0.0650,twilio:US=0.0083,twilio:*=0.0700")
 SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=3)

@@ -21,6 +21,7 @@ from core.publishing import publish
 from core.transitions import InvalidTransition, audit, machine, transition_locked
 from customers.models import SalesChannel
 from intake.models import CarrierAccount, CarrierStatusMapping, IntakeRecord
+from intake.selectors import carrier_event_shipments
 from intake.sources.base import IntakeDeferred, IntakeRejected, Issue, Outcome, get_adapter
 from intake.sources.profiles import OrderDraft, validate_order
 from orders.models import Order, Shipment, ShipmentEvent
@@ -368,31 +369,14 @@ def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
     return Applied(outcome, recorded.event, recorded.delayed)
 
 
-def _shipment_for(event, *, account: CarrierAccount, by_number: dict[str, list[Shipment]]) -> Shipment | None:
-    """The shipment an event is about: its tracking number under the account's carrier, or, when
-    the event names its carrier (an aggregator's payload), under that carrier; failing that, the
-    one shipment with that tracking number, if only one has it."""
-    candidates = by_number.get(event.tracking_number, [])
-    carriers = event.carriers or (account.carrier,)
-    for shipment in candidates:
-        if shipment.carrier in carriers:
-            return shipment
-    if event.carriers and len(candidates) == 1:
-        return candidates[0]
-    return None
-
-
 def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> dict[str, int]:
     """Apply a batch of a carrier's events to the shipments they name (unknown numbers skipped).
     Status codes are read in the account's vocabulary (its carrier's, then its adapter's mapping)."""
     counts = {"applied": 0, "stored": 0, "duplicate": 0, "ignored": 0, "unknown_shipment": 0, "delayed": 0}
-    numbers = {e.tracking_number for e in events}
-    by_number: dict[str, list[Shipment]] = {}
-    for s in Shipment.objects.filter(tracking_number__in=numbers).order_by("id"):
-        by_number.setdefault(s.tracking_number, []).append(s)
+    shipment_of = carrier_event_shipments(account=account, events=events)
     keys = [account.carrier, account.adapter]
     for event in sorted(events, key=lambda e: e.occurred_at):
-        shipment = _shipment_for(event, account=account, by_number=by_number)
+        shipment = shipment_of(event)
         if shipment is None:
             counts["unknown_shipment"] += 1
             continue
