@@ -130,6 +130,7 @@ def _delivery_entry(d: Delivery, n: Notification) -> dict:
             "Fallback: an earlier channel of the plan failed" if fallback else "",
             f"Sent {d.sent_at:{_TIME}}" if d.sent_at else "",
             f"Delivered {d.delivered_at:{_TIME}}" if d.delivered_at else "",
+            f"Read {d.read_at:{_TIME}}" if d.read_at else "",
             f"Due {d.send_after:{_TIME}}" if d.status == Delivery.Status.PENDING else "",
             f"Requeued by an agent after {d.retry_floor} attempts" if d.retry_floor else "",
         ],
