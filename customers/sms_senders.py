@@ -10,6 +10,8 @@ them it needs a number: ``SMS_SENDER_NUMBERS`` for that country, else its own
 system checks below); brands saved before the rule are listed by ``manage.py check --database
 default`` as warnings."""
 
+import re
+
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ValidationError
@@ -24,6 +26,9 @@ from customers.validators import normalize_phone, validate_country
 # Puerto Rico, the US Virgin Islands, Guam, American Samoa, the Northern Mariana Islands.
 
 
+NUMERIC_SENDER = re.compile(r"\+?[0-9]{3,15}")
+
+
 def numeric_only_countries() -> list[str]:
     return [c.strip().upper() for c in settings.SMS_NUMERIC_SENDER_COUNTRIES if c.strip()]
 
@@ -34,8 +39,13 @@ def parse_countries(value: str) -> list[str]:
 
 
 def _is_number(value: str) -> bool:
+    """A numeric sender: a phone number or a short code (digits, an optional leading +)."""
+    return NUMERIC_SENDER.fullmatch((value or "").strip()) is not None
+
+
+def _is_e164(value: str) -> bool:
     try:
-        return bool(normalize_phone(value)) and value.strip().startswith("+")
+        return value.strip().startswith("+") and bool(normalize_phone(value))
     except ValidationError:
         return False
 
@@ -65,7 +75,7 @@ def brand_sender_problems(*, sms_sender_id: str, sms_sender_number: str, sms_cou
 def brand_validate_senders(brand) -> None:
     """Raise ValidationError (by field, for the admin form) when ``brand``'s senders break the rule."""
     errors = {}
-    if brand.sms_sender_number and not _is_number(brand.sms_sender_number):
+    if brand.sms_sender_number and not _is_e164(brand.sms_sender_number):
         errors["sms_sender_number"] = [f"'{brand.sms_sender_number}' is not a phone number in +E.164 form."]
     try:
         parse_countries(brand.sms_countries)
@@ -108,7 +118,7 @@ def check_sender_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
         )
         errors.append(
             checks.Error(
-                f"SMS_SENDER_NUMBERS: the sender for {country.upper()} is '{sender}', {why} (+E.164).",
+                f"SMS_SENDER_NUMBERS: the sender for {country.upper()} is '{sender}', {why} (+E.164, or a short code).",
                 hint=f"Set SMS_SENDER_NUMBERS={country.upper()}=+<number> (e.g. {country.upper()}=+12025550100).",
                 id="customers.E002",
             )

@@ -59,6 +59,7 @@ def test_a_letters_sender_without_a_number_is_refused_for_numeric_only_countries
         ({"sms_sender_number": "+15035550100"}, {}),  # its own number
         ({"sms_countries": "FR,DE,MX"}, {}),  # texts no numeric-only country
         ({"sms_countries": "US"}, {"US": "+12025550100"}),  # a number for the US from the settings
+        ({"sms_countries": "US"}, {"US": "74159"}),  # a short code
     ],
 )
 def test_a_brand_with_a_number_where_one_is_needed_is_saved(admin_client, settings, overrides, numbers):
@@ -86,7 +87,7 @@ def test_settings_level_sender_that_is_not_a_number_is_a_startup_error(settings)
     messages = sorted(e.msg for e in check_sender_settings())
     assert messages == [
         "SMS_NUMERIC_SENDER_COUNTRIES: 'USA' is not an ISO 3166-1 alpha-2 country code.",
-        "SMS_SENDER_NUMBERS: the sender for US is 'NORTHWIND', SMS to US may only come from a phone number (+E.164).",
+        "SMS_SENDER_NUMBERS: the sender for US is 'NORTHWIND', SMS to US may only come from a phone number (+E.164, or a short code).",
     ]
 
 
