@@ -7,8 +7,7 @@ countries in its ``sms_countries`` (every country when empty); for each numeric-
 them it needs a number: ``SMS_SENDER_NUMBERS`` for that country, else its own
 ``sms_sender_number``. A brand that would send letters there is refused in its admin form
 (``Brand.clean``), and a settings-level sender that is not a phone number stops startup (the
-system checks below); brands saved before the rule are listed by ``manage.py check --database
-default`` as warnings."""
+system check below, also run by ``CustomersConfig.ready``)."""
 
 import re
 
@@ -124,28 +123,3 @@ def check_sender_settings(app_configs=None, **kwargs) -> list[checks.CheckMessag
             )
         )
     return errors
-
-
-@checks.register("sms", checks.Tags.database)
-def check_brand_senders(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
-    """Brands saved before the rule that would send letters to a numeric-only country (their
-    admin form refuses them until fixed)."""
-    from customers.models import Brand
-
-    if not databases:
-        return []
-    warnings = []
-    for brand in Brand.objects.exclude(sms_sender_id="").only(
-        "name", "sms_sender_id", "sms_sender_number", "sms_countries"
-    ):
-        try:
-            problems = brand_sender_problems(
-                sms_sender_id=brand.sms_sender_id,
-                sms_sender_number=brand.sms_sender_number,
-                sms_countries=brand.sms_countries,
-            )
-        except ValidationError as exc:
-            problems = exc.messages
-        for problem in problems:
-            warnings.append(checks.Warning(f"Brand '{brand.name}': {problem}", obj=brand, id="customers.W001"))
-    return warnings

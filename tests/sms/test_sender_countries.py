@@ -8,11 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.checks import run_checks
 
 from customers.models import Brand
 from customers.sms_senders import check_sender_settings
-from tests.factories import BrandFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,12 +99,3 @@ def test_startup_is_refused_with_a_letters_settings_sender(tmp_path):
     assert "SMS_SENDER_NUMBERS: the sender for CA is 'NORTHWIND', SMS to CA may only come from a phone number" in (
         result.stderr
     )
-
-
-def test_brands_saved_before_the_rule_are_listed_by_the_database_check(settings):
-    settings.SMS_NUMERIC_SENDER_COUNTRIES = ["US"]
-    settings.SMS_SENDER_NUMBERS = {}
-    BrandFactory(name="Old brand", sms_sender_id="OLDBRAND", sms_sender_number="")
-    BrandFactory(name="Fine brand", sms_sender_id="FINE", sms_sender_number="+15035550100")
-    found = [m.msg for m in run_checks(tags=["sms"], databases=["default"]) if m.id == "customers.W001"]
-    assert len(found) == 1 and found[0].startswith("Brand 'Old brand': SMS to US may only come from a phone number")
