@@ -71,6 +71,7 @@ def make_shipments(brand: Brand, channel: SalesChannel, n: int, *, sms: bool = T
                 Order(
                     sales_channel=channel,
                     external_id=f"B-{c.pk}",
+                    number=f"B-{c.pk}",
                     customer=c,
                     currency="GBP",
                     subtotal=Decimal("49.00"),

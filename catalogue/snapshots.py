@@ -70,7 +70,7 @@ def order_snapshot(order, lines=None) -> dict:
     lines = list(order.lines.all()) if lines is None else lines
     return {
         "id": order.pk,
-        "number": order.external_id,
+        "number": order.number or order.external_id,
         "currency": order.currency,
         "subtotal": _money(order.subtotal),
         "total": _money(order.total),
@@ -169,6 +169,7 @@ def sample_context() -> dict:
     order = Order(
         pk=1,
         external_id="1042",
+        number="1042",
         currency="USD",
         subtotal=Decimal("119.80"),
         total=Decimal("129.80"),

@@ -11,10 +11,11 @@ from django.dispatch import Signal
 # Normalised receipt kinds.
 DELIVERED, BOUNCED, FAILED, REJECTED, EXPIRED = "delivered", "bounced", "failed", "rejected", "expired"
 COMPLAINED, OPENED, CLICKED, UNSUBSCRIBED = "complained", "opened", "clicked", "unsubscribed"
+READ = "read"  # a chat message (WhatsApp) read by its recipient: delivered, and read
 QUEUED, SENT, DEFERRED, UNKNOWN = "queued", "sent", "deferred", "unknown"
 FAILURE_KINDS = {BOUNCED, FAILED, REJECTED, EXPIRED}
 # Receipts only a provider holding the message can send.
-ARRIVED_KINDS = {DELIVERED, QUEUED, SENT, DEFERRED, *FAILURE_KINDS, COMPLAINED, OPENED, CLICKED}
+ARRIVED_KINDS = {DELIVERED, READ, QUEUED, SENT, DEFERRED, *FAILURE_KINDS, COMPLAINED, OPENED, CLICKED}
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Receipt:
     provider_message_id: str = ""
     delivery_id: int | None = None  # Waypost's reference, when the provider echoes it
     recipient: str = ""
+    # When it happened by the provider's own clock, only where that clock is trustworthy (see
+    # README, "Receipt times"); None: when the receipt reached us.
     occurred_at: object = None
     detail: str = ""
     cost: object = None

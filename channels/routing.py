@@ -79,7 +79,8 @@ def check_providers() -> None:
 
 
 def sms_sender(*, country: str, sender_id: str, sender_number: str) -> str:
-    """Alphanumeric sender id where the country allows it; a number where it does not (US/CA)."""
+    """Alphanumeric sender id where the country allows it; a number where it does not
+    (``SMS_NUMERIC_SENDER_COUNTRIES``: brands are held to having one there, customers.sms_senders)."""
     country = (country or "").upper()
     number = settings.SMS_SENDER_NUMBERS.get(country) or sender_number
     if country in settings.SMS_NUMERIC_SENDER_COUNTRIES:

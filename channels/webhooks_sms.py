@@ -2,7 +2,12 @@
 with the signature secret; Messages API, a JWT signed HS256 with a ``payload_hash`` of the body)
 and Twilio (``X-Twilio-Signature``). Each view verifies, parses into one normalised ``Receipt`` or
 inbound message, and sends it as a signal (``channels.receipts``) for the pipeline. Unauthenticated or malformed posts get a 4xx and
-change nothing; repeated ones are deduped by the provider's ids."""
+change nothing; repeated ones are deduped by the provider's ids.
+
+Receipt times: a Vonage SMS receipt's ``scts`` / ``message-timestamp`` are the carrier's and the
+SMSC's clocks (often wrong, even by a year), and Twilio's status callbacks carry no time of their
+own (``RawDlrDoneDate`` is the carrier's): both are taken at the time they reach us. The Vonage
+Messages API's ``timestamp`` is Vonage's own platform clock (UTC, ISO 8601) and is kept."""
 
 import datetime as dt
 import hashlib
@@ -20,6 +25,7 @@ from channels.receipts import (
     EXPIRED,
     FAILED,
     QUEUED,
+    READ,
     REJECTED,
     SENT,
     UNKNOWN,
@@ -42,14 +48,14 @@ VONAGE_DLR_KINDS = {
 }
 VONAGE_MESSAGES_KINDS = {
     "delivered": DELIVERED,
-    "read": DELIVERED,
+    "read": READ,
     "rejected": REJECTED,
     "undeliverable": FAILED,
     "submitted": SENT,
 }
 TWILIO_KINDS = {
     "delivered": DELIVERED,
-    "read": DELIVERED,
+    "read": READ,
     "undelivered": FAILED,
     "failed": FAILED,
     "sent": SENT,
@@ -148,12 +154,13 @@ def _verified_vonage_params(request) -> tuple[dict, JsonResponse | None]:
     return params, None
 
 
-def _scts(value: str):
-    """Vonage's ``scts`` (YYMMDDHHMM, UTC) as a datetime, or None."""
+def _iso_time(value):
+    """An ISO 8601 time (``2025-05-01T10:00:00.123Z``) as an aware datetime, or None."""
     try:
-        return dt.datetime.strptime(value, "%y%m%d%H%M").replace(tzinfo=dt.UTC)
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except (TypeError, ValueError):
         return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 @csrf_exempt
@@ -174,7 +181,7 @@ def vonage_sms_dlr(request):
             provider_message_id=message_id,
             delivery_id=_int(params.get("client-ref")),
             recipient=params.get("msisdn", ""),
-            occurred_at=_scts(params.get("scts", "")),
+            occurred_at=None,  # scts / message-timestamp are the carrier's clock: received time
             detail=f"err-code {err}" if err not in ("", "0") else "",
             cost=_decimal(params.get("price")),
             payload={k: v for k, v in params.items() if k != "sig"},
@@ -252,6 +259,7 @@ def vonage_messages_status(request):
             provider_message_id=body["message_uuid"],
             delivery_id=_int(body.get("client_ref")),
             recipient=str(body.get("to", "")),
+            occurred_at=_iso_time(body.get("timestamp")),  # Vonage's own clock
             detail=str(error.get("title") or error.get("detail") or "") if isinstance(error, dict) else str(error),
             cost=_decimal((body.get("usage") or {}).get("price")),
             payload=body,

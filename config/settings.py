@@ -11,6 +11,28 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
+
+
+def env_pairs(name: str, *, cast=str, default: dict | None = None) -> dict:
+    """``key=value`` pairs separated by ``,`` or ``;`` (``email=10,sms=4`` and ``email=10;sms=4``
+    alike: keys and values here never hold either), each value through ``cast``."""
+    raw = env.str(name, default="")
+    if not raw.strip():
+        return dict(default or {})
+    pairs = {}
+    for part in filter(None, (p.strip() for p in raw.replace(";", ",").split(","))):
+        key, sep, value = part.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError("not key=value")
+            pairs[key.strip()] = cast(value.strip())
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name}: '{part}' is not key=value (value: {cast.__name__}) (write e.g. {name}=a=1,b=2): {exc}"
+            ) from None
+    return pairs
+
+
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DATA_DIR = Path(env.str("WAYPOST_DATA_DIR", default=str(BASE_DIR / "var")))
@@ -278,7 +300,7 @@ RECONCILE_SETTLE_SECONDS = {
     "mailgun": 600.0,
     "twilio": 60.0,
     "vonage": 600.0,
-    **env.dict("RECONCILE_SETTLE_SECONDS", cast={"value": float}, default={}),
+    **env_pairs("RECONCILE_SETTLE_SECONDS", cast=float),
 }
 RECONCILE_SETTLE_DEFAULT = env.float("RECONCILE_SETTLE_DEFAULT", default=300.0)  # other ESPs: their webhooks
 RECONCILE_FIRST_LOOKUP_SECONDS = env.float("RECONCILE_FIRST_LOOKUP_SECONDS", default=5.0)
@@ -337,13 +359,16 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")  # e.g. http://127.0.0.1:8025 for a fake server
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10.0)
 # Numbers to send from where alphanumeric sender ids are not allowed: "US=+12025550100,CA=+12025550100".
-SMS_SENDER_NUMBERS = env.dict("SMS_SENDER_NUMBERS", default={})
-SMS_NUMERIC_SENDER_COUNTRIES = env.list("SMS_NUMERIC_SENDER_COUNTRIES", default=["US", "CA"])
+SMS_SENDER_NUMBERS = env_pairs("SMS_SENDER_NUMBERS")
+# Where only numbers may send (sources in customers/sms_senders.py); a brand texting one needs a number there.
+SMS_NUMERIC_SENDER_COUNTRIES = env.list(
+    "SMS_NUMERIC_SENDER_COUNTRIES", default=["US", "CA", "PR", "VI", "GU", "AS", "MP"]
+)
 SMS_STOP_FOOTER_COUNTRIES = env.list("SMS_STOP_FOOTER_COUNTRIES", default=["US", "CA", "FR"])
 SMS_PRICES = env.str("SMS_PRICES", default="vonage:US=0.00809,vonage:*=0.0650,twilio:US=0.0083,twilio:*=0.0700")
 SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=3)
 SMS_PROHIBITED_PATTERNS = env.list("SMS_PROHIBITED_PATTERNS", default=[])  # regexes; empty: the defaults
-SMS_RATE_LIMITS = {"vonage": 30.0, "twilio": 30.0, **env.dict("SMS_RATE_LIMITS", cast={"value": float}, default={})}
+SMS_RATE_LIMITS = {"vonage": 30.0, "twilio": 30.0, **env_pairs("SMS_RATE_LIMITS", cast=float)}
 SMS_CUSTOMER_CAP_PER_HOUR = env.int("SMS_CUSTOMER_CAP_PER_HOUR", default=3)
 REDIS_URL = env.str("REDIS_URL", default="")
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # /metrics answers only with this bearer token; empty: 404
@@ -397,9 +422,7 @@ WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:push@wa
 WEBPUSH_TIMEOUT_SECONDS = env.float("WEBPUSH_TIMEOUT_SECONDS", default=10.0)
 WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=86400)
 # Non-critical messages per customer per channel within the window; the excess waits for the next digest.
-FREQUENCY_CAPS = env.dict(
-    "FREQUENCY_CAPS", cast={"value": int}, default={"email": 10, "sms": 4, "whatsapp": 4, "push": 6}
-)
+FREQUENCY_CAPS = env_pairs("FREQUENCY_CAPS", cast=int, default={"email": 10, "sms": 4, "whatsapp": 4, "push": 6})
 FREQUENCY_CAP_WINDOW_HOURS = env.int("FREQUENCY_CAP_WINDOW_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["build-digests"] = {
     "task": "notifications.tasks.build_digests",

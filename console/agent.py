@@ -23,12 +23,16 @@ SEARCH_LIMIT = 50
 
 
 def customer_search(query: str) -> list[Customer]:
-    """Customers whose name, email or phone contains ``query``, or whose order number (external
-    id), shipment tracking number or return tracking number equals it; at most 50, newest first."""
+    """Customers whose name, email or phone contains ``query``, or whose order number (as the
+    customer reads it, with or without its ``#``, or the channel's id of the order), shipment
+    tracking number or return tracking number equals it; at most 50, newest first."""
     query = query.strip()
     if not query:
         return []
-    by_order = Order.objects.filter(external_id__iexact=query).values("customer_id")
+    number = query.lstrip("#").strip() or query
+    by_order = Order.objects.filter(
+        Q(number__iexact=number) | Q(number__iexact=query) | Q(external_id__iexact=query)
+    ).values("customer_id")
     by_tracking = Shipment.objects.filter(tracking_number__iexact=query).values("order__customer_id")
     match = (
         Q(name__icontains=query)

@@ -67,11 +67,11 @@ def _entry(
 
 def _event_entry(event: Event) -> dict:
     if event.subject_type == "order" and event.order_id:
-        subject = f"order {event.order.external_id}"
+        subject = f"order {event.order}"
     else:
         subject = f"{event.subject_type.replace('_', ' ')} #{event.subject_id}"
         if event.order_id:
-            subject += f" of order {event.order.external_id}"
+            subject += f" of order {event.order}"
     return _entry(
         at=event.created_at,
         kind="event",
@@ -89,7 +89,7 @@ def _event_entry(event: Event) -> dict:
 
 def _notification_entry(n: Notification, deliveries: list[Delivery], now) -> dict:
     about = [
-        f"Order {n.order.external_id}" if n.order_id else "",
+        f"Order {n.order}" if n.order_id else "",
         f"Return {n.return_request.code}" if n.return_request_id else "",
     ]
     plan = f"Channels planned: {', '.join(n.channels)} ({n.get_mode_display().lower()})" if n.channels else ""
@@ -130,6 +130,7 @@ def _delivery_entry(d: Delivery, n: Notification) -> dict:
             "Fallback: an earlier channel of the plan failed" if fallback else "",
             f"Sent {d.sent_at:{_TIME}}" if d.sent_at else "",
             f"Delivered {d.delivered_at:{_TIME}}" if d.delivered_at else "",
+            f"Read {d.read_at:{_TIME}}" if d.read_at else "",
             f"Due {d.send_after:{_TIME}}" if d.status == Delivery.Status.PENDING else "",
             f"Requeued by an agent after {d.retry_floor} attempts" if d.retry_floor else "",
         ],

@@ -23,7 +23,7 @@ class BrandAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "default_language")}),
         ("Look", {"fields": ("logo_url", "primary_color", "accent_color")}),
-        ("Sender", {"fields": ("sender_name", "sender_email", "sms_sender_id", "sms_sender_number")}),
+        ("Sender", {"fields": ("sender_name", "sender_email", "sms_sender_id", "sms_sender_number", "sms_countries")}),
         ("Support", {"fields": ("support_email", "support_phone", "support_url", "company_address")}),
     )
 

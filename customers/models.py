@@ -18,6 +18,14 @@ class Brand(models.Model):
     sms_sender_number = models.CharField(
         max_length=20, blank=True, help_text="E.164 number for countries without alphanumeric ids"
     )
+    sms_countries = models.CharField(
+        "SMS countries",
+        max_length=300,
+        blank=True,
+        help_text="The countries this brand texts customers in, ISO codes separated by commas (e.g. 'FR,DE,MX'); "
+        "empty: any country. Where only numbers may send (SMS_NUMERIC_SENDER_COUNTRIES, e.g. US, CA) "
+        "a number is required",
+    )
     support_email = models.EmailField()
     support_phone = models.CharField(max_length=20, blank=True)
     support_url = models.URLField(blank=True)
@@ -30,6 +38,11 @@ class Brand(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from customers.sms_senders import brand_validate_senders
+
+        brand_validate_senders(self)
 
 
 class Customer(models.Model):

@@ -58,6 +58,7 @@ class Scenario:
             sender_name="Simulated Outfitters",
             support_email="help@sim.example",
             sms_sender_id="SIMOUTFIT",
+            sms_sender_number="+15035550101",  # its US customers may only be texted from a number
             support_url="https://sim.example/help",
             default_language="en",
         )

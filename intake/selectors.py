@@ -1,5 +1,6 @@
-"""Reads of intake and carrier state: the dead-letter list (most costly first) and per-source
-health (last success, error rate, lag, backlog; the carrier poller's circuit)."""
+"""Reads of intake and carrier state: the dead-letter list (most costly first), per-source
+health (last success, error rate, lag, backlog; the carrier poller's circuit) and the shipments
+carrier events are about."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from intake.models import CarrierAccount, IntakeRecord
+from orders.models import Shipment
 
 
 def dead_letters():
@@ -97,3 +99,26 @@ def source_health(*, window_hours: int = 24, now=None) -> list[dict]:
 
 def degraded_sources() -> list[dict]:
     return [{"source": r["source"], "reasons": r["reasons"]} for r in source_health() if r["degraded"]]
+
+
+def carrier_event_shipments(*, account: CarrierAccount, events):
+    """A function giving the shipment each of ``events`` is about (one query for the batch): its
+    tracking number under the account's carrier, or, when the event names its carrier (an
+    aggregator's payload: AfterShip's ``msg.slug``), under that carrier; failing that, the one
+    shipment with that tracking number, if only one has it. None: unknown."""
+    by_number: dict[str, list[Shipment]] = {}
+    numbers = {e.tracking_number for e in events}
+    for shipment in Shipment.objects.filter(tracking_number__in=numbers).order_by("id"):
+        by_number.setdefault(shipment.tracking_number, []).append(shipment)
+
+    def shipment_of(event) -> Shipment | None:
+        candidates = by_number.get(event.tracking_number, [])
+        carriers = event.carriers or (account.carrier,)
+        for shipment in candidates:
+            if shipment.carrier in carriers:
+                return shipment
+        if event.carriers and len(candidates) == 1:
+            return candidates[0]
+        return None
+
+    return shipment_of

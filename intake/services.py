@@ -23,6 +23,7 @@ from core.publishing import publish
 from core.transitions import InvalidTransition, audit, machine, transition_locked
 from customers.models import SalesChannel
 from intake.models import CarrierAccount, CarrierStatusMapping, IntakeRecord
+from intake.selectors import carrier_event_shipments
 from intake.sources.base import IntakeDeferred, IntakeRejected, Issue, Outcome, get_adapter
 from intake.sources.profiles import OrderDraft, validate_order
 from orders.models import Order, Shipment, ShipmentEvent
@@ -373,15 +374,13 @@ def carrier_event_receive(*, shipment: Shipment, event, mapping_keys: list[str],
 
 
 def carrier_events_receive(*, account: CarrierAccount, events, actor: str) -> dict[str, int]:
-    """Apply a batch of a carrier's events to the shipments they name (unknown numbers skipped)."""
+    """Apply a batch of a carrier's events to the shipments they name (unknown numbers skipped).
+    Status codes are read in the account's vocabulary (its carrier's, then its adapter's mapping)."""
     counts = {"applied": 0, "stored": 0, "duplicate": 0, "ignored": 0, "unknown_shipment": 0, "delayed": 0}
-    numbers = {e.tracking_number for e in events}
-    shipments = {
-        s.tracking_number: s for s in Shipment.objects.filter(carrier=account.carrier, tracking_number__in=numbers)
-    }
+    shipment_of = carrier_event_shipments(account=account, events=events)
     keys = [account.carrier, account.adapter]
     for event in sorted(events, key=lambda e: e.occurred_at):
-        shipment = shipments.get(event.tracking_number)
+        shipment = shipment_of(event)
         if shipment is None:
             counts["unknown_shipment"] += 1
             continue

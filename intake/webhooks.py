@@ -3,7 +3,8 @@ nothing stored when it is wrong), stores the raw payload (``IntakeRecord``) and 
 processing happens in a Celery task queued on commit, so a seasonal spike is queued, not refused.
 
 - ``POST /intake/shopify/<channel_slug>/``      X-Shopify-Hmac-Sha256, X-Shopify-Topic
-- ``POST /intake/woocommerce/<channel_slug>/``  X-WC-Webhook-Signature, X-WC-Webhook-Topic
+- ``POST /intake/woocommerce/<channel_slug>/``  X-WC-Webhook-Signature, X-WC-Webhook-Topic (its
+  unsigned setup ping, ``webhook_id=<id>``, is answered 200 and not stored)
 - ``POST /webhooks/carriers/<carrier>/``        the carrier adapter's signature header
 """
 
@@ -39,6 +40,9 @@ def _channel_webhook(request, *, kind: str, channel_slug: str):
     if channel is None:
         return error_response(404, f"no active {kind} channel '{channel_slug}'")
     adapter = get_adapter(kind)
+    if adapter.is_setup_ping(body=request.body, headers=request.headers):
+        # The source checking that the URL answers (WooCommerce, when a webhook is saved).
+        return JsonResponse({"status": "ping"}, status=200)
     secret = (
         ChannelIntakeSettings.objects.filter(sales_channel=channel).values_list("webhook_secret", flat=True).first()
     )

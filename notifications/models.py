@@ -182,6 +182,9 @@ class Delivery(models.Model):
     open_count = models.PositiveIntegerField(default=0)
     clicked_at = models.DateTimeField(null=True, blank=True)
     click_count = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recipient read it (WhatsApp read receipts)"
+    )
 
     class Meta:
         ordering = ["-id"]

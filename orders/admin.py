@@ -45,11 +45,12 @@ class ShipmentInline(ReadOnlyInline):
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("__str__", "sales_channel", "customer", "status", "total", "currency", "placed_at")
     list_filter = ("status", "sales_channel", "currency")
-    search_fields = ("external_id", "customer__name", "customer__email", "shipments__tracking_number")
+    search_fields = ("number", "external_id", "customer__name", "customer__email", "shipments__tracking_number")
     date_hierarchy = "placed_at"
     list_select_related = ("sales_channel", "customer")
     readonly_fields = (
         "sales_channel",
+        "number",
         "external_id",
         "customer",
         "status",
@@ -58,7 +59,7 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at",
     )
     fieldsets = (
-        (None, {"fields": ("sales_channel", "external_id", "customer", "status", "status_changed_at")}),
+        (None, {"fields": ("sales_channel", "number", "external_id", "customer", "status", "status_changed_at")}),
         ("Amounts", {"fields": ("currency", "subtotal", "shipping_total", "tax_total", "total")}),
         ("Delivery", {"fields": ("shipping_address",)}),
         ("Dates", {"fields": ("placed_at", "created_at")}),

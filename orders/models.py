@@ -13,7 +13,18 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     sales_channel = models.ForeignKey("customers.SalesChannel", on_delete=models.PROTECT, related_name="orders")
-    external_id = models.CharField(max_length=120, help_text="The order number in its sales channel")
+    external_id = models.CharField(
+        max_length=120,
+        help_text="The order's id in its sales channel: what later updates from the channel name it by",
+    )
+    number = models.CharField(
+        max_length=120,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text="The order number the customer sees (Shopify's 1042 for its order 6102938475610), "
+        "without a leading '#'; the external id when the channel has no other",
+    )
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders")
     currency = models.CharField(max_length=3, default="USD")
     subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -31,7 +42,7 @@ class Order(models.Model):
         constraints = [models.UniqueConstraint(fields=["sales_channel", "external_id"], name="uniq_order_per_channel")]
 
     def __str__(self):
-        return f"#{self.external_id}"
+        return f"#{self.number or self.external_id}"
 
 
 class OrderLine(models.Model):

@@ -130,10 +130,13 @@ def order_create(
     tax_total: Decimal = Decimal("0"),
     total: Decimal | None = None,
     shipping_address: dict | None = None,
+    number: str = "",
     actor: str = "",
 ) -> tuple[Order, bool]:
     """Create an order with its lines; a repeat with the same channel and external id returns the
-    first order and creates nothing. Sends ``order_status_changed`` (None -> placed)."""
+    first order and creates nothing. ``number`` is the order number the customer sees when the
+    channel has one apart from its id (else the external id). Sends ``order_status_changed``
+    (None -> placed)."""
     from inventory.selectors import products_by_sku
 
     existing = Order.objects.filter(sales_channel=sales_channel, external_id=external_id).first()
@@ -148,6 +151,7 @@ def order_create(
             order = Order.objects.create(
                 sales_channel=sales_channel,
                 external_id=external_id,
+                number=(number or external_id).strip().lstrip("#").strip() or external_id,
                 customer=customer,
                 currency=currency.upper(),
                 subtotal=subtotal,

@@ -1,5 +1,6 @@
-"""Partner authentication (``Authorization: Bearer <token>``), the partner permission, the
-per-token throttle, and the channel scope every partner view filters by."""
+"""Partner authentication (``Authorization: Bearer <token>``, or ``Token <token>`` as DRF's token
+authentication writes it), the partner permission, the per-token throttle, and the channel scope
+every partner view filters by."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling

@@ -52,6 +52,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     sales_channel = factory.SubFactory(SalesChannelFactory)
     customer = factory.SubFactory(CustomerFactory, brand=factory.SelfAttribute("..sales_channel.brand"))
     external_id = factory.Sequence(lambda n: f"{1000 + n}")
+    number = factory.SelfAttribute("external_id")
     placed_at = factory.LazyFunction(timezone.now)
     total = Decimal("59.90")
 

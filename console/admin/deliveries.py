@@ -113,6 +113,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "open_count",
         "clicked_at",
         "click_count",
+        "read_at",
         "cost",
     )
     readonly_fields = fields

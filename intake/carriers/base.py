@@ -33,6 +33,10 @@ class CarrierEvent:
     location: str = ""
     estimated_delivery: datetime | None = None
     raw: dict = field(default_factory=dict)
+    # The carrier codes a shipment of this event may be filed under, when the payload names its
+    # carrier (an aggregator such as AfterShip posts for many carriers to one URL). Empty: the
+    # carrier of the account the event came to.
+    carriers: tuple[str, ...] = ()
 
 
 class CarrierAdapter:

@@ -70,6 +70,11 @@ class IntakeAdapter:
         expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
         return hmac.compare_digest(expected.encode(), given.strip().encode())
 
+    def is_setup_ping(self, *, body: bytes, headers) -> bool:
+        """Whether the request is the source's unsigned check that the URL answers, sent when a
+        merchant saves the webhook (answered 200, nothing stored). None by default."""
+        return False
+
     def topic(self, headers) -> str:
         return headers.get(self.topic_header, "") if self.topic_header else ""
 

@@ -1,6 +1,8 @@
 """Carrier tracking webhooks, stored like every other payload and processed here: the carrier
-account's adapter (``orders.carriers``) parses the body into events, which
-``carrier_events_receive`` maps to statuses and records (deduped, never backwards)."""
+account's adapter (``intake.carriers``) parses the body into events, which
+``carrier_events_receive`` maps to statuses and records (deduped, never backwards). An event is
+matched to its shipment by tracking number under the account's carrier, or under the carrier the
+payload names when it names one (AfterShip's ``msg.slug``: one account, many carriers)."""
 
 from intake.models import CarrierAccount
 from intake.sources.base import IntakeAdapter, IntakeRejected, Issue, Outcome, register

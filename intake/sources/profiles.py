@@ -85,6 +85,7 @@ class OrderDraft:
     shipping_total: object = None
     tax_total: object = None
     total: object = None
+    number: object = None  # the order number the customer sees, when it is not the external id
 
 
 def is_masked_or_relay(email: str, relay_domains) -> bool:
@@ -268,5 +269,6 @@ def validate_order(*, channel, draft: OrderDraft) -> tuple[dict, list[Issue]]:
         "currency": currency,
         "placed_at": placed_at,
         "shipping_address": address,
+        "number": str(draft.number or "").strip().lstrip("#").strip()[:120],
         **amounts,
     }, warnings

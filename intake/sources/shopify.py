@@ -1,8 +1,10 @@
 """Shopify webhooks in Shopify's documented REST JSON, verified with ``X-Shopify-Hmac-Sha256``
 (base64 HMAC-SHA256 of the raw body with the app's secret).
 
-- ``orders/create``, ``orders/updated``: the order (``id`` is its external id; ``name`` like
-  ``#1001`` is kept in the record); a ``cancelled_at`` cancels it.
+- ``orders/create``, ``orders/updated``: the order; a ``cancelled_at`` cancels it. Its ``id``
+  (6102938475610) is the external id later updates, fulfillments and refunds find it by; its
+  ``name`` (``#1042``, with the shop's prefix or suffix if it has one; else ``order_number``) is
+  the number the customer sees, kept without the leading ``#`` (the copy writes ``#{{ order.number }}``).
 - ``orders/cancelled``: the order (taken in first if unknown), then cancelled.
 - ``fulfillments/create``, ``fulfillments/update``: a shipment of ``order_id`` with
   ``tracking_company`` / ``tracking_number`` / ``tracking_url``, shipped; ``shipment_status``
@@ -86,6 +88,7 @@ def order_draft(p: dict) -> OrderDraft:
         shipping_total=shipping_money,
         tax_total=p.get("total_tax"),
         total=p.get("total_price"),
+        number=p.get("name") or p.get("order_number"),
     )
 
 

@@ -2,7 +2,14 @@
 REST v3 order JSON, verified with ``X-WC-Webhook-Signature`` (base64 HMAC-SHA256 of the raw body
 with the webhook's secret). A ``cancelled``/``refunded`` status (or a deletion) cancels the
 order; tracking items of the Shipment Tracking extension (``_wc_shipment_tracking_items`` in
-``meta_data``) become shipments. WooCommerce's creation ping (``webhook_id=…``) is acknowledged."""
+``meta_data``) become shipments.
+
+When a merchant saves a webhook, WooCommerce checks the URL with an unsigned, form-encoded POST
+whose whole body is ``webhook_id=<id>`` (``WC_Webhook::deliver_ping``) and will not activate the
+webhook unless it gets 200: that ping, and only that, is answered 200 without a signature (and
+nothing is stored)."""
+
+import re
 
 from django.utils.text import slugify
 
@@ -11,6 +18,7 @@ from intake.sources.profiles import OrderDraft
 from orders.models import Order, Shipment
 
 CANCELLED = {"cancelled", "refunded", "failed", "trash"}
+SETUP_PING = re.compile(rb"webhook_id=[0-9]{1,20}")
 
 
 def order_draft(p: dict) -> OrderDraft:
@@ -53,6 +61,7 @@ def order_draft(p: dict) -> OrderDraft:
         shipping_total=p.get("shipping_total"),
         tax_total=p.get("total_tax"),
         total=p.get("total"),
+        number=p.get("number"),  # the shop's order number (a sequential-numbers plugin may set it)
     )
 
 
@@ -70,6 +79,9 @@ class WooCommerceAdapter(IntakeAdapter):
     topic_header = "X-WC-Webhook-Topic"
     delivery_id_headers = ("X-WC-Webhook-Delivery-ID",)
     topics = ("order.created", "order.updated", "order.deleted", "order.restored")
+
+    def is_setup_ping(self, *, body: bytes, headers) -> bool:
+        return self.signature_header not in headers and SETUP_PING.fullmatch(body.strip()) is not None
 
     def process(self, *, record, actor):
         from intake.services import order_cancel_from_source, order_draft_receive

@@ -3,6 +3,7 @@ by the provider's event id, statuses only move forward, a failure falls back to 
 channel), and keep the suppression list that hard bounces and complaints feed."""
 
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from channels.receipts import (
     DELIVERED,
     FAILURE_KINDS,
     OPENED,
+    READ,
     REJECTED,
     UNSUBSCRIBED,
     Receipt,
@@ -44,6 +46,20 @@ _RANK = {
     Delivery.Status.SUPPRESSED: 4,
     Delivery.Status.SUPERSEDED: 4,
 }
+
+
+# A provider's time of an event further from what can be true than this (later than now, or
+# before the delivery existed) is a wrong clock: the time the receipt reached us is used instead.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def _event_time(receipt: Receipt, *, delivery: Delivery, now):
+    """When the event happened: the provider's time where the webhook kept it (trustworthy
+    clocks only) and it is plausible for this delivery, else when it reached us."""
+    at = receipt.occurred_at
+    if at is None or at > now + CLOCK_SKEW or at < delivery.created_at - CLOCK_SKEW:
+        return now
+    return at
 
 
 def _find_delivery(receipt: Receipt) -> Delivery | None:
@@ -106,6 +122,7 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
         if receipt.cost is not None:
             fields["cost"] = receipt.cost
         applied = settled = False
+        at = _event_time(receipt, delivery=delivery, now=now)
         if delivery.status == Delivery.Status.RECONCILING and receipt.kind in ARRIVED_KINDS:
             # Whatever it says, the provider has the message: the send whose outcome was unknown
             # did arrive. Not a failure or a delivery: it is sent, and the kind applies on top.
@@ -117,9 +134,17 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
             settled = applied = True
         if receipt.kind == DELIVERED and _RANK[delivery.status] < _RANK[Delivery.Status.DELIVERED]:
             applied = True
-            delivery_set_status(
-                delivery, Delivery.Status.DELIVERED, delivered_at=receipt.occurred_at or now, receipt_at=now, **fields
-            )
+            delivery_set_status(delivery, Delivery.Status.DELIVERED, delivered_at=at, receipt_at=now, **fields)
+        elif receipt.kind == READ:
+            # Read implies delivered (a "delivered" receipt may come late, or never).
+            applied = delivery.read_at is None or _RANK[delivery.status] < _RANK[Delivery.Status.DELIVERED]
+            read = {"read_at": delivery.read_at or at, **fields}
+            if _RANK[delivery.status] < _RANK[Delivery.Status.DELIVERED]:
+                delivery_set_status(delivery, Delivery.Status.DELIVERED, delivered_at=at, receipt_at=now, **read)
+            elif applied:
+                for name, value in read.items():
+                    setattr(delivery, name, value)
+                delivery.save(update_fields=[*read, "updated_at"])
         elif receipt.kind in FAILURE_KINDS and (
             delivery.status in (Delivery.Status.SENDING, Delivery.Status.RECONCILING, Delivery.Status.SENT)
             or delivery.status == Delivery.Status.DELIVERED
@@ -159,13 +184,13 @@ def receipt_apply(receipt: Receipt) -> tuple[ProviderEvent | None, list[Delivery
         elif receipt.kind == OPENED:
             applied = True
             delivery.open_count += 1
-            delivery.opened_at = delivery.opened_at or receipt.occurred_at or now
+            delivery.opened_at = delivery.opened_at or at
             delivery.save(update_fields=["open_count", "opened_at", "updated_at"])
         elif receipt.kind == CLICKED:
             applied = True
             delivery.click_count += 1
-            delivery.clicked_at = delivery.clicked_at or receipt.occurred_at or now
-            delivery.opened_at = delivery.opened_at or receipt.occurred_at or now
+            delivery.clicked_at = delivery.clicked_at or at
+            delivery.opened_at = delivery.opened_at or at
             delivery.save(update_fields=["click_count", "clicked_at", "opened_at", "updated_at"])
         elif receipt.kind == UNSUBSCRIBED and delivery.channel == "email" and notification.customer_id:
             # The ESP's own unsubscribe (its link or list-unsubscribe): consent law for the channel.

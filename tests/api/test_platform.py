@@ -1,6 +1,9 @@
 """Cross-cutting behaviour of the partner API: authentication, per-token throttling with
 Retry-After, and the OpenAPI schema and docs."""
 
+import re
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -18,6 +21,25 @@ def test_requests_without_a_valid_token_are_401(db, channel):
         response = client.get("/api/v1/orders/")
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_every_authorization_scheme_readme_documents_is_accepted_and_no_other(partner_factory, channel):
+    # given the schemes README documents for the partner API
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    documented = set(re.findall(r"`Authorization: (\w+) <token>`", readme))
+    assert documented == {"Bearer", "Token"}
+    partner, _ = partner_factory(channel)
+    token = partner.set_new_token()
+    partner.save()
+
+    # when the partner's token is sent with each of them, then it is accepted; another scheme is not
+    for scheme in sorted(documented):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}")
+        assert client.get("/api/v1/orders/").status_code == 200, scheme
+    basic = APIClient()
+    basic.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+    assert basic.get("/api/v1/orders/").status_code == 401
 
 
 def test_inactive_partner_is_refused(partner_factory, channel):

@@ -22,13 +22,13 @@ def process_all():
     ]
 
 
-def aftership(number, *checkpoints, eta=None):
+def aftership(number, *checkpoints, eta=None, slug="ups"):
     return {
         "event": "tracking_update",
         "ts": 1714557600,
         "msg": {
             "tracking_number": number,
-            "slug": "ups",
+            "slug": slug,
             "tag": checkpoints[-1][0],
             "expected_delivery": eta,
             "checkpoints": [
@@ -96,6 +96,68 @@ def test_aftership_webhook_signed_moves_the_shipment_mis_signed_is_refused(clien
     assert (record.result["duplicate"], record.result["applied"]) == (2, 1)
     shipment.refresh_from_db()
     assert shipment.status == "delivered"
+
+
+def post_aftership(client, url, payload):
+    body = json.dumps(payload).encode()
+    return client.generic(
+        "POST", url, body, content_type="application/json", HTTP_AFTERSHIP_HMAC_SHA256=b64_hmac(SECRET, body)
+    )
+
+
+def test_one_aftership_account_moves_the_shipments_of_every_carrier_it_reports(client, shipment_of):
+    # given one AfterShip account posting to /webhooks/carriers/aftership/, and a DHL, a UPS and a
+    # Royal Mail shipment (filed under Waypost's code, royalmail)
+    CarrierAccount.objects.create(carrier="aftership", adapter="aftership", webhook_secret=SECRET, has_webhooks=True)
+    dhl = shipment_of(carrier="dhl", number="JD014600006281230704")
+    ups = shipment_of(carrier="ups", number="1ZAS0001")
+    royal = shipment_of(carrier="royalmail", number="RM123456785GB")
+    url = "/webhooks/carriers/aftership/"
+
+    # when AfterShip posts an update for each, naming the carrier by its slug
+    for number, slug, tag in (
+        ("JD014600006281230704", "dhl", "InTransit"),
+        ("1ZAS0001", "ups", "OutForDelivery"),
+        ("RM123456785GB", "royal-mail", "Delivered"),
+    ):
+        assert (
+            post_aftership(client, url, aftership(number, (tag, "2025-05-01T10:00:00+00:00"), slug=slug)).status_code
+            == 202
+        )
+    records = process_all()
+
+    # then each moves its shipment
+    assert [(r.status, r.result["applied"], r.result["unknown_shipment"]) for r in records] == [("processed", 1, 0)] * 3
+    for shipment, status in ((dhl, "in_transit"), (ups, "out_for_delivery"), (royal, "delivered")):
+        shipment.refresh_from_db()
+        assert shipment.status == status
+
+
+def test_aftership_slug_decides_between_carriers_sharing_a_tracking_number(client, shipment_of):
+    # given two shipments with the same tracking number at two carriers
+    CarrierAccount.objects.create(carrier="aftership", adapter="aftership", webhook_secret=SECRET, has_webhooks=True)
+    dhl = shipment_of(carrier="dhl", number="123456789012")
+    fedex = shipment_of(carrier="fedex", number="123456789012")
+
+    # when AfterShip reports the FedEx one delivered
+    post_aftership(
+        client,
+        "/webhooks/carriers/aftership/",
+        aftership("123456789012", ("Delivered", "2025-05-01T10:00:00+00:00"), slug="fedex"),
+    )
+    [record] = process_all()
+
+    # then only the FedEx shipment moved; an unknown number stays unknown
+    dhl.refresh_from_db()
+    fedex.refresh_from_db()
+    assert (record.result["applied"], fedex.status, dhl.status) == (1, "delivered", "shipped")
+    post_aftership(
+        client,
+        "/webhooks/carriers/aftership/",
+        aftership("NOPE", ("InTransit", "2025-05-01T10:00:00+00:00"), slug="dhl"),
+    )
+    [unknown] = process_all()
+    assert unknown.result["unknown_shipment"] == 1
 
 
 def test_generic_webhook_uses_the_admin_edited_mapping(client, shipment_of):

@@ -113,6 +113,25 @@ def test_woocommerce_ping_is_acknowledged(channel_of, post_woo):
     assert response.status_code == 200 and IntakeRecord.objects.count() == 0
 
 
+def test_woocommerce_unsigned_setup_ping_gets_200_and_nothing_else_unsigned_does(channel_of, client):
+    # Given a WooCommerce channel
+    woo = channel_of("woocommerce")
+    url = f"/intake/woocommerce/{woo.slug}/"
+    form = "application/x-www-form-urlencoded"
+
+    # When WooCommerce checks the URL as a merchant saves the webhook (unsigned, form-encoded)
+    ping = client.post(url, b"webhook_id=17", content_type=form, HTTP_USER_AGENT="WordPress/6.5; https://shop.example/")
+
+    # Then it gets 200 and nothing is stored
+    assert ping.status_code == 200
+    assert IntakeRecord.objects.count() == 0
+    # And anything else unsigned is still refused
+    assert client.post(url, b"webhook_id=17&status=completed", content_type=form).status_code == 401
+    assert client.post(url, b"webhook_id=abc", content_type=form).status_code == 401
+    assert client.post(url, body_of(WOO_ORDER), content_type="application/json").status_code == 401
+    assert IntakeRecord.objects.count() == 0
+
+
 def test_add_sales_channel_prints_the_webhook_url(brand, settings, client):
     settings.SITE_URL = "https://waypost.example"
     out, err = io.StringIO(), io.StringIO()

@@ -4,9 +4,11 @@ before the 202, processed by the intake task into customers, orders and shipment
 import pytest
 
 from channels.models import SandboxMessage
+from console.agent import customer_search
 from customers.models import Customer
 from intake.models import IntakeRecord
-from intake.services import intake_record_process
+from intake.services import intake_record_process, order_draft_receive
+from intake.sources.shopify import order_draft
 from notifications.models import Notification
 from orders.models import Order, Shipment
 from tests.intake.conftest import SECRET, process_received
@@ -166,3 +168,47 @@ def test_unused_topics_are_acknowledged_but_not_stored(channel_of, post_shopify)
     response = post_shopify(shop, "products/update", b'{"id": 1}')
     assert response.status_code == 200 and response.json()["status"] == "ignored"
     assert IntakeRecord.objects.count() == 0
+
+
+def test_the_customer_reads_shopifys_order_name_and_updates_still_find_the_order(
+    channel_of, catalogue, pipeline, post_shopify
+):
+    # given a Shopify order whose internal id is 6102938475610 and whose name is #1042
+    shop = channel_of("shopify")
+    order_payload = shopify_order(id=6102938475610, name="#1042", order_number=1042)
+    fulfillment = {**SHOPIFY_FULFILLMENT, "order_id": 6102938475610}
+
+    # when Shopify posts orders/create, fulfillments/create and orders/updated (cancelled)
+    post_shopify(shop, "orders/create", body_of(order_payload))
+    post_shopify(shop, "fulfillments/create", body_of(fulfillment))
+    assert [r.status for r in process_received()] == [R.PROCESSED, R.PROCESSED]
+    run_pipeline()
+
+    # then the order's number is 1042, its external id the internal id, and the fulfillment found it
+    order = Order.objects.get(sales_channel=shop)
+    assert (order.number, order.external_id, str(order)) == ("1042", "6102938475610", "#1042")
+    assert Shipment.objects.get().order == order
+    # and the confirmation email says "#1042", never the internal id nor "##1042"
+    confirmed = SandboxMessage.objects.get(delivery__notification__notification_type__key="order_confirmed")
+    assert "#1042" in confirmed.subject + confirmed.body_text
+    for text in (confirmed.subject, confirmed.body_text, confirmed.body_html):
+        assert "6102938475610" not in text and "##1042" not in text
+    # and the console's search finds the customer by 1042, #1042 and the internal id
+    for query in ("1042", "#1042", "6102938475610"):
+        assert customer_search(query) == [order.customer], query
+
+    # when orders/updated comes for it
+    post_shopify(shop, "orders/updated", body_of({**order_payload, "updated_at": "2025-05-02T12:00:00-04:00"}))
+    [updated] = process_received()
+    # then it finds the same order (no second one)
+    assert (updated.status, updated.result["order_id"], Order.objects.count()) == (R.PROCESSED, order.pk, 1)
+
+
+def test_a_shop_prefix_stays_in_the_number_and_without_a_name_order_number_is_used(channel_of, catalogue):
+    shop = channel_of("shopify")
+    order, _ = order_draft_receive(channel=shop, draft=order_draft(shopify_order(id=1, name="NW-1042-EU")), actor="t")
+    assert order.number == "NW-1042-EU"
+    nameless = shopify_order(id=2, order_number=1043)
+    del nameless["name"]
+    order, _ = order_draft_receive(channel=shop, draft=order_draft(nameless), actor="t")
+    assert (order.number, order.external_id) == ("1043", "2")

@@ -4,9 +4,11 @@ parameters), Vonage Messages status (JWT HS256 with payload_hash), Twilio status
 
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from catalogue.models import Rule
@@ -152,19 +154,28 @@ def test_malformed_dlr_is_a_400(client, sent_sms):
 # --- Vonage Messages API status (JWT) ---------------------------------------------------------
 
 
-def _messages_status(delivery, status="delivered"):
+def _messages_status(delivery, status="delivered", timestamp="2026-01-01T12:00:00Z", channel="sms"):
     return json.dumps(
         {
             "message_uuid": delivery.provider_message_id,
             "to": delivery.to.lstrip("+"),
             "from": "WAYPOST",
-            "timestamp": "2026-01-01T12:00:00Z",
+            "timestamp": timestamp,
             "status": status,
             "client_ref": str(delivery.pk),
-            "channel": "sms",
+            "channel": channel,
             "usage": {"currency": "EUR", "price": "0.0333"},
         }
     ).encode()
+
+
+def _post_messages_status(client, body):
+    return client.post(
+        "/webhooks/vonage/messages/status/",
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {messages_jwt(body)}",
+    )
 
 
 @pytest.mark.parametrize(
@@ -219,3 +230,77 @@ def test_twilio_status_callback_signed_and_unsigned(client, sms_providers, insta
     assert (bad.status_code, unsigned.status_code, good.status_code) == (403, 403, 204)
     sms.refresh_from_db()
     assert sms.status == Delivery.Status.DELIVERED and sms.provider == "twilio"
+
+
+# --- Receipt times and read receipts ----------------------------------------------------------
+
+
+def test_a_vonage_sms_receipt_is_timed_when_it_arrives_not_by_the_carriers_clock(client, sent_sms):
+    # given a receipt whose carrier timestamps (scts, message-timestamp) say 2025
+    params = dlr(sent_sms, scts="2501011200", **{"message-timestamp": "2025-01-01 12:00:00"})
+
+    # when it arrives
+    before = timezone.now()
+    client.post(DLR_URL, signed_vonage(params))
+
+    # then the delivery was delivered when the receipt reached us; the carrier's stamp is kept raw
+    sent_sms.refresh_from_db()
+    assert before <= sent_sms.delivered_at <= timezone.now()
+    assert sent_sms.delivered_at == sent_sms.receipt_at
+    assert ProviderEvent.objects.get().payload["scts"] == "2501011200"
+
+
+def test_vonage_messages_time_is_kept_when_plausible(client, sent_sms):
+    # given a Messages API status stamped by Vonage 20 seconds ago
+    stamped = (timezone.now() - timedelta(seconds=20)).replace(microsecond=0)
+    _post_messages_status(client, _messages_status(sent_sms, timestamp=stamped.isoformat().replace("+00:00", "Z")))
+
+    # then the delivery was delivered at Vonage's time
+    sent_sms.refresh_from_db()
+    assert sent_sms.delivered_at == stamped
+
+
+def test_vonage_messages_time_before_the_delivery_existed_is_not_believed(client, sent_sms):
+    before = timezone.now()
+    _post_messages_status(client, _messages_status(sent_sms, timestamp="2025-03-01T12:00:00Z"))
+    sent_sms.refresh_from_db()
+    assert sent_sms.delivered_at >= before
+
+
+def test_a_whatsapp_read_receipt_records_the_read_and_the_delivery(client, sent_sms):
+    # given a sent message and Vonage's "read" status (no "delivered" before it)
+    # when it arrives
+    response = _post_messages_status(client, _messages_status(sent_sms, status="read", channel="whatsapp"))
+
+    # then the delivery is delivered and read, and a late "delivered" changes neither
+    assert response.status_code == 204
+    sent_sms.refresh_from_db()
+    assert sent_sms.status == Delivery.Status.DELIVERED and sent_sms.read_at is not None
+    read_at = sent_sms.read_at
+    _post_messages_status(client, _messages_status(sent_sms, status="delivered", channel="whatsapp"))
+    sent_sms.refresh_from_db()
+    assert (sent_sms.status, sent_sms.read_at, sent_sms.provider_status) == (Delivery.Status.DELIVERED, read_at, "read")
+    assert ProviderEvent.objects.get(kind="read").applied
+
+
+def test_a_twilio_read_status_after_delivered_records_the_read(client, sms_providers, instant, fake_twilio):
+    # given an SMS sent through Twilio and delivered
+    sms_providers.SMS_ROUTES = "*=twilio"
+    _customer, shipment = customer_with_shipment(phone="+33612340004", country="FR")
+    scan(shipment, "shipped")
+    run_pipeline()
+    sms = Delivery.objects.get(channel="sms")
+    url = "http://testserver/webhooks/twilio/status/"
+
+    def post(status):
+        params = {"MessageSid": sms.provider_message_id, "MessageStatus": status, "To": sms.to, "AccountSid": "AC1"}
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+        return client.post("/webhooks/twilio/status/", params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    # when Twilio reports it delivered, then read
+    assert (post("delivered").status_code, post("read").status_code) == (204, 204)
+
+    # then it is delivered, and read after
+    sms.refresh_from_db()
+    assert sms.status == Delivery.Status.DELIVERED
+    assert sms.read_at is not None and sms.read_at >= sms.delivered_at

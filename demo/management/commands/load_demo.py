@@ -41,6 +41,7 @@ BRAND = {
     "sender_email": "orders@northwind.example.com",
     "sender_name": "Northwind Outfitters",
     "sms_sender_id": "NORTHWIND",
+    "sms_sender_number": "+15035550100",  # US and Canadian carriers take numeric senders only
     "support_email": "help@northwind.example.com",
     "support_phone": "+12125550100",
     "support_url": "https://northwind.example.com/help",
