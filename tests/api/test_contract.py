@@ -35,7 +35,7 @@ CONFIG = """
 "body.sales_channel" = "{channel}"
 "body.order" = {order}
 "body.sku" = "{sku}"
-"body.lines.*.line_id" = {line}
+"body.lines[*].line_id" = {line}
 
 [[operations]]
 include-method = "POST"
