@@ -32,6 +32,9 @@ RUN_TIMEOUT_SECONDS = 900
 # schema, and invalid data must still be refused). Generated Idempotency-Keys repeat ("0", "a")
 # across different bodies, and a repeat with another body is refused with 422 by design.
 CONFIG = """
+[cache]
+enabled = false  # each run stands alone: no replay of an earlier run's failures
+
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
