@@ -133,7 +133,13 @@ def schemathesis_run(base_url: str, token: str, refs: dict, report_dir) -> tuple
         "--report-json-path",
         str(report_dir / "report.json"),
     ]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False)
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as exc:
+        partial = [
+            out.decode(errors="replace") if isinstance(out, bytes) else out or "" for out in (exc.stdout, exc.stderr)
+        ]
+        pytest.fail(f"schemathesis ran past {RUN_TIMEOUT_SECONDS} s:\n" + "\n".join(partial))
     report_path = report_dir / "report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
     return run, report
@@ -154,6 +160,7 @@ def test_the_api_keeps_every_promise_of_its_openapi_schema(live_server, monkeypa
     assert report, f"schemathesis wrote no report (exit {run.returncode}):\n{output}"
     operations = report["operations"]
     assert operations["tested"] == operations["total"] > 0, output
+    assert report["test_cases"]["generated"] >= EXAMPLES_PER_OPERATION * operations["total"], output
     assert report["errors"] == [], output
     server_errors = [f for f in report["failures"] if f["code"] == "not_a_server_error"]
     assert server_errors == [], output
