@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint migrate demo lock bench chaos clean
+.PHONY: install run test contract lint migrate demo lock bench chaos clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: demo
 ## The test suite (SQLite and the filesystem broker unless DATABASE_URL / CELERY_BROKER_URL are set).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The API contract alone: schemathesis against a live server, every operation of /api/schema/
+## with all its checks (tests/api/test_contract.py; `make test` runs it too).
+contract: install
+	$(BIN)/python -m pytest -m contract -p no:cacheprovider $(PYTEST_ARGS)
 
 ## The house rules: ruff (lint and format, rules in pyproject.toml) and the apps' layers (import-linter).
 lint: install

@@ -19,6 +19,12 @@ class IntakeAccepted(serializers.Serializer):
     records = serializers.ListField(child=serializers.IntegerField())
 
 
+def _json_object(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise APIValidationError({"non_field_errors": ["Send a JSON object."]})
+    return request.data
+
+
 def _channel(view, slug, kind=None):
     channel = next((c for c in view.channels if c.slug == slug), None)
     if channel is None:
@@ -32,6 +38,7 @@ class MarketplaceReportView(PartnerScopedMixin, views.APIView):
     parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(
+        summary="Upload a marketplace order report",
         request={
             "multipart/form-data": {
                 "type": "object",
@@ -50,7 +57,7 @@ class MarketplaceReportView(PartnerScopedMixin, views.APIView):
         if upload is not None:
             content, filename = upload.read(), upload.name
         else:
-            rows = request.data.get("rows") or request.data.get("orders")
+            rows = _json_object(request).get("rows") or request.data.get("orders")
             if not isinstance(rows, list):
                 raise APIValidationError({"file": ["Send a report as `file`, or JSON rows as `rows`."]})
             content, filename = json.dumps(rows).encode(), "report.json"
@@ -64,13 +71,15 @@ class MarketplaceReportView(PartnerScopedMixin, views.APIView):
 
 class OrderIntakeView(PartnerScopedMixin, views.APIView):
     @extend_schema(
+        summary="Send an order to take in later",
         request={"application/json": {"type": "object"}},
         responses={202: IntakeAccepted},
-        description="One order in the native format (see `orders/intake/partner.py`), stored and "
-        "processed asynchronously; `Idempotency` by (`sales_channel`, `external_id`).",
+        description="One order in the same JSON as `POST /api/v1/orders/` (with `sales_channel`), stored "
+        "at once and processed asynchronously: an order that fails validation goes to the dead letters "
+        "instead of answering 400. A repeat of `sales_channel` and `external_id` changes nothing.",
     )
     def post(self, request):
-        data = dict(request.data)
+        data = dict(_json_object(request))
         channel = _channel(self, data.pop("sales_channel", ""))
         record, _ = intake_record_receive(
             kind="partner",

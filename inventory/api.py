@@ -2,7 +2,7 @@
 list and create products, post absolute or delta stock updates and read the levels back."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -35,6 +35,12 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["sku", "brand"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List products", description="Products of the brands of your sales channels; filter by SKU or brand."
+    ),
+    retrieve=extend_schema(summary="Get a product", description="A product of one of your brands."),
+)
 class ProductViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
@@ -43,6 +49,7 @@ class ProductViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Product.objects.filter(brand_id__in=self.brand_ids).select_related("brand")
 
     @extend_schema(
+        summary="Create a product",
         request=ProductCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ProductSerializer, 200: ProductSerializer},
@@ -75,6 +82,15 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ["sku", "brand"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List stock levels",
+        description="Stock of the products of your brands, by SKU; filter by SKU or brand.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a stock level", description="One product's stock: on hand, reserved, available."
+    ),
+)
 class StockLevelViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
@@ -87,6 +103,7 @@ class StockLevelViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         )
 
     @extend_schema(
+        summary="Update a SKU's stock",
         request=StockLevelUpdateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: StockLevelResultSerializer},

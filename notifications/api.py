@@ -2,6 +2,7 @@
 when, and why something was not sent; scoped to the partner's sales channels."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from core.api.filters import IdFilter
@@ -25,6 +26,15 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["customer", "order", "return_request", "type", "status"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List notifications",
+        description="What your customers were told: notifications about orders in your sales channels (and "
+        "back-in-stock ones for your customers), newest first, each with its deliveries per channel and why "
+        "something was not sent; filter by customer, order, return, type or status.",
+    ),
+    retrieve=extend_schema(summary="Get a notification", description="A notification with its deliveries per channel."),
+)
 class NotificationViewSet(
     PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

@@ -3,7 +3,7 @@ order transitions, shipments and carrier events, each scoped to the partner's sa
 
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -60,6 +60,14 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["status", "sales_channel", "customer", "external_id", "placed_after", "placed_before"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders",
+        description="Orders in your sales channels, each with its lines and shipments; filter by status, "
+        "channel, customer, your `external_id` or when they were placed.",
+    ),
+    retrieve=extend_schema(summary="Get an order", description="An order with its lines and shipments."),
+)
 class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
@@ -71,6 +79,7 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data, status=code)
 
     @extend_schema(
+        summary="Create an order",
         request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: OrderSerializer, 200: OrderSerializer},
@@ -95,6 +104,7 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return self._answer(order, _created_or_ok(created))
 
     @extend_schema(
+        summary="Change an order's status",
         request=OrderTransitionSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: OrderSerializer, 409: CONFLICT},
@@ -113,6 +123,7 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return self._answer(order)
 
     @extend_schema(
+        summary="Add a shipment to an order",
         request=ShipmentCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ShipmentSerializer, 200: ShipmentSerializer},
@@ -137,6 +148,16 @@ class ShipmentFilter(django_filters.FilterSet):
         fields = ["status", "carrier", "tracking_number", "order"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List shipments",
+        description="Shipments of the orders in your sales channels; filter by status, carrier, tracking "
+        "number or order.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a shipment", description="A shipment with its lines and the carrier events it took in."
+    ),
+)
 class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ShipmentSerializer
     filterset_class = ShipmentFilter
@@ -168,15 +189,19 @@ class ShipmentViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         )
 
     @extend_schema(
+        summary="Create a shipment",
         request=ShipmentCreateWithOrderSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ShipmentSerializer, 200: ShipmentSerializer},
+        description="Add a shipment to the order named by `order` (200 with the existing one when the "
+        "carrier and tracking number were already sent for it).",
     )
     @idempotent
     def create(self, request, *args, **kwargs):
         return self.create_shipment(self, ShipmentCreateWithOrderSerializer)
 
     @extend_schema(
+        summary="Record a carrier event",
         request=ShipmentEventInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ShipmentEventSerializer, 200: ShipmentEventSerializer, 409: CONFLICT},

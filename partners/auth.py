@@ -46,6 +46,10 @@ class PartnerRateThrottle(throttling.SimpleRateThrottle):
 class PartnerScopedMixin:
     """Gives views ``self.channels``: the sales channels the calling partner may touch."""
 
+    # Any id up to the next slash reaches the view, so one that is not a number (``/orders/1.5/``)
+    # gets the API's JSON 404 rather than the site's HTML page for an unknown URL.
+    lookup_value_regex = "[^/]+"
+
     @property
     def channels(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no partner
@@ -65,10 +69,26 @@ class PartnerScopedMixin:
 
 
 class PartnerTokenScheme(OpenApiAuthenticationExtension):
-    """Describes the partner token to drf-spectacular (OpenAPI ``bearer`` scheme)."""
+    """Describes the partner token to drf-spectacular: ``Authorization: Bearer <token>``, or the
+    same token as ``Authorization: Token <token>`` (either one)."""
 
     target_class = PartnerTokenAuthentication
-    name = "partnerToken"
+    name = ["partnerToken", "partnerTokenKeyword"]
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "The partner token from `add_partner`."}
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "`Authorization: Bearer <token>`, with the partner token from `add_partner`.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "The same token as `Authorization: Token <token>`.",
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"partnerToken": []}, {"partnerTokenKeyword": []}]

@@ -2,7 +2,7 @@
 A partner sees a customer when the customer has an identity or an order in one of its channels."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,6 +32,16 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["email", "phone", "external_id"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List customers",
+        description="Customers with an identity or an order in your sales channels; filter by email, phone "
+        "or your `external_id`.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a customer", description="A customer with its identities (your ids) per sales channel."
+    ),
+)
 class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
@@ -40,6 +50,7 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         return customers_for_channels(channels=self.channels).prefetch_related("identities__sales_channel")
 
     @extend_schema(
+        summary="Create or update a customer",
         request=CustomerUpsertSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: CustomerSerializer, 201: CustomerSerializer},
@@ -60,7 +71,12 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
             self.get_serializer(customer).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @extend_schema(request=CustomerUpdateSerializer, responses=CustomerSerializer)
+    @extend_schema(
+        summary="Update a customer",
+        request=CustomerUpdateSerializer,
+        responses=CustomerSerializer,
+        description="Change the fields sent; the others stay as they are.",
+    )
     def partial_update(self, request, *args, **kwargs):
         customer = self.get_object()
         data = CustomerUpdateSerializer(
@@ -72,11 +88,13 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(
         methods=["GET"],
+        summary="Get a customer's preferences",
         responses=PreferencesSerializer,
         description="The customer's notification preferences (for a merchant's own account page).",
     )
     @extend_schema(
         methods=["PUT"],
+        summary="Change a customer's preferences",
         request=PreferencesSerializer,
         responses=PreferencesSerializer,
         description="Change the customer's preferences: only the keys sent change. Consent changes "
@@ -93,6 +111,7 @@ class CustomerViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(PreferencesSerializer(preferences_snapshot(customer=customer)).data)
 
     @extend_schema(
+        summary="Report that the customer uses your app",
         request=AppPresenceSerializer,
         responses={204: None},
         description="The merchant's app saw the customer's device: push counts as an active channel "

@@ -2,7 +2,7 @@
 list and retrieve, all within the partner's sales channels."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,6 +28,14 @@ class ReturnFilter(django_filters.FilterSet):
         fields = ["status", "order", "external_id", "code"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List returns",
+        description="Returns of the orders in your sales channels; filter by status, order, your "
+        "`external_id` or the return code.",
+    ),
+    retrieve=extend_schema(summary="Get a return", description="A return with its lines and milestones."),
+)
 class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
@@ -43,6 +51,7 @@ class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(self.get_serializer(self.get_queryset().get(pk=ret.pk)).data, status=code)
 
     @extend_schema(
+        summary="Open a return",
         request=ReturnCreateSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: ReturnSerializer, 200: ReturnSerializer},
@@ -57,6 +66,7 @@ class ReturnViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self._answer(ret, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
+        summary="Change a return's status",
         request=ReturnTransitionSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: ReturnSerializer, 409: CONFLICT},

@@ -165,3 +165,17 @@ def test_replay_service_with_a_fixed_payload(channel_of, catalogue):
     fixed = {"rows": [{**record.payload["rows"][0], "item-price": "89.00"}]}
     done = intake_record_replay(record=record, actor="user:agent", payload=fixed)
     assert done.status == R.RESOLVED and Order.objects.get(external_id="9").total == 89
+
+
+@pytest.mark.parametrize("url", ["/api/v1/intake/marketplace/", "/api/v1/intake/orders/"])
+def test_a_json_body_that_is_not_an_object_is_refused(channel_of, partner_api, url):
+    # given a partner of a marketplace channel
+    client = partner_api(channel_of("marketplace", secret=""))
+
+    # when it posts a JSON list instead of an object
+    response = client.post(url, [{"external_id": "1"}], format="json")
+
+    # then it is told to send an object, and nothing is stored
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"non_field_errors": ["Send a JSON object."]}
+    assert not IntakeRecord.objects.exists()
