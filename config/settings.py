@@ -227,11 +227,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["partners.auth.IsPartner"],
     "DEFAULT_THROTTLE_CLASSES": ["partners.auth.PartnerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"partner": env.str("API_THROTTLE_RATE", default="600/minute")},
-    "DEFAULT_PARSER_CLASSES": [
-        "core.api.parsers.GuardedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The partner API speaks JSON (a marketplace report may also be a CSV upload): an HTML form's
+    # blank-means-absent rules never apply to it.
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.GuardedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from core.api.fields import OptionalEmailField
 from customers.models import Customer
 from customers.validators import (
     known_countries,
@@ -96,7 +97,7 @@ class ContactFieldsSerializer(serializers.Serializer):
     """The customer's contact fields; ``phone`` is read in ``country`` when not international."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = OptionalEmailField()
     phone = serializers.CharField(
         max_length=40,
         required=False,

@@ -7,9 +7,10 @@ import json
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, views
 from rest_framework.exceptions import ValidationError as APIValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.api.parsers import GuardedJSONParser
 from intake.services import intake_file_receive, intake_record_receive
 from partners.auth import PartnerScopedMixin
 
@@ -35,7 +36,7 @@ def _channel(view, slug, kind=None):
 
 
 class MarketplaceReportView(PartnerScopedMixin, views.APIView):
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, GuardedJSONParser]
 
     @extend_schema(
         summary="Upload a marketplace order report",

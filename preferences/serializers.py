@@ -4,7 +4,7 @@ apply (E.164 phones, BCP 47 languages, IANA zones), so bad input is a 400 on the
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import HourMinuteField, MomentField
+from core.api.fields import HourMinuteField, MomentField, OptionalEmailField
 from customers.models import Customer
 from customers.serializers import ContactFieldsSerializer, _django_to_drf
 from customers.validators import validate_language, validate_time_zone
@@ -32,6 +32,7 @@ class CustomerIdentitySerializer(serializers.Serializer):
 class CustomerSerializer(serializers.ModelSerializer):
     """A customer as a partner sees it: only its identities in the partner's own channels."""
 
+    email = OptionalEmailField(read_only=True)
     identities = serializers.SerializerMethodField()
 
     class Meta:

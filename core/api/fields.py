@@ -1,6 +1,6 @@
 """Serializer fields that hold what enters the API to ``core.bounds`` and return what the schema
-promises: bounded dates and date-times, wall-clock times as ``HH:MM``, links that are
-``null`` rather than blank, and lists of items whose length errors sit on the list's path."""
+promises: bounded dates and date-times, wall-clock times as ``HH:MM``, links and email
+addresses that are ``null`` rather than blank, and lists of items whose length errors sit on the list's path."""
 
 import re
 
@@ -66,6 +66,27 @@ class OptionalURLField(serializers.URLField):
         kwargs.setdefault("read_only", True)
         kwargs.setdefault("allow_null", True)
         super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}], "nullable": True}
+)
+class OptionalEmailField(serializers.EmailField):
+    """An email address a customer may not have: an address, or ``""``/``null`` to have none in;
+    the address or ``null`` out, never ``""``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        return "" if value is None else value
 
     def to_representation(self, value):
         return value or None

@@ -44,6 +44,24 @@ expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 "body.sku" = "{sku}"
 "body.lines[*].line_id" = {line}
 
+# Detail routes get the partner's own objects, so generated requests reach the views' logic
+# instead of a 404 (schemathesis still sends invalid ids too).
+[[operations]]
+include-path-regex = '^/api/v1/customers/\\{{id\\}}/'
+parameters = {{ "path.id" = {customer} }}
+
+[[operations]]
+include-path-regex = '^/api/v1/orders/\\{{id\\}}/'
+parameters = {{ "path.id" = {order} }}
+
+[[operations]]
+include-path-regex = '^/api/v1/shipments/\\{{id\\}}/'
+parameters = {{ "path.id" = {shipment} }}
+
+[[operations]]
+include-path-regex = '^/api/v1/returns/\\{{id\\}}/'
+parameters = {{ "path.id" = {return_id} }}
+
 [[operations]]
 include-method = "POST"
 include-path-regex = '^/api/v1/(orders|customers|products|stock-levels|shipments|returns|intake/orders|intake/marketplace)/$'
@@ -88,6 +106,7 @@ def _partner_with_data() -> tuple[str, dict]:
         f"/api/v1/orders/{order['id']}/shipments/", {"carrier": "ups", "tracking_number": "1Z999AA10000000001"}
     )
     assert shipment.status_code == 201, shipment.json()
+    shipment = shipment.json()
     ret = client.post(
         "/api/v1/returns/",
         {"order": order["id"], "lines": [{"line_id": order["lines"][0]["id"], "quantity": 1}], "reason": "Too small"},
@@ -95,7 +114,8 @@ def _partner_with_data() -> tuple[str, dict]:
     )
     assert ret.status_code == 201, ret.json()
     StockLevelFactory(product=ProductFactory(brand=channel.brand, sku="BOOT-1"), on_hand=5)
-    return token, {"channel": channel.slug, "order": order["id"], "sku": "BOOT-1", "line": order["lines"][0]["id"]}
+    refs = {"channel": channel.slug, "order": order["id"], "sku": "BOOT-1", "line": order["lines"][0]["id"]}
+    return token, {**refs, "customer": order["customer"], "shipment": shipment["id"], "return_id": ret.json()["id"]}
 
 
 def schemathesis_run(base_url: str, token: str, refs: dict, report_dir) -> tuple[subprocess.CompletedProcess, dict]:
