@@ -65,6 +65,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "id",
             "sales_channel",
             "external_id",
+            "number",
             "customer",
             "currency",
             "subtotal",
@@ -162,7 +163,16 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     sales_channel = PartnerChannelField(help_text="Slug of one of your sales channels")
-    external_id = serializers.CharField(max_length=120, help_text="The order number in that channel")
+    external_id = serializers.CharField(
+        max_length=120, help_text="The order's id in that channel: later updates name the order by it"
+    )
+    number = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        help_text="The order number the customer sees, when it differs from `external_id` (e.g. 1042); "
+        "a leading # is dropped. Left out: `external_id`",
+    )
     customer = OrderCustomerSerializer(help_text="Upserted by its external id in the same channel")
     lines = OrderLineInputSerializer(
         many=True,

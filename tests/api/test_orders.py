@@ -272,3 +272,17 @@ def test_unknown_status_is_400(partner_client, create_order):
     # then it is a 400 on status
     assert response.status_code == 400
     assert response.json()["fields"]["status"] == ['"teleported" is not a valid choice.']
+
+
+def test_the_number_the_customer_sees_is_taken_and_returned(partner_client, order_payload):
+    # given an order whose id in the shop differs from the number its customer reads
+    payload = order_payload("6102938475610", number="#1042")
+
+    # when it is posted, and another without a number
+    first = partner_client.post(URL, payload, format="json")
+    second = partner_client.post(URL, order_payload("1043"), format="json")
+
+    # then the first reads 1042 and keeps its id; the second's number is its id
+    assert first.status_code == 201, first.json()
+    assert (first.json()["external_id"], first.json()["number"]) == ("6102938475610", "1042")
+    assert second.json()["number"] == "1043"
