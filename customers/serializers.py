@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from core.api.fields import OptionalEmailField
+from core.api.fields import OptionalEmailField, TextField
 from customers.models import Customer
 from customers.validators import (
     known_countries,
     known_currencies,
+    known_languages,
+    known_time_zones,
     normalize_phone,
     validate_country,
     validate_currency,
@@ -58,19 +60,34 @@ class CurrencyField(_CodeField):
     check = staticmethod(validate_currency)
 
 
+class LanguageField(_CodeField):
+    """A BCP 47 language tag babel's CLDR data knows (``en``, ``es-MX``), in any case or with
+    ``_``; stored in its canonical form."""
+
+    codes = known_languages()
+    check = staticmethod(validate_language)
+
+
+class TimeZoneField(_CodeField):
+    """An IANA time zone name of the tz database (``America/Mexico_City``)."""
+
+    codes = known_time_zones()
+    check = staticmethod(validate_time_zone)
+
+
 class AddressSerializer(serializers.Serializer):
     """A postal address in one shape wherever it comes from (the partner API, shop webhooks,
     marketplace reports). Every part is optional; a key not listed here is refused."""
 
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    region = serializers.CharField(max_length=120, required=False, allow_blank=True, help_text="State or province")
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    name = TextField(max_length=200, required=False, allow_blank=True)
+    company = TextField(max_length=200, required=False, allow_blank=True)
+    line1 = TextField(max_length=200, required=False, allow_blank=True)
+    line2 = TextField(max_length=200, required=False, allow_blank=True)
+    city = TextField(max_length=120, required=False, allow_blank=True)
+    region = TextField(max_length=120, required=False, allow_blank=True, help_text="State or province")
+    postal_code = TextField(max_length=20, required=False, allow_blank=True)
     country = CountryField(required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2")
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = TextField(max_length=40, required=False, allow_blank=True)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -96,23 +113,17 @@ class AddressSchema(OpenApiSerializerExtension):
 class ContactFieldsSerializer(serializers.Serializer):
     """The customer's contact fields; ``phone`` is read in ``country`` when not international."""
 
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = TextField(max_length=200, required=False, allow_blank=True)
     email = OptionalEmailField()
-    phone = serializers.CharField(
+    phone = TextField(
         max_length=40,
         required=False,
         allow_blank=True,
         help_text="International (+14155550123) or national with `country`; stored in E.164.",
     )
-    language = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="BCP 47, e.g. es-MX")
-    time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA, e.g. America/Mexico_City")
+    language = LanguageField(required=False, allow_blank=True, help_text="BCP 47, e.g. es-MX")
+    time_zone = TimeZoneField(required=False, help_text="IANA, e.g. America/Mexico_City")
     country = CountryField(required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2")
-
-    def validate_language(self, value):
-        return _django_to_drf(validate_language, value) if value else value
-
-    def validate_time_zone(self, value):
-        return _django_to_drf(validate_time_zone, value)
 
     def validate(self, attrs):
         if attrs.get("phone"):

@@ -57,6 +57,21 @@ def known_time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+@functools.cache
+def known_languages() -> frozenset[str]:
+    """The canonical BCP 47 tags of the locales babel's CLDR data has (``es-MX``, ``sr-Latn``):
+    the tags ``validate_language`` gives back."""
+    from babel.localedata import locale_identifiers
+
+    tags = set()
+    for identifier in locale_identifiers():
+        try:
+            tags.add(validate_language(identifier.replace("_", "-")))
+        except ValidationError:
+            continue
+    return frozenset(tags)
+
+
 def validate_time_zone(name: str) -> str:
     if name not in known_time_zones():
         raise ValidationError(f"'{name}' is not an IANA time zone (e.g. 'America/Mexico_City').")

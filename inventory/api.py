@@ -7,6 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api.filters import StrictFilterSet
 from inventory.models import Product, StockLevel
 from inventory.serializers import (
     ProductCreateSerializer,
@@ -26,7 +27,7 @@ class BrandScopedMixin(PartnerScopedMixin):
         return {channel.brand_id} if channel else self.brand_ids
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(StrictFilterSet):
     sku = django_filters.CharFilter()
     brand = django_filters.CharFilter(field_name="brand__slug", help_text="Brand slug")
 
@@ -73,7 +74,7 @@ class ProductViewSet(BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         )
 
 
-class StockLevelFilter(django_filters.FilterSet):
+class StockLevelFilter(StrictFilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
     brand = django_filters.CharFilter(field_name="product__brand__slug", help_text="Brand slug")
 

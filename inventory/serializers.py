@@ -3,7 +3,7 @@ and an absolute or delta stock update with the thresholds it crossed."""
 
 from rest_framework import serializers
 
-from core.api.fields import DayField, OptionalURLField
+from core.api.fields import DayField, OptionalURLField, TextField
 from core.bounds import MAX_STOCK
 from customers.serializers import CurrencyField
 from inventory.models import Product, StockLevel, StockThreshold
@@ -24,16 +24,16 @@ class ProductSerializer(serializers.ModelSerializer):
 
 class ProductCreateSerializer(serializers.Serializer):
     sales_channel = PartnerChannelField(required=False, help_text=CHANNEL_HELP)
-    sku = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=200)
+    sku = TextField(max_length=64)
+    name = TextField(max_length=200)
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = CurrencyField(required=False, default="USD", help_text="ISO 4217")
     image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class StockLevelSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku", read_only=True)
-    brand = serializers.CharField(source="product.brand.slug", read_only=True)
+    sku = TextField(source="product.sku", read_only=True)
+    brand = TextField(source="product.brand.slug", read_only=True)
     available = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -69,7 +69,7 @@ class StockLevelUpdateSerializer(serializers.Serializer):
     """Either ``on_hand`` (absolute) or ``delta`` (added to on hand), plus optional settings."""
 
     sales_channel = PartnerChannelField(required=False, help_text=CHANNEL_HELP)
-    sku = serializers.CharField(max_length=64)
+    sku = TextField(max_length=64)
     on_hand = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     delta = serializers.IntegerField(
         min_value=-MAX_STOCK,

@@ -5,14 +5,14 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from core.api.filters import IdFilter
+from core.api.filters import IdFilter, StrictFilterSet
 from notifications.models import Notification
 from notifications.selectors import notifications_for_partner
 from notifications.serializers import NotificationSerializer
 from partners.auth import PartnerScopedMixin
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(StrictFilterSet):
     customer = IdFilter(field_name="customer_id", help_text="Customer id")
     order = IdFilter(field_name="order_id", help_text="Order id")
     return_request = IdFilter(field_name="return_request_id", help_text="Return id")

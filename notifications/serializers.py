@@ -3,6 +3,7 @@ channel's delivery, its status and timestamps. Read-only."""
 
 from rest_framework import serializers
 
+from core.api.fields import TextField
 from notifications.models import Delivery, Notification
 
 
@@ -31,13 +32,11 @@ class NotificationSerializer(serializers.ModelSerializer):
         help_text="Notification type key, e.g. shipment_delivered",
     )
     skipped = serializers.DictField(
-        child=serializers.CharField(),
+        child=TextField(),
         read_only=True,
         help_text="Channels left out of the plan and why (no_consent, no_contact, opted_out_type)",
     )
-    channels = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text="The channels planned, in order"
-    )
+    channels = serializers.ListField(child=TextField(), read_only=True, help_text="The channels planned, in order")
     deliveries = DeliverySerializer(many=True, read_only=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api.filters import IdFilter, MomentFilter
+from core.api.filters import IdFilter, MomentFilter, StrictFilterSet
 from orders.models import Order, Shipment, ShipmentEvent, ShipmentLine
 from orders.selectors import orders_for_channels, shipments_for_channels
 from orders.serializers import (
@@ -47,7 +47,7 @@ def _created_or_ok(created: bool) -> int:
     return status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
     sales_channel = django_filters.CharFilter(field_name="sales_channel__slug", help_text="Channel slug")
     customer = IdFilter(field_name="customer_id", help_text="Customer id")
@@ -137,7 +137,7 @@ class OrderViewSet(PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return ShipmentViewSet.create_shipment(self, ShipmentCreateSerializer, context={"order": order})
 
 
-class ShipmentFilter(django_filters.FilterSet):
+class ShipmentFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Shipment.Status.choices)
     carrier = django_filters.CharFilter(lookup_expr="iexact")
     tracking_number = django_filters.CharFilter()

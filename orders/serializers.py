@@ -5,7 +5,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import ItemsListSerializer, MomentField, OptionalURLField
+from core.api.fields import ItemsListSerializer, MomentField, OptionalURLField, TextField
 from core.bounds import BIGINT_MAX, MAX_LINE_QUANTITY
 from customers.serializers import AddressSerializer, ContactFieldsSerializer, CurrencyField
 from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
@@ -28,7 +28,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class ShipmentLineSerializer(serializers.ModelSerializer):
     line_id = serializers.IntegerField(source="order_line_id")
-    sku = serializers.CharField(source="order_line.sku")
+    sku = TextField(source="order_line.sku")
 
     class Meta:
         model = ShipmentLine
@@ -90,7 +90,7 @@ class ShipmentEventSerializer(serializers.ModelSerializer):
         "shipment took in), `not_allowed` (a move the shipment cannot make), "
         "`same_status` (the shipment's status already)"
     )
-    shipment_status = serializers.CharField(
+    shipment_status = TextField(
         source="shipment.status", read_only=True, help_text="The shipment's status after this event"
     )
 
@@ -119,7 +119,7 @@ class ShipmentEventSerializer(serializers.ModelSerializer):
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
-    order_external_id = serializers.CharField(source="order.external_id", read_only=True)
+    order_external_id = TextField(source="order.external_id", read_only=True)
     lines = ShipmentLineSerializer(source="shipmentline_set", many=True, read_only=True)
     events = ShipmentEventSerializer(many=True, read_only=True)
     tracking_url = OptionalURLField()
@@ -147,12 +147,12 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
 
 class OrderCustomerSerializer(ContactFieldsSerializer):
-    external_id = serializers.CharField(max_length=120, help_text="The customer's id in the order's channel")
+    external_id = TextField(max_length=120, help_text="The customer's id in the order's channel")
 
 
 class OrderLineInputSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    sku = TextField(max_length=64)
+    name = TextField(max_length=200, required=False, allow_blank=True, default="")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     backordered = serializers.BooleanField(required=False, default=False)
@@ -163,10 +163,10 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     sales_channel = PartnerChannelField(help_text="Slug of one of your sales channels")
-    external_id = serializers.CharField(
+    external_id = TextField(
         max_length=120, help_text="The order's id in that channel: later updates name the order by it"
     )
-    number = serializers.CharField(
+    number = TextField(
         max_length=120,
         required=False,
         allow_blank=True,
@@ -195,7 +195,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
 class OrderTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = TextField(required=False, allow_blank=True, default="")
 
 
 class ShipmentLineInputSerializer(serializers.Serializer):
@@ -209,8 +209,8 @@ class ShipmentLineInputSerializer(serializers.Serializer):
 class ShipmentCreateSerializer(serializers.Serializer):
     """A shipment of the order named in the URL (``context["order"]``)."""
 
-    carrier = serializers.CharField(max_length=40)
-    tracking_number = serializers.CharField(max_length=80)
+    carrier = TextField(max_length=40)
+    tracking_number = TextField(max_length=80)
     tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     estimated_delivery = MomentField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(
@@ -256,8 +256,8 @@ class ShipmentCreateWithOrderSerializer(ShipmentCreateSerializer):
 class ShipmentEventInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Shipment.Status.choices)
     occurred_at = MomentField(past=True, help_text="The carrier's timestamp of the scan")
-    carrier_code = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    carrier_code = TextField(max_length=60, required=False, allow_blank=True, default="")
+    description = TextField(max_length=300, required=False, allow_blank=True, default="")
+    location = TextField(max_length=200, required=False, allow_blank=True, default="")
     estimated_delivery = MomentField(required=False, allow_null=True, default=None)
     raw = serializers.DictField(required=False, default=dict)

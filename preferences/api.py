@@ -7,6 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.filters import StrictFilterSet
 from customers.models import Customer
 from customers.services import customer_update, customer_upsert
 from partners.auth import PartnerScopedMixin
@@ -22,7 +23,7 @@ from preferences.serializers import (
 from preferences.services import app_presence_report, preferences_save
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(StrictFilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact")
     phone = django_filters.CharFilter()
     external_id = django_filters.CharFilter(field_name="identities__external_id", distinct=True)

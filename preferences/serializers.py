@@ -4,29 +4,28 @@ apply (E.164 phones, BCP 47 languages, IANA zones), so bad input is a 400 on the
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import HourMinuteField, MomentField, OptionalEmailField
+from core.api.fields import HourMinuteField, MomentField, OptionalEmailField, TextField
 from customers.models import Customer
-from customers.serializers import ContactFieldsSerializer, _django_to_drf
-from customers.validators import validate_language, validate_time_zone
+from customers.serializers import ContactFieldsSerializer, LanguageField, TimeZoneField
 from partners.fields import PartnerChannelField
 from preferences.selectors import CHOICE_CATEGORIES
 
 
 class CustomerUpsertSerializer(ContactFieldsSerializer):
     sales_channel = PartnerChannelField(help_text="Slug of one of your sales channels")
-    external_id = serializers.CharField(max_length=120, help_text="The customer's id in that channel")
+    external_id = TextField(max_length=120, help_text="The customer's id in that channel")
     tier = serializers.ChoiceField(choices=Customer._meta.get_field("tier").choices, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
+    tags = serializers.ListField(child=TextField(max_length=50), required=False, max_length=50)
 
 
 class CustomerUpdateSerializer(ContactFieldsSerializer):
     tier = serializers.ChoiceField(choices=Customer._meta.get_field("tier").choices, required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
+    tags = serializers.ListField(child=TextField(max_length=50), required=False, max_length=50)
 
 
 class CustomerIdentitySerializer(serializers.Serializer):
-    sales_channel = serializers.CharField(source="sales_channel.slug")
-    external_id = serializers.CharField()
+    sales_channel = TextField(source="sales_channel.slug")
+    external_id = TextField()
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -84,8 +83,8 @@ class PreferencesSerializer(serializers.Serializer):
     """A customer's preferences. On PUT every key is optional: what is sent is changed, the rest
     kept. Critical types cannot be switched off (ignored); consent changes are logged (source api)."""
 
-    language = serializers.CharField(max_length=16, required=False, help_text="BCP 47, e.g. es-MX")
-    time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA, e.g. Europe/Paris")
+    language = LanguageField(required=False, help_text="BCP 47, e.g. es-MX")
+    time_zone = TimeZoneField(required=False, help_text="IANA, e.g. Europe/Paris")
     channels = serializers.DictField(
         child=serializers.BooleanField(),
         required=False,
@@ -96,7 +95,7 @@ class PreferencesSerializer(serializers.Serializer):
         required=False,
         help_text='Per type and channel: {"shipment_shipped": {"sms": false}}',
     )
-    critical_types = serializers.ListField(child=serializers.CharField(), read_only=True)
+    critical_types = serializers.ListField(child=TextField(), read_only=True)
     channel_order = serializers.ListField(
         child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False, max_length=4
     )
@@ -104,12 +103,6 @@ class PreferencesSerializer(serializers.Serializer):
     rhythm = serializers.DictField(child=serializers.ChoiceField(choices=["instant", "daily"]), required=False)
     digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
     push = PushStateSerializer(read_only=True)
-
-    def validate_language(self, value):
-        return _django_to_drf(validate_language, value)
-
-    def validate_time_zone(self, value):
-        return _django_to_drf(validate_time_zone, value)
 
     def validate_channels(self, value):
         unknown = set(value) - set(CHANNEL_CHOICES)

@@ -7,7 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.filters import IdFilter
+from core.api.filters import IdFilter, StrictFilterSet
 from partners.auth import PartnerScopedMixin
 from partners.idempotency import IDEMPOTENCY_KEY, idempotent
 from returns.models import ReturnRequest
@@ -17,7 +17,7 @@ from returns.services import return_create, return_transition
 CONFLICT = OpenApiResponse(description="Not allowed from the current status; the body lists the `allowed` next states.")
 
 
-class ReturnFilter(django_filters.FilterSet):
+class ReturnFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ReturnRequest.Status.choices)
     order = IdFilter(field_name="order_id", help_text="Order id")
     external_id = django_filters.CharFilter()

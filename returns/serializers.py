@@ -4,7 +4,7 @@ milestones (with the fields each milestone carries), and the return as read back
 from django.conf import settings
 from rest_framework import serializers
 
-from core.api.fields import ItemsListSerializer, OptionalURLField
+from core.api.fields import ItemsListSerializer, OptionalURLField, TextField
 from core.bounds import BIGINT_MAX, MAX_LINE_QUANTITY
 from orders.models import Order
 from partners.fields import PartnerScopedPrimaryKeyField
@@ -17,7 +17,7 @@ def _partner_orders(view):
 
 class ReturnLineSerializer(serializers.ModelSerializer):
     line_id = serializers.IntegerField(source="order_line_id")
-    sku = serializers.CharField(source="order_line.sku")
+    sku = TextField(source="order_line.sku")
 
     class Meta:
         model = ReturnLine
@@ -26,7 +26,7 @@ class ReturnLineSerializer(serializers.ModelSerializer):
 
 
 class ReturnSerializer(serializers.ModelSerializer):
-    order_external_id = serializers.CharField(source="order.external_id", read_only=True)
+    order_external_id = TextField(source="order.external_id", read_only=True)
     lines = ReturnLineSerializer(many=True, read_only=True)
     label_url = OptionalURLField()
 
@@ -75,8 +75,8 @@ class ReturnCreateSerializer(serializers.Serializer):
         },
         help_text="At least one",
     )
-    reason = serializers.CharField(max_length=300)
-    external_id = serializers.CharField(
+    reason = TextField(max_length=300)
+    external_id = TextField(
         max_length=120,
         required=False,
         allow_blank=True,
@@ -106,14 +106,14 @@ class ReturnTransitionSerializer(serializers.Serializer):
     """``status`` plus the fields its milestone carries (e.g. ``refund_amount`` for refunded)."""
 
     status = serializers.ChoiceField(choices=ReturnRequest.Status.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    rejection_reason = serializers.CharField(max_length=300, required=False)
-    return_carrier = serializers.CharField(max_length=40, required=False)
-    return_tracking_number = serializers.CharField(max_length=80, required=False)
+    reason = TextField(required=False, allow_blank=True, default="")
+    rejection_reason = TextField(max_length=300, required=False)
+    return_carrier = TextField(max_length=40, required=False)
+    return_tracking_number = TextField(max_length=80, required=False)
     label_url = serializers.URLField(max_length=500, required=False)
     inspection_result = serializers.ChoiceField(
         choices=[c for c in ReturnRequest.Inspection.choices if c[0]], required=False
     )
-    inspection_notes = serializers.CharField(required=False)
+    inspection_notes = TextField(required=False)
     refund_estimate = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)

@@ -1,5 +1,5 @@
 """Serializer fields that hold what enters the API to ``core.bounds`` and return what the schema
-promises: bounded dates and date-times, wall-clock times as ``HH:MM``, links and email
+promises: text that is a string, bounded dates and date-times, wall-clock times as ``HH:MM``, links and email
 addresses that are ``null`` rather than blank, and lists of items whose length errors sit on the list's path."""
 
 import re
@@ -57,6 +57,18 @@ class HourMinuteField(serializers.TimeField):
         if not isinstance(value, str) or not HOUR_MINUTE.match(value):
             raise serializers.ValidationError("Use HH:MM (24-hour), e.g. 22:00.", code="invalid")
         return super().to_internal_value(value)
+
+
+class TextField(serializers.CharField):
+    """Text as the schema says it: a JSON string. A number or ``true`` where text belongs is
+    refused, not turned into ``"0"`` (DRF's ``CharField`` would)."""
+
+    default_error_messages = {"invalid": "Give text (a JSON string)."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class OptionalURLField(serializers.URLField):

@@ -1,6 +1,8 @@
 """Query filters that refuse what the database cannot take: a date-time filter held to
 ``core.bounds`` (an unparsable value, a UTC offset beyond ±15:59 or a year out of range is a 400
-naming the parameter, not a database error) and an id filter within the id column's range."""
+naming the parameter, not a database error), an id filter within the id column's range, and a
+filter set that refuses a parameter given blank where the schema wants a value (a date-time, an
+id, one of a list), instead of ignoring it."""
 
 import django_filters
 from django import forms
@@ -37,3 +39,16 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(*args, **kwargs)
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter set whose non-text parameters, when given, must have a value."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, query_filter in self.filters.items():
+            if isinstance(query_filter, django_filters.CharFilter) or self.data.get(name, None) != "":
+                continue
+            self.form.add_error(name, "Give a value, or leave the parameter out.")
+            valid = False
+        return valid
