@@ -5,7 +5,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import ItemsListSerializer, MomentField, OptionalURLField, TextField
+from core.api.fields import ItemsListSerializer, MomentField, OptionalURLField, StrictBooleanField, TextField
 from core.bounds import BIGINT_MAX, MAX_LINE_QUANTITY
 from customers.serializers import AddressSerializer, ContactFieldsSerializer, CurrencyField
 from orders.models import Order, OrderLine, Shipment, ShipmentEvent, ShipmentLine
@@ -155,7 +155,7 @@ class OrderLineInputSerializer(serializers.Serializer):
     name = TextField(max_length=200, required=False, allow_blank=True, default="")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    backordered = serializers.BooleanField(required=False, default=False)
+    backordered = StrictBooleanField(required=False, default=False)
 
     class Meta:
         list_serializer_class = ItemsListSerializer

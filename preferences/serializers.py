@@ -4,7 +4,7 @@ apply (E.164 phones, BCP 47 languages, IANA zones), so bad input is a 400 on the
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import HourMinuteField, MomentField, OptionalEmailField, TextField
+from core.api.fields import HourMinuteField, MomentField, OptionalEmailField, StrictBooleanField, TextField
 from customers.models import Customer
 from customers.serializers import ContactFieldsSerializer, LanguageField, TimeZoneField
 from partners.fields import PartnerChannelField
@@ -67,7 +67,7 @@ CHANNEL_CHOICES = ["email", "sms", "whatsapp", "push"]
 
 
 class QuietHoursSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(required=False)
+    enabled = StrictBooleanField(required=False)
     start = HourMinuteField(required=False)
     end = HourMinuteField(required=False)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False)
@@ -83,15 +83,15 @@ class PreferencesSerializer(serializers.Serializer):
     """A customer's preferences. On PUT every key is optional: what is sent is changed, the rest
     kept. Critical types cannot be switched off (ignored); consent changes are logged (source api)."""
 
-    language = LanguageField(required=False, help_text="BCP 47, e.g. es-MX")
+    language = LanguageField(required=False, allow_blank=True, help_text="BCP 47, e.g. es-MX; blank: the brand's")
     time_zone = TimeZoneField(required=False, help_text="IANA, e.g. Europe/Paris")
     channels = serializers.DictField(
-        child=serializers.BooleanField(),
+        child=StrictBooleanField(),
         required=False,
         help_text='Whole-channel consent: {"sms": false} stops every SMS',
     )
     types = serializers.DictField(
-        child=serializers.DictField(child=serializers.BooleanField()),
+        child=serializers.DictField(child=StrictBooleanField()),
         required=False,
         help_text='Per type and channel: {"shipment_shipped": {"sms": false}}',
     )

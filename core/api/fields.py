@@ -1,5 +1,5 @@
 """Serializer fields that hold what enters the API to ``core.bounds`` and return what the schema
-promises: text that is a string, bounded dates and date-times, wall-clock times as ``HH:MM``, links and email
+promises: text that is a string, booleans that are booleans, bounded dates and date-times, wall-clock times as ``HH:MM``, links and email
 addresses that are ``null`` rather than blank, and lists of items whose length errors sit on the list's path."""
 
 import re
@@ -69,6 +69,18 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false``, as the schema says; ``0``, ``"yes"`` or ``"true"`` are refused (DRF's
+    ``BooleanField`` would read them)."""
+
+    default_error_messages = {"invalid": "Give true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 class OptionalURLField(serializers.URLField):

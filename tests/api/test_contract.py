@@ -35,6 +35,15 @@ CONFIG = """
 [cache]
 enabled = false  # each run stands alone: no replay of an earlier run's failures
 
+[auth.openapi.partnerToken]
+bearer = "{token}"
+
+# In the stateful phase schemathesis flags the valid requests it builds from links (an id taken
+# from a list's answer) as "schema-violating request accepted" (schemathesis issue #2983, open):
+# that one check is left to the other phases, which send the invalid data.
+[phases.stateful.checks.negative_data_rejection]
+enabled = false
+
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
@@ -65,6 +74,13 @@ parameters = {{ "path.id" = {return_id} }}
 [[operations]]
 include-method = "POST"
 include-path-regex = '^/api/v1/(orders|customers|products|stock-levels|shipments|returns|intake/orders|intake/marketplace)/$'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+
+# A phone number is valid when libphonenumber's metadata says so, which no schema can say: a
+# well-formed string that is no phone number is refused with 400.
+[[operations]]
+include-method = "PATCH"
+include-path-regex = '^/api/v1/customers/\\{{id\\}}/$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
 """
 
@@ -122,7 +138,7 @@ def schemathesis_run(base_url: str, token: str, refs: dict, report_dir) -> tuple
     """schemathesis's CLI over every operation of the live server's schema; its output and its
     JSON report."""
     config = report_dir / "schemathesis.toml"
-    config.write_text(CONFIG.format(**refs))
+    config.write_text(CONFIG.format(token=token, **refs))
     command = [
         sys.executable,
         "-m",
@@ -133,8 +149,6 @@ def schemathesis_run(base_url: str, token: str, refs: dict, report_dir) -> tuple
         f"{base_url}/api/schema/",
         "--url",
         base_url,
-        "--header",
-        f"Authorization: Bearer {token}",
         "--checks",
         "all",
         "--max-examples",

@@ -48,3 +48,12 @@ def test_languages_and_time_zones_are_the_schemas_lists_and_any_case_still_reads
     )
     assert created.status_code == 201, created.json()
     assert (created.json()["language"], created.json()["email"]) == ("es-MX", None)
+
+
+def test_a_number_where_a_boolean_belongs_is_refused(partner_client, create_order):
+    order = create_order("1001")
+    response = partner_client.put(
+        f"/api/v1/customers/{order['customer']}/preferences/", {"quiet_hours": {"enabled": 0}}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["quiet_hours.enabled"] == ["Give true or false."]
