@@ -1,6 +1,7 @@
 """Partner API shapes for customers: contact fields validated with the same rules the services
 apply (E.164 phones, BCP 47 languages, IANA zones), so bad input is a 400 on the right field."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -79,19 +80,71 @@ class PushStateSerializer(serializers.Serializer):
     app_seen_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+CHANNEL_SWITCHES = {
+    "type": "object",
+    "properties": {channel: {"type": "boolean"} for channel in CHANNEL_CHOICES},
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(CHANNEL_SWITCHES)
+class ChannelSwitchesField(serializers.DictField):
+    """On or off per channel: ``{"sms": false}``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=StrictBooleanField(), **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {category: {"type": "string", "enum": ["instant", "daily"]} for category in CHOICE_CATEGORIES},
+        "additionalProperties": False,
+    }
+)
+class RhythmField(serializers.DictField):
+    """Instant or daily per category: ``{"shipping": "daily"}``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=["instant", "daily"]), **kwargs)
+
+
+class TypeSwitchesField(serializers.DictField):
+    """On or off per notification type and channel: ``{"shipment_shipped": {"sms": false}}``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.DictField(child=StrictBooleanField()), **kwargs)
+
+
+def choosable_type_keys() -> list[str]:
+    from catalogue.models import NotificationType
+
+    return sorted(NotificationType.objects.filter(category__in=CHOICE_CATEGORIES).values_list("key", flat=True))
+
+
+class TypeSwitchesSchema(OpenApiSerializerFieldExtension):
+    """The schema lists the types a customer may choose, as the catalogue has them when it is read."""
+
+    target_class = TypeSwitchesField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":  # what the customer has, types the catalogue may since have retired
+            return {"type": "object", "additionalProperties": CHANNEL_SWITCHES}
+        keys = choosable_type_keys()
+        return {"type": "object", "properties": dict.fromkeys(keys, CHANNEL_SWITCHES), "additionalProperties": False}
+
+
 class PreferencesSerializer(serializers.Serializer):
     """A customer's preferences. On PUT every key is optional: what is sent is changed, the rest
     kept. Critical types cannot be switched off (ignored); consent changes are logged (source api)."""
 
     language = LanguageField(required=False, allow_blank=True, help_text="BCP 47, e.g. es-MX; blank: the brand's")
     time_zone = TimeZoneField(required=False, help_text="IANA, e.g. Europe/Paris")
-    channels = serializers.DictField(
-        child=StrictBooleanField(),
+    channels = ChannelSwitchesField(
         required=False,
         help_text='Whole-channel consent: {"sms": false} stops every SMS',
     )
-    types = serializers.DictField(
-        child=serializers.DictField(child=StrictBooleanField()),
+    types = TypeSwitchesField(
         required=False,
         help_text='Per type and channel: {"shipment_shipped": {"sms": false}}',
     )
@@ -100,7 +153,7 @@ class PreferencesSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=CHANNEL_CHOICES), required=False, max_length=4
     )
     quiet_hours = QuietHoursSerializer(required=False)
-    rhythm = serializers.DictField(child=serializers.ChoiceField(choices=["instant", "daily"]), required=False)
+    rhythm = RhythmField(required=False)
     digest_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
     push = PushStateSerializer(read_only=True)
 
@@ -111,9 +164,7 @@ class PreferencesSerializer(serializers.Serializer):
         return value
 
     def validate_types(self, value):
-        from catalogue.models import NotificationType
-
-        known = set(NotificationType.objects.filter(category__in=CHOICE_CATEGORIES).values_list("key", flat=True))
+        known = set(choosable_type_keys())
         errors = [f"unknown type {k}" for k in value if k not in known]
         errors += [f"{k}: unknown channel {c}" for k, by in value.items() for c in by if c not in CHANNEL_CHOICES]
         if errors:
